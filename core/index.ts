@@ -1,0 +1,68 @@
+// The only export list of core.wasm. Hosts reach the core through these functions and the
+// buffers they point to; layouts and codes are in abi.ts, shared with the hosts.
+import { IN, OUT, TEXT, TAPE, textOut } from "./wire/buffers";
+import { decodeMessage, decodeChain, classify4500 } from "./wire/message";
+import { encodeTape } from "./wire/encode";
+import { describeKind } from "./wire/describe";
+import * as E from "./wire/error";
+import { ABI_VERSION, IN_CAP, SELFTEST_ABORT, SELFTEST_UNREACHABLE, SELFTEST_OOB } from "./abi";
+
+export function abiVersion(): i32 {
+  return ABI_VERSION;
+}
+export function inPtr(): usize {
+  return IN;
+}
+export function outPtr(): usize {
+  return OUT;
+}
+export function textPtr(): usize {
+  return TEXT;
+}
+export function tapePtr(): usize {
+  return TAPE;
+}
+
+// ---- wire codec ----------------------------------------------------------------------------
+// Decode the `len` bytes in IN as one IKE datagram. Returns the number of tape nodes or -1.
+export function wireDecode(len: i32, flags: i32): i32 {
+  if (len < 0 || len > IN_CAP) return E.failWith(12, 0, 0, -1, 0, <u32>len, IN_CAP, 0);
+  return decodeMessage(IN, <usize>len, flags);
+}
+// Decode `len` bytes of decrypted payloads in IN (IKEv1 or IKEv2), first payload type np.
+export function wireDecodeChain(version: i32, np: i32, len: i32): i32 {
+  if (len < 0 || len > IN_CAP) return E.failWith(12, 0, 0, -1, 0, <u32>len, IN_CAP, 0);
+  return decodeChain(version, <u32>np & 255, IN, <usize>len);
+}
+// Encode the tape's first n nodes into OUT; returns the byte count or -1.
+export function wireEncode(n: i32): i32 {
+  E.clearError();
+  return encodeTape(n);
+}
+// What a datagram on port 4500 is: DG_IKE, DG_ESP, DG_KEEPALIVE or DG_INVALID.
+export function wireClassify4500(len: i32): i32 {
+  if (len < 0 || len > IN_CAP) return 4;
+  return classify4500(IN, <usize>len);
+}
+export function errCode(): i32 { return E.errCode; }
+export function errKind(): i32 { return E.errKind; }
+export function errPtype(): i32 { return E.errPtype; }
+export function errField(): i32 { return E.errField; }
+export function errOffset(): i32 { return E.errOffset; }
+export function errValue(): u32 { return E.errValue; }
+export function errLimit(): u32 { return E.errLimit; }
+export function errNotify(): i32 { return E.errNotify; }
+export function errVersion(): i32 { return E.curVersion; }
+
+// JSON describing a node kind's fields, written to TEXT; returns its length (0: no such kind).
+export function wireDescribe(kind: i32): i32 {
+  return textOut(describeKind(kind));
+}
+
+// ---- self-test hooks: deliberate traps so that hosts can prove they recover ------------------
+export function selftestTrap(how: i32): i32 {
+  if (how == SELFTEST_ABORT) abort("selftest abort", "core/index.ts", 1, 1);
+  if (how == SELFTEST_UNREACHABLE) unreachable();
+  if (how == SELFTEST_OOB) return load<i32>(0xfffffff0);
+  return 0;
+}
