@@ -5,6 +5,7 @@ import { decodeMessage, decodeChain, classify4500 } from "./wire/message";
 import { encodeTape } from "./wire/encode";
 import { describeKind } from "./wire/describe";
 import * as E from "./wire/error";
+import * as names from "./names/index";
 import { ABI_VERSION, IN_CAP, SELFTEST_ABORT, SELFTEST_UNREACHABLE, SELFTEST_OOB } from "./abi";
 
 export function abiVersion(): i32 {
@@ -65,4 +66,18 @@ export function selftestTrap(how: i32): i32 {
   if (how == SELFTEST_UNREACHABLE) unreachable();
   if (how == SELFTEST_OOB) return load<i32>(0xfffffff0);
   return 0;
+}
+
+// ---- names (core/names): the printable name of a registry value, written to TEXT -----------
+export function nameOf(reg: i32, value: i32): i32 {
+  return textOut(names.nameOf(reg, value));
+}
+export function transformIdName(type: i32, id: i32): i32 {
+  return textOut(names.transformIdName(type, id));
+}
+export function v1TransformIdName(protocol: i32, id: i32): i32 {
+  return textOut(names.v1TransformIdName(protocol, id));
+}
+export function v1AttrValueName(phase: i32, type: i32, value: i32): i32 {
+  return textOut(names.v1AttrValueName(phase, type, value));
 }

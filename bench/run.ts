@@ -1,0 +1,25 @@
+// `npm run bench -- NAME...`: runs the named benchmarks (all when none is named). Each prints
+// one JSON line per figure: {"bench":..,"metric":..,"value":..,"unit":..}.
+import { loadWire } from "../hosts/node/corefile.ts";
+import { benchCodec } from "./codec.ts";
+import { emitter } from "./util.ts";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const benches: Record<string, () => void> = {
+  codec: () => {
+    // The corpus lives in ../shared beside the project (from dist/bench/ or bench/).
+    let corpus = new URL("../../shared/corpus/pcap/", import.meta.url);
+    if (!existsSync(fileURLToPath(corpus))) corpus = new URL("../../../shared/corpus/pcap/", import.meta.url);
+    benchCodec(loadWire(), emitter("codec"), corpus);
+  },
+};
+
+const names = process.argv.slice(2);
+for (const n of names) {
+  if (!benches[n]) {
+    console.error(`bench: unknown benchmark ${n}; known: ${Object.keys(benches).join(", ")}`);
+    process.exit(2);
+  }
+}
+for (const n of names.length ? names : Object.keys(benches)) benches[n]();
