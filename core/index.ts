@@ -81,3 +81,6 @@ export function v1TransformIdName(protocol: i32, id: i32): i32 {
 export function v1AttrValueName(phase: i32, type: i32, value: i32): i32 {
   return textOut(names.v1AttrValueName(phase, type, value));
 }
+
+// ---- events in, commands out (core/pump.ts) -------------------------------------------------
+export { evDatagram, pollCommand, cmdArg, cmdData } from "./pump";
