@@ -58,7 +58,7 @@ export function decodeMessage(p: usize, len: usize, flags: i32): i32 {
 export function decodeChain(version: i32, np: u32, p: usize, len: usize): i32 {
   tapeReset();
   clearError();
-  setVersion(version);
+  setVersion(version == 1 ? 1 : 2);
   setMsgBase(p);
   const r = version == 1 ? decodeChainV1(np, p, len) : decodeChainV2(np, p, len);
   return r < 0 ? -1 : tapeCount;
