@@ -212,3 +212,53 @@ export const REG_BY_XFORM_TYPE = 100; // IKEv2 transform ID: by the transform's 
 export const REG_BY_PROTOCOL = 101; // IKEv1 transform ID: by the proposal's protocol
 export const REG_BY_ATTR_CONTEXT = 102; // attribute type: IKEv2, IKEv1 phase 1 or phase 2
 export const REG_BY_ATTR_TYPE = 103; // attribute value: by the attribute's type
+
+// ---- IKEv2 engine (core/ikev2) -----------------------------------------------------------------
+// Endpoints cross in EP: the host fills it before evDatagram (where the datagram came from and
+// to), the core fills it for CMD_SEND (where to send from and to). Layout, EP_BYTES bytes:
+// local family (u8: 4|6), pad, local port (u16 LE), local address (16; IPv4 in the first 4),
+// then the remote endpoint at EP_REMOTE in the same layout.
+export const EP_BYTES = 40;
+export const EP_REMOTE = 20;
+
+export const CMD_HELPER = 4; // arg0 = job id, arg1 = JOB_* kind; OUT holds the request blobs
+export const CMD_KERNEL = 5; // reserved for kernel operations (issue 5)
+
+// Helper jobs: the expensive crypto a state hands to the host's helpers (pluto's crypto
+// helpers). Requests and results are sequences of blobs: u32 LE length, then the bytes.
+export const JOB_DH_GENERATE = 1; // [group] -> [pub, priv]
+export const JOB_IKE_KEYS = 2; // [group, priv, peerPub, prf, Ni, Nr, SPIi, SPIr, encrLen, integLen, prfLen, (prfOld, SK_d_old)]
+//                                 -> [SK_d, SK_ai, SK_ar, SK_ei, SK_er, SK_pi, SK_pr]
+export const JOB_CHILD_KEYS = 3; // [group, priv, peerPub, prf, SK_d, Ni, Nr, encrLen, integLen] -> [KEYMAT]
+export const JOB_OK = 0;
+export const JOB_BAD_PEER_KE = 1; // the peer's public value failed validation
+export const JOB_FAILED = 2;
+
+// Admin operations (evAdmin): the request is in IN, a reply line in TEXT.
+export const ADM_ADD_CONN = 1; // IN: a connection record (CONN_* tags)
+export const ADM_INITIATE = 2; // IN: connection name
+export const ADM_TERMINATE = 3; // IN: connection name
+export const ADM_DELETE_CONN = 4; // IN: connection name
+export const ADM_STATUS = 5; // TEXT: JSON of connections and states
+export const ADM_OK = 0;
+export const ADM_ERROR = 1;
+
+// A connection record: a sequence of TLVs (tag u8, length u16 LE, value).
+export const CONN_NAME = 1; // UTF-8
+export const CONN_LOCAL_EP = 2; // 20 bytes, EP layout
+export const CONN_REMOTE_EP = 3; // 20 bytes, EP layout; family 0 = %any
+export const CONN_LOCAL_ID = 4; // ID type (u8) then data
+export const CONN_REMOTE_ID = 5;
+export const CONN_PSK = 6; // the pre-shared key (never logged)
+export const CONN_IKE_PROPOSAL = 7; // one proposal: u16 LE pairs (transform type, id), keylen as type 14 after an ENCR
+export const CONN_ESP_PROPOSAL = 8; // likewise
+export const CONN_LOCAL_TS = 9; // TS: type u8, proto u8, sport u16 LE, eport u16 LE, start, end
+export const CONN_REMOTE_TS = 10;
+export const CONN_TIMERS = 11; // u32 LE seconds: ike lifetime, child lifetime, rekey margin, rekey fuzz %, dpd delay, dpd timeout, retransmit base ms, retransmit limit
+export const CONN_FLAGS = 12; // u32 LE: CF_* bits
+export const CF_TRANSPORT = 1;
+export const CF_FRAGMENTATION = 2;
+export const CF_PFS = 4;
+export const CF_INITIAL_CONTACT = 8;
+export const CONN_AUTO = 13; // u8: 0 ignore, 1 add, 2 route/ondemand, 3 start
+export const CONN_FRAG_SIZE = 14; // u16 LE: largest datagram before fragmenting (default 1280)

@@ -82,5 +82,28 @@ export function v1AttrValueName(phase: i32, type: i32, value: i32): i32 {
   return textOut(names.v1AttrValueName(phase, type, value));
 }
 
-// ---- events in, commands out (core/pump.ts) -------------------------------------------------
-export { evDatagram, pollCommand, cmdArg, cmdData } from "./pump";
+// ---- events in, commands out (core/pump.ts, core/ikev2/engine.ts) ---------------------------
+// The host calls an ev* export with the time in ms, then drains pollCommand() until CMD_NONE,
+// then arms one timer at nextDeadline() (0: none) and calls evTimeout when it fires.
+export { pollCommand, cmdArg, cmdData } from "./pump";
+export { evDatagram, evTimeout, evHelper, nextDeadline } from "./ikev2/engine";
+import { evAdmin as admin, adminReply } from "./ikev2/engine";
+import { EP } from "./ikev2/state";
+import { setEpBuffer } from "./pump";
+import { setCookieThreshold } from "./ikev2/ike_sa_init";
+import "./ikev2/create_child_sa";
+setEpBuffer(EP);
+export function epPtr(): usize {
+  return EP;
+}
+// An admin request (ADM_*; its bytes in IN). Returns ADM_OK or ADM_ERROR; the reply is in TEXT
+// (length replyLen()).
+export function evAdmin(now: f64, op: i32, len: i32): i32 {
+  return admin(now, op, len);
+}
+export function replyLen(): i32 {
+  return textOut(adminReply);
+}
+export function setHalfOpenLimit(n: i32): void {
+  setCookieThreshold(n);
+}

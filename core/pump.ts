@@ -3,17 +3,9 @@
 //
 // Commands wait in a small queue. A command's numbers are read with cmdArg(i); its bytes
 // (a log line, a datagram) are copied into TEXT or OUT when it is polled.
-import { IN, OUT, textOut } from "./wire/buffers";
-import { tapeCount, getW, getF } from "./wire/tape";
-import * as E from "./wire/error";
-import { decodeMessage } from "./wire/message";
-import { nameOf } from "./names/index";
-import {
-  CMD_NONE, CMD_LOG, CMD_SEND, CMD_ARGS, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, OUT_CAP, IN_CAP,
-  N_KIND, N_PTYPE, N_END, K_V1_HDR, K_V2_NOTIFY, K_V1_NOTIFY, K_V1_ENC,
-  REG_EXCHANGE_V2, REG_EXCHANGE_V1, REG_PAYLOAD_V2, REG_PAYLOAD_V1, REG_NOTIFY_V2, REG_NOTIFY_V1,
-  REG_ERROR, REG_KIND,
-} from "./abi";
+import { OUT, textOut } from "./wire/buffers";
+import { Endpoint } from "./conn/conn";
+import { CMD_NONE, CMD_LOG, CMD_SEND, CMD_HELPER, CMD_ARGS, LOG_INFO, OUT_CAP, EP_REMOTE } from "./abi";
 
 const QUEUE_MAX = 1024;
 
@@ -23,6 +15,8 @@ class Command {
     public args: StaticArray<i32>,
     public text: string,
     public bytes: Uint8Array | null,
+    public local: Endpoint | null = null,
+    public remote: Endpoint | null = null,
   ) {}
 }
 
@@ -45,10 +39,25 @@ export function log(level: i32, line: string): void {
   push(new Command(CMD_LOG, a, line, null));
 }
 
-export function send(peer: i32, bytes: Uint8Array): void {
+// A datagram to send from `local` to `remote`; natT: on port 4500, behind the non-ESP marker.
+export function send(local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: bool): void {
   const a = new StaticArray<i32>(CMD_ARGS);
-  a[0] = peer;
-  push(new Command(CMD_SEND, a, "", bytes));
+  a[0] = natT ? 1 : 0;
+  push(new Command(CMD_SEND, a, "", bytes, local.clone(), remote.clone()));
+}
+
+// A helper job for the host: arg0 = job id, arg1 = JOB_* kind; the request blobs go to OUT.
+export function helperJob(id: i32, kind: i32, request: Uint8Array): void {
+  const a = new StaticArray<i32>(CMD_ARGS);
+  a[0] = id;
+  a[1] = kind;
+  push(new Command(CMD_HELPER, a, "", request));
+}
+
+// Where the endpoints of the current CMD_SEND are written (set by the engine at start).
+let epOut: usize = 0;
+export function setEpBuffer(p: usize): void {
+  epOut = p;
 }
 
 // Returns the next command's opcode (CMD_NONE when the queue is empty) and makes it current.
@@ -83,67 +92,12 @@ export function cmdData(): i32 {
   if (c.op == CMD_LOG) return textOut(c.text);
   const b = c.bytes;
   if (b === null) return 0;
+  if (c.op == CMD_SEND && epOut != 0 && c.local !== null && c.remote !== null) {
+    c.local!.write(epOut);
+    c.remote!.write(epOut + EP_REMOTE);
+  }
   const n = min(b.length, OUT_CAP);
   memory.copy(OUT, b.dataStart, n);
   return n;
 }
 
-// "SA KE Nx N(NAT_DETECTION_SOURCE_IP) ..." for the payloads of the message on the tape.
-function payloadList(v1: bool): string {
-  let s = "";
-  let i = 1;
-  const n = tapeCount;
-  while (i < n) {
-    const k = <i32>getW(i, N_KIND);
-    const pt = <i32>getW(i, N_PTYPE);
-    if (s.length > 0) s += " ";
-    if (k == K_V1_ENC) {
-      s += "(encrypted)";
-    } else {
-      const name = nameOf(v1 ? REG_PAYLOAD_V1 : REG_PAYLOAD_V2, pt);
-      s += name.length > 0 ? name : pt.toString();
-      if (k == K_V2_NOTIFY || k == K_V1_NOTIFY) {
-        const t = <i32>getF(i, 2);
-        const tn = nameOf(v1 ? REG_NOTIFY_V1 : REG_NOTIFY_V2, t);
-        s += "(" + (tn.length > 0 ? tn : t.toString()) + ")";
-      }
-    }
-    i = <i32>getW(i, N_END);
-  }
-  return s;
-}
-
-// A datagram from peer `peer` (a host handle) arrived at time `now` (ms); its bytes are in IN.
-// Returns 0 for an IKE message the core understood, -1 for one it dropped (logged once).
-export function evDatagram(now: f64, len: i32, flags: i32, peer: i32): i32 {
-  if (len < 0 || len > IN_CAP) {
-    log(LOG_INFO, "dropping datagram of " + len.toString() + " bytes: larger than the input buffer");
-    return -1;
-  }
-  const n = decodeMessage(IN, <usize>len, flags);
-  const from = "peer " + peer.toString() + ((flags & DECODE_PORT4500) ? " (port 4500)" : "");
-  if (n < 0) {
-    const what = nameOf(REG_KIND, E.errKind);
-    let line = "dropping malformed message from " + from + ": " + nameOf(REG_ERROR, E.errCode) + " in " + what;
-    if (E.errPtype != 0) {
-      const pn = nameOf(E.curVersion == 1 ? REG_PAYLOAD_V1 : REG_PAYLOAD_V2, E.errPtype);
-      line += " (" + (pn.length > 0 ? pn : E.errPtype.toString()) + ")";
-    }
-    line += " at offset " + E.errOffset.toString() + ": value " + E.errValue.toString() + ", limit " + E.errLimit.toString();
-    if (E.errNotify != 0) {
-      const nn = nameOf(E.curVersion == 1 ? REG_NOTIFY_V1 : REG_NOTIFY_V2, E.errNotify);
-      line += "; would answer " + (nn.length > 0 ? nn : E.errNotify.toString());
-    }
-    log(LOG_INFO, line);
-    return -1;
-  }
-  const v1 = <i32>getW(0, N_KIND) == K_V1_HDR;
-  const x = <i32>getF(0, 3);
-  const flagsByte = getF(0, 4);
-  const xn = nameOf(v1 ? REG_EXCHANGE_V1 : REG_EXCHANGE_V2, x);
-  const dir = v1 ? "" : (flagsByte & 0x20) ? " response" : " request";
-  log(LOG_DEBUG, "received " + (v1 ? "IKEv1 " : "IKEv2 ") + (xn.length > 0 ? xn : x.toString()) + dir +
-    " (message ID " + getF(0, 5).toString() + ") from " + from + ": " + payloadList(v1));
-  void now; // no timers yet: the state machines (core/ikev2) will arm them from here
-  return 0;
-}

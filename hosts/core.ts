@@ -47,6 +47,9 @@ export interface CoreOptions {
   // Memory cap in 64 KiB pages (the fuzzing sandbox uses a small one). Default 16384 (1 GiB).
   maxPages?: number;
   onTrap?: (report: TrapReport) => void;
+  // Functions the module imports besides memory and abort (the engine's crypto), made for each
+  // instance; the codec alone needs none.
+  hostImports?: (core: Core) => Record<string, (...args: number[]) => number | void>;
 }
 
 const DEFAULT_MAX_PAGES = 16384;
@@ -92,8 +95,19 @@ export class Core {
   private instantiate(): void {
     const maximum = this.opts.maxPages ?? DEFAULT_MAX_PAGES;
     this.memory = new WebAssembly.Memory({ initial: Math.min(64, maximum), maximum });
+    const missing = (name: string) => () => {
+      throw new Error(`core.wasm called ${name}, which this host did not provide (no crypto provider)`);
+    };
+    const host = this.opts.hostImports?.(this) ?? {};
     const imports = {
       env: {
+        hostRandom: missing("hostRandom"),
+        hostPrf: missing("hostPrf"),
+        hostInteg: missing("hostInteg"),
+        hostEncrypt: missing("hostEncrypt"),
+        hostDecrypt: missing("hostDecrypt"),
+        hostHash: missing("hostHash"),
+        ...host,
         memory: this.memory,
         abort: (msg: number, file: number, line: number, column: number) => {
           throw new AbortSignalled({ message: this.asString(msg), file: this.asString(file), line, column });

@@ -323,17 +323,18 @@ function bodyV2(i: i32, kind: i32, end: i32): i32 {
   return bad(i, FIELD_NONE, <u32>kind, 0);
 }
 
-// Proposal substructures of an IKEv2 SA (RFC 7296 3.3.1); numbered 1, 2, ... as the RFC says,
-// from f0 which must already hold those numbers.
+// Proposal substructures of an IKEv2 SA (RFC 7296 3.3.1): consecutive numbers from f0 of the
+// first, which is 1 in a request and the accepted proposal's number in a response.
 function proposalsV2(i: i32, end: i32): i32 {
   const n = children(i, end, K_V2_PROP);
   if (n < 0) return -1;
   if (n == 0) return bad(i, FIELD_COUNT, 0, 1);
   let c = i + 1;
-  let num: u32 = 1;
+  let num: u32 = getF(i + 1, 0); // the first may be any number from 1 up (an accepted proposal)
+  if (num == 0 || num > 255) return bad(i + 1, 0, num, 255);
   while (c < end) {
     const e = <i32>getW(c, N_END);
-    if (getF(c, 0) != num) return bad(c, 0, getF(c, 0), num);
+    if (getF(c, 0) != num || num > 255) return bad(c, 0, getF(c, 0), num);
     if (!fits(c, 1, 8) || !fixed(c, 8)) return -1;
     const spi = alen(c);
     if (spi > 255) return bad(c, FIELD_A, spi, 255);

@@ -215,7 +215,7 @@ function sa(p: usize, body: usize, end: usize, critical: u32): i32 {
   setF(s, 0, critical);
   if (body == end) return fail(E_VALUE, K_V2_SA, PT2_SA, FIELD_COUNT, offOf(body), 0, 1);
   let q = body;
-  let expect: u32 = 1;
+  let expect: u32 = 0;
   while (q < end) {
     const left = end - q;
     if (left < 8) return fail(E_TRUNCATED, K_V2_PROP, 0, FIELD_NONE, offOf(q), <u32>left, 8);
@@ -224,7 +224,9 @@ function sa(p: usize, body: usize, end: usize, critical: u32): i32 {
     if (last != 0 && last != 2) return fail(E_VALUE, K_V2_PROP, 0, 0, offOf(q), last, 2);
     if (plen < 8 || <usize>plen > left) return fail(E_LENGTH, K_V2_PROP, 0, FIELD_LENGTH, offOf(q + 2), plen, <u32>left);
     const num = u8at(q + 4);
-    if (num != expect) return fail(E_VALUE, K_V2_PROP, 0, 0, offOf(q + 4), num, expect);
+    // RFC 7296 3.3.1: numbered 1, 2, ... in a request; an accepted proposal keeps the number it
+    // had in the request, so a response's single proposal may carry any number from 1 up.
+    if (expect == 0 ? num == 0 : num != expect) return fail(E_VALUE, K_V2_PROP, 0, 0, offOf(q + 4), num, expect == 0 ? 1 : expect);
     const spiSize = u8at(q + 6);
     const nx = u8at(q + 7);
     const qend = q + plen;
@@ -259,7 +261,7 @@ function sa(p: usize, body: usize, end: usize, critical: u32): i32 {
     closeNode(pi);
     q = qend;
     if ((last == 0) != (q == end)) return fail(E_VALUE, K_V2_PROP, 0, FIELD_NONE, offOf(q - plen), last, last == 0 ? 2 : 0);
-    expect++;
+    expect = num + 1;
   }
   closeNode(s);
   return 0;

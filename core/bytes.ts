@@ -1,0 +1,118 @@
+// Small byte helpers for the engine (the codec itself works on raw memory).
+export function copyIn(p: usize, n: i32): Uint8Array {
+  const b = new Uint8Array(max(n, 0));
+  if (n > 0) memory.copy(b.dataStart, p, <usize>n);
+  return b;
+}
+
+export function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const r = new Uint8Array(a.length + b.length);
+  r.set(a, 0);
+  r.set(b, a.length);
+  return r;
+}
+
+export function concat3(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
+  const r = new Uint8Array(a.length + b.length + c.length);
+  r.set(a, 0);
+  r.set(b, a.length);
+  r.set(c, a.length + b.length);
+  return r;
+}
+
+export function concat4(a: Uint8Array, b: Uint8Array, c: Uint8Array, d: Uint8Array): Uint8Array {
+  return concat2(concat2(a, b), concat2(c, d));
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): bool {
+  if (a.length != b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] != b[i]) return false;
+  return true;
+}
+
+// Comparison as big-endian unsigned numbers of equal length (shorter sorts first).
+export function bytesCompare(a: Uint8Array, b: Uint8Array): i32 {
+  if (a.length != b.length) return a.length < b.length ? -1 : 1;
+  for (let i = 0; i < a.length; i++) if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+  return 0;
+}
+
+const HEX = "0123456789abcdef";
+export function hex(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) {
+    s += HEX.charAt(b[i] >> 4);
+    s += HEX.charAt(b[i] & 15);
+  }
+  return s;
+}
+
+export function u64FromBytes(b: Uint8Array): u64 {
+  let v: u64 = 0;
+  for (let i = 0; i < 8 && i < b.length; i++) v = (v << 8) | <u64>b[i];
+  return v;
+}
+
+export function u64ToBytes(v: u64): Uint8Array {
+  const b = new Uint8Array(8);
+  for (let i = 7; i >= 0; i--) {
+    b[i] = <u8>(v & 0xff);
+    v >>= 8;
+  }
+  return b;
+}
+
+export function u32be(v: u32): Uint8Array {
+  const b = new Uint8Array(4);
+  b[0] = <u8>(v >> 24);
+  b[1] = <u8>(v >> 16);
+  b[2] = <u8>(v >> 8);
+  b[3] = <u8>v;
+  return b;
+}
+
+export function strBytes(s: string): Uint8Array {
+  return Uint8Array.wrap(String.UTF8.encode(s, false));
+}
+
+// Blobs: u32 LE length then bytes (helper job requests and results).
+export class BlobWriter {
+  parts: Array<Uint8Array> = new Array<Uint8Array>();
+  add(b: Uint8Array): BlobWriter {
+    this.parts.push(b);
+    return this;
+  }
+  num(v: u32): BlobWriter {
+    const b = new Uint8Array(4);
+    store<u32>(b.dataStart, v);
+    this.parts.push(b);
+    return this;
+  }
+  bytes(): Uint8Array {
+    let n = 0;
+    for (let i = 0; i < this.parts.length; i++) n += 4 + this.parts[i].length;
+    const r = new Uint8Array(n);
+    let o = 0;
+    for (let i = 0; i < this.parts.length; i++) {
+      const p = this.parts[i];
+      store<u32>(r.dataStart + o, p.length);
+      r.set(p, o + 4);
+      o += 4 + p.length;
+    }
+    return r;
+  }
+}
+
+// Splits [p, p+len) into blobs; null when the framing is broken.
+export function readBlobs(p: usize, len: i32): Array<Uint8Array> | null {
+  const out = new Array<Uint8Array>();
+  let o = 0;
+  while (o < len) {
+    if (len - o < 4) return null;
+    const n = <i32>load<u32>(p + o);
+    if (n < 0 || n > len - o - 4) return null;
+    out.push(copyIn(p + o + 4, n));
+    o += 4 + n;
+  }
+  return out;
+}

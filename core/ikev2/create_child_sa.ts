@@ -1,0 +1,555 @@
+// CREATE_CHILD_SA (RFC 7296 1.3): a new Child SA, a Child SA rekey, an IKE SA rekey, with
+// PFS where configured, and rekey collisions resolved as section 2.8.1 says.
+//
+//   HDR, SK {SA, Ni, [KEi], TSi, TSr}  -->                              new Child SA
+//   HDR, SK {N(REKEY_SA), SA, Ni, [KEi], TSi, TSr}  -->                 Child SA rekey
+//   HDR, SK {SA, Ni, KEi}  -->                                          IKE SA rekey
+//                  <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}  /  HDR, SK {SA, Nr, KEr}
+import {
+  IkeSa, ChildSa, Pending, addIke, findChild, findChildBySpi, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED,
+  CHILD_SA_DEAD, IKE_SA_REKEY_R0, IKE_SA_DEAD, X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE,
+} from "../sa/sa";
+import { concat2, concat3, readBlobs, u64ToBytes, u64FromBytes, BlobWriter } from "../bytes";
+import * as C from "../crypto";
+import { beginTape, beginChain, end, sealBuilt, find, findNotify, dataA, dataB, field } from "./message";
+import { saProposals, saChosen, ke, nonce, notify, ts } from "./build";
+import { choose, offered, chosenXforms, Chosen } from "./proposals";
+import {
+  now, logSa, logChild, sendRequest, sendResponse, requestDone, submitJob, deleteIkeLocal, deleteChildLocal,
+  armIkeTimers, queueExchange, kick, P_CHILD, CREATE_CHILD_SA,
+} from "./state";
+import {
+  acceptChild, offerChild, childKeys, keymatLen, childEstablished, newChildSpi, childNumber, childXforms, be32,
+  setRekeyDone, N_USE_TRANSPORT_MODE, N_NO_PROPOSAL_CHOSEN,
+} from "./ike_auth";
+import { submitKeys, suite } from "./ike_sa_init";
+import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_DH_GENERATE, JOB_CHILD_KEYS, PT2_TSI, PT2_TSR } from "../abi";
+
+const N_REKEY_SA = 16393;
+const N_INVALID_KE_PAYLOAD = 17;
+const N_CHILD_SA_NOT_FOUND = 44;
+const N_TEMPORARY_FAILURE = 43;
+const N_INVALID_SYNTAX = 7;
+const PROTO_IKE = 1;
+const PROTO_ESP = 3;
+
+// helper-job steps (the job's arg)
+const A_REQ_KE = 1; // our request's KE is ready
+const A_RESP_KE = 2; // our response's KE is ready
+const A_REQ_KEYS = 3; // PFS keys of the Child SA our request created
+const A_RESP_KEYS = 4; // PFS keys of the Child SA the peer's request created
+
+function newSpi(): u64 {
+  let s: u64 = 0;
+  while (s == 0) s = load<u64>(C.randomBytes(8).dataStart);
+  return s;
+}
+
+function pfsGroup(sa: IkeSa): i32 {
+  if (!sa.conn.pfs) return 0;
+  for (let i = 0; i < sa.conn.esp.length; i++) {
+    const x = sa.conn.esp[i].first(4);
+    if (x !== null && x.id != 0) return x.id;
+  }
+  return 0;
+}
+
+// Lexicographic order of nonces (the "lowest of the four nonces" of 2.8.1).
+function nonceLess(a: Uint8Array, b: Uint8Array): bool {
+  const n = min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] != b[i]) return a[i] < b[i];
+  return a.length < b.length;
+}
+function lowest2(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return nonceLess(a, b) ? a : b;
+}
+// True when the exchange with nonces (a1, a2) holds the lowest of all four.
+export function holdsLowest(a1: Uint8Array, a2: Uint8Array, b1: Uint8Array, b2: Uint8Array): bool {
+  return nonceLess(lowest2(a1, a2), lowest2(b1, b2));
+}
+
+// ---- initiator -------------------------------------------------------------------------------
+export function startChildExchange(sa: IkeSa, what: i32, arg: i32): void {
+  if (what == X_REKEY_IKE) {
+    if (sa.rekeyNew !== null || sa.replacedBy != 0) return;
+    const n = new IkeSa(sa.conn, true, sa.local.clone(), sa.remote.clone());
+    n.natT = sa.natT;
+    n.spiI = newSpi();
+    n.dh = sa.dh;
+    n.Ni = C.randomBytes(32);
+    n.rekeyedOf = sa;
+    n.peerFragmentation = sa.peerFragmentation;
+    n.state = IKE_SA_REKEY_R0;
+    addIke(n);
+    sa.rekeyNew = n;
+    sa.preparing = true;
+    logSa(sa, LOG_INFO, "rekeying IKE SA as #" + n.serial.toString());
+    submitJob(sa, P_CHILD, A_REQ_KE, JOB_DH_GENERATE, new BlobWriter().num(n.dh).bytes());
+    return;
+  }
+  const child = new ChildSa(sa);
+  child.spiIn = newChildSpi(sa);
+  child.transport = sa.conn.transport;
+  child.dh = pfsGroup(sa);
+  if (what == X_REKEY_CHILD) {
+    const old = findChild(sa, arg);
+    if (old === null || old.state != ESTABLISHED_CHILD_SA || old.rekeyedByUs !== null) return;
+    child.replaces = old.serial;
+    child.transport = old.transport;
+    old.rekeyedByUs = child;
+    logChild(old, LOG_INFO, "rekeying Child SA as #" + child.serial.toString());
+  }
+  sa.childInFlight = child;
+  if (child.dh != 0) {
+    sa.preparing = true;
+    submitJob(sa, P_CHILD, A_REQ_KE, JOB_DH_GENERATE, new BlobWriter().num(child.dh).bytes());
+    return;
+  }
+  sendChildRequest(sa, what, arg);
+}
+
+function sendChildRequest(sa: IkeSa, what: i32, arg: i32): void {
+  const c = sa.conn;
+  const Ni = C.randomBytes(32);
+  sa.rekeyNonce = Ni;
+  beginTape();
+  beginChain();
+  if (what == X_REKEY_IKE) {
+    const n = sa.rekeyNew!;
+    n.Ni = Ni;
+    saProposals(c.ike, PROTO_IKE, u64ToBytes(n.spiI), true);
+    nonce(Ni);
+    ke(n.dh, n.dhPub);
+  } else {
+    const child = sa.childInFlight!;
+    child.nonceI = Ni;
+    let tl = c.localTs;
+    let tr = c.remoteTs;
+    if (what == X_REKEY_CHILD) {
+      const old = findChild(sa, child.replaces);
+      if (old === null) {
+        sa.childInFlight = null;
+        sa.preparing = false;
+        return;
+      }
+      notify(N_REKEY_SA, PROTO_ESP, be32(old.spiIn), new Uint8Array(0));
+      tl = old.tsLocal;
+      tr = old.tsRemote;
+    }
+    saProposals(c.esp, PROTO_ESP, be32(child.spiIn), child.dh != 0);
+    nonce(Ni);
+    if (child.dh != 0) ke(child.dh, child.dhPub);
+    ts(PT2_TSI, tl);
+    ts(PT2_TSR, tr);
+    if (child.transport) notify(N_USE_TRANSPORT_MODE, 0, new Uint8Array(0), new Uint8Array(0));
+  }
+  end();
+  const d = sealBuilt(sa, CREATE_CHILD_SA, false, sa.nextRequestId);
+  sa.preparing = false;
+  if (d === null) {
+    logSa(sa, LOG_INFO, "cannot encode CREATE_CHILD_SA request");
+    return;
+  }
+  sendRequest(sa, what, arg, d);
+}
+
+export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
+  const what = sa.outstandingWhat;
+  if (what != X_CREATE_CHILD && what != X_REKEY_CHILD && what != X_REKEY_IKE) return -1;
+  const sap = find(33);
+  if (what == X_REKEY_IKE) {
+    const n = sa.rekeyNew!;
+    const np = find(40);
+    const kep = find(34);
+    const c = sap >= 0 ? choose(sap, PROTO_IKE, sa.conn.ike, true) : null;
+    requestDone(sa);
+    if (c === null || np < 0 || kep < 0 || !offered(c, sa.conn.ike, true) || c.spi.length != 8 || field(kep, 1) != n.dh || c.dh != n.dh) {
+      const nt = find(41);
+      logSa(sa, LOG_INFO, "IKE SA rekey refused" + (nt >= 0 ? " with notify " + field(nt, 2).toString() : "") + ": retrying later");
+      sa.rekeyNew = null;
+      deleteIkeLocal(n, "rekey refused");
+      sa.rekeyAt = now + 30000;
+      kick(sa);
+      return 0;
+    }
+    n.spiR = u64FromBytes(c.spi);
+    n.encr = c.encr;
+    n.keyBits = c.keyBits;
+    n.prf = c.prf;
+    n.integ = c.integ;
+    n.Nr = dataA(np);
+    n.peerKe = dataA(kep);
+    submitKeys(n); // SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)  (RFC 7296 2.18)
+    kick(sa);
+    return 0;
+  }
+  const child = sa.childInFlight;
+  sa.childInFlight = null;
+  if (child === null) {
+    requestDone(sa);
+    return -1;
+  }
+  const np = find(40);
+  const old = child.replaces != 0 ? findChild(sa, child.replaces) : null;
+  if (np < 0 || sap < 0) {
+    const nt = find(41);
+    logChild(child, LOG_INFO, "CREATE_CHILD_SA refused" + (nt >= 0 ? " with notify " + field(nt, 2).toString() : ""));
+    if (old !== null) {
+      old.rekeyedByUs = null;
+      old.rekeyAt = now + 30000; // try again later
+    }
+    requestDone(sa);
+    kick(sa);
+    return 0;
+  }
+  child.nonceR = dataA(np);
+  if (child.dh != 0) {
+    const kep = find(34);
+    if (kep < 0 || field(kep, 1) != child.dh) {
+      logChild(child, LOG_INFO, "CREATE_CHILD_SA response lacks the KE payload for PFS");
+      if (old !== null) old.rekeyedByUs = null;
+      requestDone(sa);
+      kick(sa);
+      return 0;
+    }
+    child.peerKe = dataA(kep);
+  }
+  if (!acceptChild(sa, child, false)) {
+    if (old !== null) old.rekeyedByUs = null;
+    requestDone(sa);
+    kick(sa);
+    return 0;
+  }
+  requestDone(sa);
+  if (child.dh != 0) {
+    submitChildKeys(sa, child, A_REQ_KEYS);
+  } else {
+    afterOurChild(sa, child);
+  }
+  kick(sa);
+  void msgid;
+  return 0;
+}
+
+function submitChildKeys(sa: IkeSa, child: ChildSa, step: i32): void {
+  const w = new BlobWriter();
+  w.num(child.dh).add(child.dhPriv).add(child.peerKe).num(sa.prf).add(sa.SK_d).add(child.nonceI).add(child.nonceR);
+  w.num(C.encrKeyLen(child.encr, child.keyBits)).num(C.isAead(child.encr) ? 0 : C.integKeyLen(child.integ));
+  submitJob(sa, P_CHILD, step | (child.serial << 4), JOB_CHILD_KEYS, w.bytes());
+}
+
+// Our CREATE_CHILD_SA made a Child SA: retire what it replaces, settle a collision.
+function afterOurChild(sa: IkeSa, child: ChildSa): void {
+  if (child.replaces == 0) return;
+  const old = findChild(sa, child.replaces);
+  if (old === null) return;
+  const theirs = old.rekeyedByPeer;
+  if (theirs !== null && theirs.state == ESTABLISHED_CHILD_SA) {
+    // both rekeyed the same Child SA (2.8.1): the one with the lowest nonce is redundant and
+    // is deleted by whoever created it
+    if (holdsLowest(child.nonceI, child.nonceR, theirs.nonceI, theirs.nonceR)) {
+      logChild(child, LOG_INFO, "rekey collision: this Child SA holds the lowest nonce and is redundant");
+      queueExchange(sa, X_DELETE_CHILD, child.serial);
+    } else {
+      logChild(child, LOG_INFO, "rekey collision: the peer's Child SA #" + theirs.serial.toString() + " is redundant");
+    }
+  }
+  old.state = CHILD_SA_REKEYED;
+  queueExchange(sa, X_DELETE_CHILD, old.serial);
+}
+
+// ---- responder -------------------------------------------------------------------------------
+export function onChildRequest(sa: IkeSa, msgid: u32): i32 {
+  const sap = find(33);
+  const np = find(40);
+  if (sap < 0 || np < 0) return refuse(sa, msgid, N_INVALID_SYNTAX, "lacks SA or Nonce");
+  if (sa.state != ESTABLISHED_IKE_SA) return refuse(sa, msgid, N_TEMPORARY_FAILURE, "IKE SA not established");
+  const Ni = dataA(np);
+  const proto = field(sap + 1, 1);
+  if (proto == PROTO_IKE) return rekeyIkeRequest(sa, msgid, sap, Ni);
+  const child = new ChildSa(sa);
+  child.byUs = false;
+  child.nonceI = Ni;
+  const rk = findNotify(N_REKEY_SA);
+  let old: ChildSa | null = null;
+  if (rk >= 0) {
+    const spi = dataA(rk);
+    old = spi.length == 4 ? findChildBySpi(sa, bswap(load<u32>(spi.dataStart)), false) : null;
+    if (old === null || old.state == CHILD_SA_DEAD) return refuse(sa, msgid, N_CHILD_SA_NOT_FOUND, "rekeys a Child SA we do not have");
+    child.replaces = old.serial;
+  }
+  const r = offerChild(sa, child);
+  if (r != 0) return refuse(sa, msgid, r, "no acceptable Child SA");
+  if (child.dh != 0 || pfsGroup(sa) != 0) {
+    const kep = find(34);
+    const want = child.dh != 0 ? child.dh : pfsGroup(sa);
+    if (kep < 0 || field(kep, 1) != want || child.dh == 0) {
+      const d = new Uint8Array(2);
+      d[0] = <u8>(want >> 8);
+      d[1] = <u8>want;
+      return refuseWith(sa, msgid, N_INVALID_KE_PAYLOAD, d, "PFS needs a KE of group " + want.toString());
+    }
+    child.peerKe = dataA(kep);
+  }
+  child.nonceR = C.randomBytes(32);
+  sa.pendingChild = child;
+  sa.pendingNumber = childNumber;
+  sa.pendingXforms = childXforms;
+  if (old !== null) old.rekeyedByPeer = child;
+  if (child.dh != 0) {
+    sa.busyRequest = true;
+    sa.pendingReq = msgid;
+    submitJob(sa, P_CHILD, A_RESP_KE, JOB_DH_GENERATE, new BlobWriter().num(child.dh).bytes());
+    return 0;
+  }
+  respondChild(sa, msgid, child);
+  return 0;
+}
+
+function respondChild(sa: IkeSa, msgid: u32, child: ChildSa): void {
+  beginTape();
+  beginChain();
+  saChosen(sa.pendingNumber, PROTO_ESP, be32(child.spiIn), sa.pendingXforms);
+  nonce(child.nonceR);
+  if (child.dh != 0) ke(child.dh, child.dhPub);
+  ts(PT2_TSI, child.tsRemote);
+  ts(PT2_TSR, child.tsLocal);
+  if (child.transport) notify(N_USE_TRANSPORT_MODE, 0, new Uint8Array(0), new Uint8Array(0));
+  end();
+  const d = sealBuilt(sa, CREATE_CHILD_SA, true, msgid);
+  sa.pendingChild = null;
+  if (d === null) return;
+  sendResponse(sa, msgid, d);
+  sa.children.push(child);
+  if (child.dh != 0) {
+    submitChildKeys(sa, child, A_RESP_KEYS);
+    return;
+  }
+  childKeys(child, C.prfPlus(sa.prf, sa.SK_d, concat2(child.nonceI, child.nonceR), keymatLen(child)), false);
+  childEstablished(child);
+  afterTheirChild(sa, child);
+}
+
+// The peer's CREATE_CHILD_SA made a Child SA: if it replaces one, the peer deletes the old one,
+// unless we rekeyed it too and our exchange decides the collision.
+function afterTheirChild(sa: IkeSa, child: ChildSa): void {
+  if (child.replaces == 0) return;
+  const old = findChild(sa, child.replaces);
+  if (old === null) return;
+  const ours = old.rekeyedByUs;
+  if (ours !== null && ours.state == ESTABLISHED_CHILD_SA && ours.nonceR.length > 0) {
+    if (holdsLowest(ours.nonceI, ours.nonceR, child.nonceI, child.nonceR)) {
+      logChild(ours, LOG_INFO, "rekey collision: our Child SA holds the lowest nonce and is redundant");
+      queueExchange(sa, X_DELETE_CHILD, ours.serial);
+    }
+    return;
+  }
+  if (ours === null) {
+    old.state = CHILD_SA_REKEYED;
+    old.expireAt = now + 60000; // if the peer never deletes it
+  }
+}
+
+function rekeyIkeRequest(sa: IkeSa, msgid: u32, sap: i32, Ni: Uint8Array): i32 {
+  const c = choose(sap, PROTO_IKE, sa.conn.ike, true);
+  if (c === null || c.spi.length != 8) return refuse(sa, msgid, N_NO_PROPOSAL_CHOSEN, "no acceptable IKE proposal in the rekey");
+  const kep = find(34);
+  if (kep < 0 || field(kep, 1) != c.dh) {
+    const d = new Uint8Array(2);
+    d[0] = <u8>(c.dh >> 8);
+    d[1] = <u8>c.dh;
+    return refuseWith(sa, msgid, N_INVALID_KE_PAYLOAD, d, "IKE rekey needs a KE of group " + c.dh.toString());
+  }
+  const peerKe = dataA(kep);
+  if (peerKe.length != C.dhLen(c.dh)) return refuse(sa, msgid, N_INVALID_SYNTAX, "KE of the wrong length");
+  // the rekey's initiator becomes the new IKE SA's original initiator (2.18)
+  const n = new IkeSa(sa.conn, false, sa.local.clone(), sa.remote.clone());
+  n.natT = sa.natT;
+  n.spiI = u64FromBytes(c.spi);
+  n.spiR = newSpi();
+  n.encr = c.encr;
+  n.keyBits = c.keyBits;
+  n.prf = c.prf;
+  n.integ = c.integ;
+  n.dh = c.dh;
+  n.Ni = Ni;
+  n.Nr = C.randomBytes(32);
+  n.peerKe = peerKe;
+  n.rekeyedOf = sa;
+  n.peerFragmentation = sa.peerFragmentation;
+  n.chosenNumber = c.number;
+  n.state = IKE_SA_REKEY_R0;
+  addIke(n);
+  sa.rekeyedByPeer = n;
+  sa.pendingIke = n;
+  sa.busyRequest = true;
+  sa.pendingReq = msgid;
+  logSa(sa, LOG_INFO, "peer rekeys the IKE SA as #" + n.serial.toString());
+  submitJob(sa, P_CHILD, A_RESP_KE, JOB_DH_GENERATE, new BlobWriter().num(n.dh).bytes());
+  return 0;
+}
+
+function respondIkeRekey(sa: IkeSa, n: IkeSa): void {
+  const c = new Chosen();
+  c.number = n.chosenNumber;
+  c.protocol = PROTO_IKE;
+  c.encr = n.encr;
+  c.keyBits = n.keyBits;
+  c.prf = n.prf;
+  c.integ = n.integ;
+  c.dh = n.dh;
+  beginTape();
+  beginChain();
+  saChosen(c.number, PROTO_IKE, u64ToBytes(n.spiR), chosenXforms(c));
+  nonce(n.Nr);
+  ke(n.dh, n.dhPub);
+  end();
+  const d = sealBuilt(sa, CREATE_CHILD_SA, true, sa.pendingReq);
+  sa.pendingIke = null;
+  if (d === null) return;
+  sendResponse(sa, sa.pendingReq, d);
+  submitKeys(n);
+}
+
+// The new IKE SA of a rekey (ours or the peer's) has its keys.
+function rekeyDone(n: IkeSa): i32 {
+  const old = n.rekeyedOf;
+  if (old === null || old.state == IKE_SA_DEAD) {
+    deleteIkeLocal(n, "the IKE SA it replaces is gone");
+    return -1;
+  }
+  n.state = ESTABLISHED_IKE_SA;
+  armIkeTimers(n);
+  n.rekeyedOf = null;
+  logSa(n, LOG_INFO, "established IKE SA (rekey of #" + old.serial.toString() + "); " + suite(n));
+  let winner = true;
+  if (n.initiator) {
+    // we initiated this rekey; the peer may have rekeyed the same IKE SA (2.8.1)
+    old.rekeyNew = null;
+    const theirs = old.rekeyedByPeer;
+    if (theirs !== null && theirs.state != IKE_SA_DEAD) {
+      winner = !holdsLowest(n.Ni, n.Nr, theirs.Ni, theirs.Nr);
+      if (!winner) {
+        logSa(n, LOG_INFO, "rekey collision: this IKE SA holds the lowest nonce and is redundant");
+        queueExchange(n, X_DELETE_IKE, 0);
+        return 0;
+      }
+      logSa(n, LOG_INFO, "rekey collision: the peer's IKE SA #" + theirs.serial.toString() + " is redundant");
+      moveChildren(theirs, n);
+    }
+  } else {
+    const ours = old.rekeyNew;
+    if (ours !== null && ours.state == ESTABLISHED_IKE_SA && ours.Nr.length > 0) {
+      winner = !holdsLowest(n.Ni, n.Nr, ours.Ni, ours.Nr);
+      if (winner) {
+        logSa(ours, LOG_INFO, "rekey collision: our IKE SA holds the lowest nonce and is redundant");
+        moveChildren(ours, n);
+        queueExchange(ours, X_DELETE_IKE, 0);
+      }
+    }
+  }
+  if (!winner) return 0;
+  moveChildren(old, n);
+  old.replacedBy = n.serial;
+  old.rekeyAt = 0;
+  if (n.initiator) {
+    queueExchange(old, X_DELETE_IKE, 0);
+  } else {
+    old.deleteAt = now + 60000; // the peer deletes it; if it does not, we do
+  }
+  return 0;
+}
+
+function moveChildren(from: IkeSa, to: IkeSa): void {
+  while (from.children.length > 0) {
+    const c = from.children.shift();
+    c.ike = to;
+    to.children.push(c);
+  }
+  // exchanges about Child SAs move along; the IKE SA's own stay
+  const keepQ = new Array<Pending>();
+  for (let i = 0; i < from.queue.length; i++) {
+    const p = from.queue[i];
+    if (p.what == X_DELETE_CHILD || p.what == X_REKEY_CHILD || p.what == X_CREATE_CHILD) to.queue.push(p);
+    else keepQ.push(p);
+  }
+  from.queue = keepQ;
+  kick(to);
+}
+
+function refuse(sa: IkeSa, msgid: u32, type: i32, why: string): i32 {
+  return refuseWith(sa, msgid, type, new Uint8Array(0), why);
+}
+function refuseWith(sa: IkeSa, msgid: u32, type: i32, data: Uint8Array, why: string): i32 {
+  logSa(sa, LOG_INFO, "refusing CREATE_CHILD_SA: " + why + " (notify " + type.toString() + ")");
+  beginTape();
+  beginChain();
+  notify(type, 0, new Uint8Array(0), data);
+  end();
+  const d = sealBuilt(sa, CREATE_CHILD_SA, true, msgid);
+  if (d !== null) sendResponse(sa, msgid, d);
+  return 0;
+}
+
+// ---- helper results --------------------------------------------------------------------------
+export function onChildJob(sa: IkeSa, arg: i32, status: i32, p: usize, len: i32): i32 {
+  const step = arg & 15;
+  const r = readBlobs(p, len);
+  if (status != JOB_OK || r === null || r.length < 1) {
+    logSa(sa, LOG_INFO, "CREATE_CHILD_SA helper job failed (status " + status.toString() + ")");
+    sa.preparing = false;
+    sa.busyRequest = false;
+    if (step == A_REQ_KE && sa.rekeyNew !== null) {
+      deleteIkeLocal(sa.rekeyNew!, "KE generation failed");
+      sa.rekeyNew = null;
+    }
+    kick(sa);
+    return -1;
+  }
+  switch (step) {
+    case A_REQ_KE: {
+      if (r.length < 2) return -1;
+      if (sa.rekeyNew !== null && sa.outstanding === null && sa.childInFlight === null) {
+        sa.rekeyNew!.dhPub = r[0];
+        sa.rekeyNew!.dhPriv = r[1];
+        sendChildRequest(sa, X_REKEY_IKE, 0);
+      } else if (sa.childInFlight !== null) {
+        const ch = sa.childInFlight!;
+        ch.dhPub = r[0];
+        ch.dhPriv = r[1];
+        sendChildRequest(sa, ch.replaces != 0 ? X_REKEY_CHILD : X_CREATE_CHILD, ch.replaces);
+      }
+      return 0;
+    }
+    case A_RESP_KE: {
+      if (r.length < 2) return -1;
+      if (sa.pendingIke !== null) {
+        const n = sa.pendingIke!;
+        n.dhPub = r[0];
+        n.dhPriv = r[1];
+        respondIkeRekey(sa, n);
+      } else if (sa.pendingChild !== null) {
+        const ch = sa.pendingChild!;
+        ch.dhPub = r[0];
+        ch.dhPriv = r[1];
+        respondChild(sa, sa.pendingReq, ch);
+      }
+      return 0;
+    }
+    case A_REQ_KEYS: case A_RESP_KEYS: {
+      const ch = findChild(sa, arg >> 4);
+      if (ch === null || ch.state == CHILD_SA_DEAD) return -1;
+      childKeys(ch, r[0], step == A_REQ_KEYS);
+      ch.dhPriv = new Uint8Array(0);
+      childEstablished(ch);
+      if (step == A_REQ_KEYS) afterOurChild(sa, ch);
+      else afterTheirChild(sa, ch);
+      return 0;
+    }
+  }
+  return -1;
+}
+
+setRekeyDone(rekeyDone);
+
+export { concat3, dataB, LOG_DEBUG, ESTABLISHED_CHILD_SA };

@@ -1,0 +1,475 @@
+// The IKEv2 engine: events in (datagram, timeout, helper result, admin), commands out
+// (send, helper job, log). Message IDs with window size 1, retransmission with exponential
+// backoff, the cached response resent for a retransmitted request, lifetimes with rekey
+// margin and fuzz. The exchanges themselves are in ike_sa_init.ts, ike_auth.ts,
+// create_child_sa.ts and informational.ts.
+import { IN, TEXT, OUT, be32 } from "../wire/buffers";
+import { tapeCount, getW, getF } from "../wire/tape";
+import { decodeMessage } from "../wire/message";
+import * as E from "../wire/error";
+import { nameOf } from "../names/index";
+import { log } from "../pump";
+import {
+  now, setNow, EP, logSa, logChild, sendTo, jobs, deleteIkeLocal, deleteChildLocal, queueExchange, setStarter,
+  P_INIT, P_INIT_KEYS, P_CHILD, IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL,
+} from "./state";
+import { copyIn, u64FromBytes, hex } from "../bytes";
+import * as C from "../crypto";
+import { Conn, Endpoint, Ts, conns, findConn, readConn, connError } from "../conn/conn";
+import {
+  IkeSa, ChildSa, Pending, allIke, ikeSas, removeIke, ikeStateName, childStateName,
+  ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, CHILD_SA_DEAD, ESTABLISHED_CHILD_SA,
+  X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS,
+  findIkeBySerial,
+} from "../sa/sa";
+import { find, unseal, decodeInner, field, K_V2_SK, K_V2_SKF } from "./message";
+import { initiateIke, onInitRequest, onInitResponse, onInitJob } from "./ike_sa_init";
+import { onAuthRequest, onAuthResponse, onAuthJob } from "./ike_auth";
+import { startChildExchange, onChildRequest, onChildResponse, onChildJob } from "./create_child_sa";
+import { startInformational, onInfoRequest, onInfoResponse } from "./informational";
+import {
+  LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
+  ADM_ADD_CONN, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR,
+  REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2,
+} from "../abi";
+
+// ---- events ----------------------------------------------------------------------------------
+// A datagram (bytes in IN, endpoints in EP) arrived at `t`. Returns 0 when it was processed,
+// -1 when it was dropped (logged once, with the reason).
+export function evDatagram(t: f64, len: i32, flags: i32): i32 {
+  setNow(t);
+  const local = Endpoint.read(EP);
+  const remote = Endpoint.read(EP + EP_REMOTE);
+  if (len < 0 || len > IN_CAP) {
+    log(LOG_INFO, "dropping datagram of " + len.toString() + " bytes from " + remote.toString() + ": larger than the input buffer");
+    return -1;
+  }
+  const n = decodeMessage(IN, <usize>len, flags);
+  if (n < 0) {
+    logMalformed(remote);
+    return -1;
+  }
+  if (<i32>getW(0, 0) == K_V1_HDR) {
+    log(LOG_INFO, "dropping IKEv1 message from " + remote.toString() + ": IKEv1 is not supported yet");
+    return -1;
+  }
+  const msg: usize = IN + ((flags & DECODE_PORT4500) ? 4 : 0);
+  const mlen = (flags & DECODE_PORT4500) ? len - 4 : len;
+  const spiI = u64FromBytes(copyIn(msg, 8));
+  const spiR = u64FromBytes(copyIn(msg + 8, 8));
+  const exchange = <i32>getF(0, 3);
+  const hflags = <i32>getF(0, 4);
+  const msgid = getF(0, 5);
+  const response = (hflags & 0x20) != 0;
+  const fromInitiator = (hflags & 0x08) != 0;
+
+  if (exchange == IKE_SA_INIT) {
+    if (!response) return onInitRequest(local, remote, msg, mlen, spiI, spiR, msgid, (flags & DECODE_PORT4500) != 0);
+    const sa = ikeSas.has(spiI) ? ikeSas.get(spiI) : null;
+    if (sa === null || !sa.initiator) {
+      log(LOG_DEBUG, "dropping IKE_SA_INIT response from " + remote.toString() + ": no IKE SA with SPIi " + spiI.toString(16));
+      return -1;
+    }
+    return onInitResponse(sa, msg, mlen, spiR, msgid);
+  }
+  // every later exchange is protected and belongs to an IKE SA we know
+  const ours = fromInitiator ? spiR : spiI;
+  if (!ikeSas.has(ours)) {
+    log(LOG_DEBUG, "dropping " + exchName(exchange) + " from " + remote.toString() + ": no IKE SA with SPI " + ours.toString(16));
+    return -1;
+  }
+  const sa = ikeSas.get(ours);
+  if ((fromInitiator ? sa.spiI : sa.spiR) != (fromInitiator ? spiI : spiR) || fromInitiator == sa.initiator) {
+    logSa(sa, LOG_DEBUG, "dropping " + exchName(exchange) + ": SPIs or I flag do not match the IKE SA");
+    return -1;
+  }
+  if (!response) {
+    if (sa.lastResponse !== null && msgid == sa.lastResponseId && msgid + 1 == sa.expectRequestId) {
+      logSa(sa, LOG_DEBUG, "retransmitting response to " + exchName(exchange) + " request " + msgid.toString());
+      sendTo(sa, sa.lastResponse!);
+      return 0;
+    }
+    if (msgid != sa.expectRequestId || sa.busyRequest) {
+      logSa(sa, LOG_DEBUG, "dropping " + exchName(exchange) + " request with message ID " + msgid.toString() + ", expecting " + sa.expectRequestId.toString());
+      return -1;
+    }
+  } else if (sa.outstanding === null || msgid != sa.outstandingId) {
+    logSa(sa, LOG_DEBUG, "dropping unexpected " + exchName(exchange) + " response with message ID " + msgid.toString());
+    return -1;
+  }
+  if (sa.SK_d.length == 0) {
+    // IKE_AUTH before our keys: the peer will retransmit
+    logSa(sa, LOG_DEBUG, "dropping " + exchName(exchange) + ": keys not ready yet");
+    return -1;
+  }
+  const np = unprotect(sa, msg, mlen);
+  if (np < 0) return -1;
+  if (np == 0) return 0; // a fragment kept for later
+  sa.lastInbound = now;
+  if (sa.conn.dpdDelay > 0) sa.livenessAt = now + sa.conn.dpdDelay;
+  if (local.port != sa.local.port || !remote.equals(sa.remote)) {
+    // the peer moved (NAT mapping changed, or IKE floated to 4500): answer where it is now
+    sa.remote = remote;
+    sa.local = local;
+  }
+  switch (exchange) {
+    case IKE_AUTH:
+      return response ? onAuthResponse(sa, msgid) : onAuthRequest(sa, msgid);
+    case CREATE_CHILD_SA:
+      return response ? onChildResponse(sa, msgid) : onChildRequest(sa, msgid);
+    case INFORMATIONAL:
+      return response ? onInfoResponse(sa, msgid) : onInfoRequest(sa, msgid);
+  }
+  logSa(sa, LOG_INFO, "dropping exchange " + exchange.toString() + ": not supported");
+  if (!response) unsupportedExchange(sa, exchange, msgid);
+  return -1;
+}
+
+// Checks integrity, decrypts and decodes the inner chain onto the tape (SK), or collects a
+// fragment (SKF, RFC 7383 2.6). Returns the first inner payload type (> 0) when the tape
+// holds the decrypted chain, 0 for a fragment kept, -1 for a message dropped.
+function unprotect(sa: IkeSa, msg: usize, len: i32): i32 {
+  const sk = find(46);
+  const skf = find(53);
+  if (sk < 0 && skf < 0) {
+    logSa(sa, LOG_INFO, "dropping unprotected " + exchName(<i32>getF(0, 3)) + " message");
+    return -1;
+  }
+  const msgid = getF(0, 5);
+  if (sk >= 0) {
+    const np = field(sk, 1);
+    const plain = unseal(sa, msg, len, sk);
+    if (plain === null) {
+      logSa(sa, LOG_INFO, "dropping message " + msgid.toString() + ": integrity check failed");
+      return -1;
+    }
+    return decodeProtected(sa, np, plain);
+  }
+  // SKF: check each fragment on arrival, reassemble when all are there
+  const num = field(skf, 2);
+  const total = field(skf, 3);
+  const np = field(skf, 1);
+  if (total > 128 || (sa.fragTotal != 0 && sa.fragId == msgid && total != sa.fragTotal)) {
+    logSa(sa, LOG_INFO, "dropping fragment: bad total " + total.toString());
+    return -1;
+  }
+  const plain = unseal(sa, msg, len, skf);
+  if (plain === null) {
+    logSa(sa, LOG_INFO, "dropping fragment " + num.toString() + "/" + total.toString() + ": integrity check failed");
+    return -1;
+  }
+  if (sa.fragTotal == 0 || sa.fragId != msgid) {
+    sa.fragId = msgid;
+    sa.fragTotal = total;
+    sa.frags = new Array<Uint8Array | null>(total);
+    for (let i = 0; i < total; i++) sa.frags[i] = null;
+    sa.fragCount = 0;
+    sa.fragBytes = 0;
+    sa.fragNp = 0;
+  }
+  if (sa.frags[num - 1] !== null) return 0;
+  if (sa.fragBytes + plain.length > IN_CAP) {
+    logSa(sa, LOG_INFO, "dropping fragments: reassembled message too large");
+    sa.fragTotal = 0;
+    return -1;
+  }
+  sa.frags[num - 1] = plain.slice();
+  sa.fragCount++;
+  sa.fragBytes += plain.length;
+  if (num == 1) sa.fragNp = np;
+  if (sa.fragCount < total) return 0;
+  const whole = new Uint8Array(sa.fragBytes);
+  let o = 0;
+  for (let i = 0; i < total; i++) {
+    const p = sa.frags[i]!;
+    whole.set(p, o);
+    o += p.length;
+  }
+  const first = sa.fragNp;
+  sa.fragTotal = 0;
+  sa.frags = new Array<Uint8Array | null>();
+  logSa(sa, LOG_DEBUG, "reassembled " + total.toString() + " fragments (" + whole.length.toString() + " bytes)");
+  return decodeProtected(sa, first, whole);
+}
+
+function decodeProtected(sa: IkeSa, np: i32, plain: Uint8Array): i32 {
+  if (decodeInner(np, plain) < 0) {
+    logSa(sa, LOG_INFO, "dropping message: inner payloads malformed: " + nameOf(REG_ERROR, E.errCode) + " in " +
+      nameOf(REG_KIND, E.errKind) + " at offset " + E.errOffset.toString());
+    return -1;
+  }
+  return max(np, 1);
+}
+
+function unsupportedExchange(sa: IkeSa, exchange: i32, msgid: u32): void {
+  // RFC 7296 1.5 / 2.21: an unknown exchange type in a request is answered with INVALID_SYNTAX? No:
+  // the RFC leaves it to the recipient; we answer with an empty response so the window moves on.
+  void exchange;
+  void msgid;
+  void sa;
+}
+
+function logMalformed(remote: Endpoint): void {
+  const what = nameOf(REG_KIND, E.errKind);
+  let line = "dropping malformed message from " + remote.toString() + ": " + nameOf(REG_ERROR, E.errCode) + " in " + what;
+  if (E.errPtype != 0) {
+    const pn = nameOf(REG_PAYLOAD_V2, E.errPtype);
+    line += " (" + (pn.length > 0 ? pn : E.errPtype.toString()) + ")";
+  }
+  line += " at offset " + E.errOffset.toString();
+  if (E.errNotify != 0) {
+    const nn = nameOf(REG_NOTIFY_V2, E.errNotify);
+    line += "; would answer " + (nn.length > 0 ? nn : E.errNotify.toString());
+  }
+  log(LOG_INFO, line);
+}
+
+export function exchName(x: i32): string {
+  switch (x) {
+    case IKE_SA_INIT: return "IKE_SA_INIT";
+    case IKE_AUTH: return "IKE_AUTH";
+    case CREATE_CHILD_SA: return "CREATE_CHILD_SA";
+    case INFORMATIONAL: return "INFORMATIONAL";
+  }
+  return "exchange " + x.toString();
+}
+
+// A helper job finished; its result blobs are in IN.
+export function evHelper(t: f64, id: i32, status: i32, len: i32): i32 {
+  setNow(t);
+  if (!jobs.has(id)) return -1; // the state went away meanwhile
+  const job = jobs.get(id);
+  jobs.delete(id);
+  const sa = findIkeBySerial(job.ike);
+  if (sa === null || sa.state == IKE_SA_DEAD) return -1;
+  if (sa.pendingJob == id) sa.pendingJob = 0;
+  if (len < 0 || len > IN_CAP) return -1;
+  switch (job.purpose) {
+    case P_INIT:
+      return onInitJob(sa, job.purpose, status, IN, len);
+    case P_INIT_KEYS:
+      return onAuthJob(sa, status, IN, len);
+    case P_CHILD:
+      return onChildJob(sa, job.arg, status, IN, len);
+  }
+  return -1;
+}
+
+// Time passed: retransmit, rekey, expire, check liveness.
+export function evTimeout(t: f64): i32 {
+  setNow(t);
+  // iterate over a copy: handlers may add or remove IKE SAs
+  const list = allIke.slice();
+  for (let i = 0; i < list.length; i++) {
+    const sa = list[i];
+    if (sa.state == IKE_SA_DEAD) continue;
+    if (sa.outstanding !== null && sa.retransmitAt > 0 && sa.retransmitAt <= now) retransmit(sa);
+    if (sa.state == IKE_SA_DEAD) continue;
+    if (sa.deleteAt > 0 && sa.deleteAt <= now) {
+      deleteIkeLocal(sa, "replaced, the peer did not delete it");
+      continue;
+    }
+    if (sa.expireAt > 0 && sa.expireAt <= now) {
+      deleteIkeLocal(sa, "lifetime expired");
+      continue;
+    }
+    if (sa.state != ESTABLISHED_IKE_SA) continue;
+    if (sa.rekeyAt > 0 && sa.rekeyAt <= now) {
+      sa.rekeyAt = 0;
+      logSa(sa, LOG_INFO, "IKE SA lifetime reaches its rekey margin: rekeying");
+      queueExchange(sa, X_REKEY_IKE, 0);
+    }
+    if (sa.livenessAt > 0 && sa.livenessAt <= now) {
+      sa.livenessAt = now + sa.conn.dpdDelay;
+      if (sa.outstanding === null) queueExchange(sa, X_LIVENESS, 0);
+    }
+    if (sa.conn.dpdTimeout > 0 && sa.lastInbound + sa.conn.dpdTimeout <= now && sa.outstanding !== null) {
+      logSa(sa, LOG_INFO, "liveness: no answer from the peer for " + ((now - sa.lastInbound) / 1000).toString() + " s: peer is dead");
+      deleteIkeLocal(sa, "dead peer");
+      continue;
+    }
+    const ch = sa.children.slice();
+    for (let k = 0; k < ch.length; k++) {
+      const c = ch[k];
+      if (c.state == CHILD_SA_DEAD) continue;
+      if (c.expireAt > 0 && c.expireAt <= now) {
+        deleteChildLocal(c, "lifetime expired");
+        continue;
+      }
+      if (c.state == ESTABLISHED_CHILD_SA && c.rekeyAt > 0 && c.rekeyAt <= now) {
+        c.rekeyAt = 0;
+        logChild(c, LOG_INFO, "Child SA lifetime reaches its rekey margin: rekeying");
+        queueExchange(sa, X_REKEY_CHILD, c.serial);
+      }
+    }
+  }
+  return 0;
+}
+
+function retransmit(sa: IkeSa): void {
+  sa.retransmits++;
+  if (sa.retransmits > sa.conn.retransmitLimit) {
+    logSa(sa, LOG_INFO, "no answer after " + sa.conn.retransmitLimit.toString() + " retransmissions: giving up on " + ikeStateName(sa.state));
+    deleteIkeLocal(sa, "retransmission limit reached");
+    return;
+  }
+  // exponential backoff: base, 2 base, 4 base, ... capped at 64 times the base
+  const k = min(sa.retransmits, 6);
+  sa.retransmitAt = now + sa.conn.retransmitBase * <f64>(1 << k);
+  logSa(sa, LOG_DEBUG, "retransmitting request " + sa.outstandingId.toString() + " (" + sa.retransmits.toString() + ")");
+  sendTo(sa, sa.outstanding!);
+}
+
+// The earliest deadline of any state (ms), or 0 when nothing is due ever.
+export function nextDeadline(): f64 {
+  let d: f64 = 0;
+  for (let i = 0; i < allIke.length; i++) {
+    const sa = allIke[i];
+    d = earlier(d, sa.outstanding !== null ? sa.retransmitAt : 0);
+    d = earlier(d, sa.deleteAt);
+    d = earlier(d, sa.expireAt);
+    if (sa.state == ESTABLISHED_IKE_SA) {
+      d = earlier(d, sa.rekeyAt);
+      d = earlier(d, sa.livenessAt);
+      if (sa.conn.dpdTimeout > 0 && sa.outstanding !== null) d = earlier(d, sa.lastInbound + sa.conn.dpdTimeout);
+    }
+    for (let k = 0; k < sa.children.length; k++) {
+      const c = sa.children[k];
+      d = earlier(d, c.expireAt);
+      if (c.state == ESTABLISHED_CHILD_SA) d = earlier(d, c.rekeyAt);
+    }
+  }
+  return d;
+}
+@inline function earlier(d: f64, t: f64): f64 {
+  return t > 0 && (d == 0 || t < d) ? t : d;
+}
+
+// ---- admin -----------------------------------------------------------------------------------
+export let adminReply: string = "";
+
+export function evAdmin(t: f64, op: i32, len: i32): i32 {
+  setNow(t);
+  adminReply = "";
+  if (len < 0 || len > IN_CAP) {
+    adminReply = "request too large";
+    return ADM_ERROR;
+  }
+  switch (op) {
+    case ADM_ADD_CONN: {
+      const c = readConn(IN, len);
+      if (c === null) {
+        adminReply = connError;
+        return ADM_ERROR;
+      }
+      const old = findConn(c.name);
+      if (old !== null) {
+        adminReply = 'connection "' + c.name + '" already exists';
+        return ADM_ERROR;
+      }
+      conns.push(c);
+      adminReply = 'added connection "' + c.name + '"';
+      log(LOG_INFO, '"' + c.name + '": added IKEv2 connection');
+      return ADM_OK;
+    }
+    case ADM_INITIATE: case ADM_TERMINATE: case ADM_DELETE_CONN: {
+      const name = String.UTF8.decodeUnsafe(IN, <usize>len, false);
+      const c = findConn(name);
+      if (c === null) {
+        adminReply = 'no connection named "' + name + '"';
+        return ADM_ERROR;
+      }
+      if (op == ADM_INITIATE) {
+        const sa = initiateIke(c);
+        adminReply = sa === null ? 'cannot initiate "' + name + '"' : '"' + name + '" #' + sa.serial.toString() + ": initiating IKEv2 connection";
+        return sa === null ? ADM_ERROR : ADM_OK;
+      }
+      let n = 0;
+      const list = allIke.slice();
+      for (let i = 0; i < list.length; i++) {
+        const sa = list[i];
+        if (sa.conn !== c || sa.state == IKE_SA_DEAD) continue;
+        n++;
+        if (sa.state == ESTABLISHED_IKE_SA) queueExchange(sa, X_DELETE_IKE, 0);
+        else deleteIkeLocal(sa, "terminated by the administrator");
+      }
+      if (op == ADM_DELETE_CONN) {
+        const i = conns.indexOf(c);
+        if (i >= 0) conns.splice(i, 1);
+        adminReply = 'deleted connection "' + name + '"';
+      } else {
+        adminReply = 'terminating "' + name + '": ' + n.toString() + " IKE SA(s)";
+      }
+      return ADM_OK;
+    }
+    case ADM_STATUS:
+      adminReply = statusJson(len > 0 && load<u8>(IN) == 1);
+      return ADM_OK;
+  }
+  adminReply = "unknown admin operation " + op.toString();
+  return ADM_ERROR;
+}
+
+// JSON of connections and states; with secrets (tests, key logging on request) the keys too.
+export function statusJson(secrets: bool): string {
+  let s = '{"now":' + now.toString() + ',"conns":[';
+  for (let i = 0; i < conns.length; i++) {
+    if (i) s += ",";
+    s += '{"name":"' + conns[i].name + '","local":"' + conns[i].local.toString() + '","remote":"' + conns[i].remote.toString() + '"}';
+  }
+  s += '],"ike":[';
+  for (let i = 0; i < allIke.length; i++) {
+    const sa = allIke[i];
+    if (i) s += ",";
+    s += '{"serial":' + sa.serial.toString() + ',"conn":"' + sa.conn.name + '","state":"' + ikeStateName(sa.state) +
+      '","initiator":' + (sa.initiator ? "true" : "false") + ',"spiI":"' + sa.spiI.toString(16) + '","spiR":"' + sa.spiR.toString(16) +
+      '","encr":' + sa.encr.toString() + ',"keyBits":' + sa.keyBits.toString() + ',"prf":' + sa.prf.toString() + ',"integ":' + sa.integ.toString() +
+      ',"dh":' + sa.dh.toString() + ',"nextRequestId":' + sa.nextRequestId.toString() + ',"expectRequestId":' + sa.expectRequestId.toString() +
+      ',"outstanding":' + (sa.outstanding !== null ? "true" : "false") + ',"queued":' + sa.queue.length.toString() +
+      ',"local":"' + sa.local.toString() + '","remote":"' + sa.remote.toString() + '"' +
+      ',"rekeyAt":' + sa.rekeyAt.toString() + ',"expireAt":' + sa.expireAt.toString() + ',"retransmitAt":' + (sa.outstanding !== null ? sa.retransmitAt : 0).toString();
+    if (secrets) {
+      s += ',"SK_d":"' + hex(sa.SK_d) + '","SK_ai":"' + hex(sa.SK_ai) + '","SK_ar":"' + hex(sa.SK_ar) + '","SK_ei":"' + hex(sa.SK_ei) +
+        '","SK_er":"' + hex(sa.SK_er) + '","SK_pi":"' + hex(sa.SK_pi) + '","SK_pr":"' + hex(sa.SK_pr) + '"';
+    }
+    s += ',"children":[';
+    for (let k = 0; k < sa.children.length; k++) {
+      const c = sa.children[k];
+      if (k) s += ",";
+      s += '{"serial":' + c.serial.toString() + ',"state":"' + childStateName(c.state) + '","spiIn":"' + c.spiIn.toString(16) +
+        '","spiOut":"' + c.spiOut.toString(16) + '","encr":' + c.encr.toString() + ',"keyBits":' + c.keyBits.toString() +
+        ',"integ":' + c.integ.toString() + ',"dh":' + c.dh.toString() + ',"transport":' + (c.transport ? "true" : "false") +
+        ',"rekeyAt":' + c.rekeyAt.toString() + ',"expireAt":' + c.expireAt.toString() + ',"tsLocal":' + tsJson(c.tsLocal) + ',"tsRemote":' + tsJson(c.tsRemote);
+      if (secrets) {
+        s += ',"encrIn":"' + hex(c.encrIn) + '","integIn":"' + hex(c.integIn) + '","encrOut":"' + hex(c.encrOut) + '","integOut":"' + hex(c.integOut) + '"';
+      }
+      s += "}";
+    }
+    s += "]}";
+  }
+  return s + "]}";
+}
+
+function tsJson(ts: Array<Ts>): string {
+  let s = "[";
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i];
+    if (i) s += ",";
+    s += '{"type":' + t.type.toString() + ',"proto":' + t.proto.toString() + ',"sport":' + t.sport.toString() + ',"eport":' + t.eport.toString() +
+      ',"start":"' + hex(t.start) + '","end":"' + hex(t.end) + '"}';
+  }
+  return s + "]";
+}
+
+function startExchange(sa: IkeSa, what: i32, arg: i32): void {
+  switch (what) {
+    case X_CREATE_CHILD: case X_REKEY_CHILD: case X_REKEY_IKE:
+      startChildExchange(sa, what, arg);
+      break;
+    case X_DELETE_CHILD: case X_DELETE_IKE: case X_LIVENESS:
+      startInformational(sa, what, arg);
+      break;
+  }
+}
+setStarter(startExchange);
+

@@ -1,0 +1,358 @@
+// IKE_AUTH with a pre-shared key and the first Child SA (RFC 7296 1.2, 2.15, 2.9, 1.3.1)
+//
+//   HDR, SK {IDi, [N(INITIAL_CONTACT)], [IDr], AUTH, SAi2, TSi, TSr,
+//            [N(USE_TRANSPORT_MODE)], N(ESP_TFC_PADDING_NOT_SUPPORTED)}  -->
+//                           <--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr, [N(USE_TRANSPORT_MODE)]}
+//
+// AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>), where the initiator
+// signs RealMessage1 | NonceRData | prf(SK_pi, IDi') and the responder RealMessage2 |
+// NonceIData | prf(SK_pr, IDr').
+import { Id, Ts, Xform } from "../conn/conn";
+import {
+  IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R,
+} from "../sa/sa";
+import { concat2, concat3, bytesEqual, readBlobs, strBytes, u64ToBytes } from "../bytes";
+import * as C from "../crypto";
+import {
+  beginTape, beginChain, end, sealBuilt, find, findNotify, dataA, field, payloadBody, heldPlainPtr,
+} from "./message";
+import { saProposals, saChosen, id, auth, ts, notify } from "./build";
+import { choose, offered, chosenXforms } from "./proposals";
+import { readTs, narrow, within, tsText } from "./ts";
+import {
+  now, logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, armIkeTimers, armChildTimers,
+  kick, IKE_AUTH,
+} from "./state";
+import { suite } from "./ike_sa_init";
+import { LOG_INFO, LOG_DEBUG, JOB_OK, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR } from "../abi";
+
+export const N_AUTHENTICATION_FAILED = 24;
+export const N_TS_UNACCEPTABLE = 38;
+export const N_NO_PROPOSAL_CHOSEN = 14;
+export const N_INITIAL_CONTACT = 16384;
+export const N_USE_TRANSPORT_MODE = 16391;
+export const N_ESP_TFC_PADDING_NOT_SUPPORTED = 16394;
+export const X_IKE_AUTH = 101;
+const AUTH_SHARED_KEY_MAC = 2;
+const PROTO_ESP = 3;
+
+// The IKE keys arrived (P_INIT_KEYS): store them, then go on.
+export function onAuthJob(sa: IkeSa, status: i32, p: usize, len: i32): i32 {
+  const k = readBlobs(p, len);
+  if (status != JOB_OK || k === null || k.length < 7) {
+    logSa(sa, LOG_INFO, status == 1 ? "the peer's KE public value is invalid" : "key derivation failed");
+    deleteIkeLocal(sa, "key derivation failed");
+    return -1;
+  }
+  sa.SK_d = k[0];
+  sa.SK_ai = k[1];
+  sa.SK_ar = k[2];
+  sa.SK_ei = k[3];
+  sa.SK_er = k[4];
+  sa.SK_pi = k[5];
+  sa.SK_pr = k[6];
+  sa.dhPriv = new Uint8Array(0); // not needed any more
+  if (sa.rekeyedOf !== null) return onRekeyKeys(sa);
+  if (sa.initiator && sa.state == IKE_AUTH_I0) sendAuthRequest(sa);
+  return 0;
+}
+
+// The new IKE SA of a rekey has its keys (create_child_sa.ts starts the rekey).
+let rekeyDone: (sa: IkeSa) => i32 = (sa: IkeSa): i32 => 0;
+export function setRekeyDone(f: (sa: IkeSa) => i32): void {
+  rekeyDone = f;
+}
+function onRekeyKeys(sa: IkeSa): i32 {
+  return rekeyDone(sa);
+}
+
+export function newChildSpi(sa: IkeSa): u32 {
+  let s: u32 = 0;
+  while (s < 256) s = C.randomU32(); // 1-255 are reserved (RFC 4303 2.1)
+  void sa;
+  return s;
+}
+
+function idBody(v: Id): Uint8Array {
+  // ID payload body as AUTH signs it: ID Type | RESERVED (3) | Identification Data
+  const b = new Uint8Array(4 + v.data.length);
+  b[0] = <u8>v.type;
+  b.set(v.data, 4);
+  return b;
+}
+
+export function pskAuth(sa: IkeSa, message: Uint8Array, nonce: Uint8Array, idb: Uint8Array, ofInitiator: bool): Uint8Array {
+  const macedId = C.prf(sa.prf, ofInitiator ? sa.SK_pi : sa.SK_pr, idb);
+  const key = C.prf(sa.prf, sa.conn.psk, strBytes("Key Pad for IKEv2"));
+  return C.prf(sa.prf, key, concat3(message, nonce, macedId));
+}
+
+function constEq(a: Uint8Array, b: Uint8Array): bool {
+  if (a.length != b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d == 0;
+}
+
+function be32(v: u32): Uint8Array {
+  const b = new Uint8Array(4);
+  b[0] = <u8>(v >> 24);
+  b[1] = <u8>(v >> 16);
+  b[2] = <u8>(v >> 8);
+  b[3] = <u8>v;
+  return b;
+}
+export { be32 };
+
+// Child SA keys from KEYMAT: initiator-to-responder encryption and integrity keys first,
+// then responder-to-initiator (RFC 7296 2.17). `weInitiated`: we initiated the exchange.
+export function childKeys(c: ChildSa, keymat: Uint8Array, weInitiated: bool): void {
+  const el = C.encrKeyLen(c.encr, c.keyBits);
+  const il = C.isAead(c.encr) ? 0 : C.integKeyLen(c.integ);
+  const ei = keymat.slice(0, el);
+  const ai = keymat.slice(el, el + il);
+  const er = keymat.slice(el + il, 2 * el + il);
+  const ar = keymat.slice(2 * el + il, 2 * el + 2 * il);
+  if (weInitiated) {
+    c.encrOut = ei; c.integOut = ai; c.encrIn = er; c.integIn = ar;
+  } else {
+    c.encrIn = ei; c.integIn = ai; c.encrOut = er; c.integOut = ar;
+  }
+}
+export function keymatLen(c: ChildSa): i32 {
+  return 2 * (C.encrKeyLen(c.encr, c.keyBits) + (C.isAead(c.encr) ? 0 : C.integKeyLen(c.integ)));
+}
+
+export function childEstablished(c: ChildSa): void {
+  c.state = ESTABLISHED_CHILD_SA;
+  armChildTimers(c);
+  logChild(c, LOG_INFO, "established Child SA " + (c.transport ? "transport" : "tunnel") + " mode " +
+    tsText(c.tsLocal) + " === " + tsText(c.tsRemote) + " {ESP=>0x" + c.spiOut.toString(16) + " <0x" + c.spiIn.toString(16) +
+    " ENCR " + c.encr.toString() + (c.keyBits > 0 ? "_" + c.keyBits.toString() : "") + (c.integ != 0 ? " INTEG " + c.integ.toString() : "") +
+    (c.dh != 0 ? " DH " + c.dh.toString() : "") + "}");
+}
+
+function ikeEstablished(sa: IkeSa): void {
+  sa.state = ESTABLISHED_IKE_SA;
+  armIkeTimers(sa);
+  logSa(sa, LOG_INFO, "established IKE SA; authenticated peer using authby=secret; " + suite(sa));
+}
+
+// ---- initiator -------------------------------------------------------------------------------
+function sendAuthRequest(sa: IkeSa): void {
+  const c = sa.conn;
+  const child = new ChildSa(sa);
+  child.spiIn = newChildSpi(sa);
+  child.transport = c.transport;
+  child.nonceI = sa.Ni;
+  child.nonceR = sa.Nr;
+  sa.childInFlight = child;
+  const a = pskAuth(sa, sa.initRequest, sa.Nr, idBody(c.localId), true);
+  beginTape();
+  beginChain();
+  id(PT2_IDI, c.localId);
+  if (c.initialContact) notify(N_INITIAL_CONTACT, 0, new Uint8Array(0), new Uint8Array(0));
+  if (c.remoteId.type != 0) id(PT2_IDR, c.remoteId);
+  auth(AUTH_SHARED_KEY_MAC, a);
+  saProposals(c.esp, PROTO_ESP, be32(child.spiIn), false); // no KE in IKE_AUTH (RFC 7296 1.2)
+  ts(PT2_TSI, c.localTs);
+  ts(PT2_TSR, c.remoteTs);
+  if (c.transport) notify(N_USE_TRANSPORT_MODE, 0, new Uint8Array(0), new Uint8Array(0));
+  notify(N_ESP_TFC_PADDING_NOT_SUPPORTED, 0, new Uint8Array(0), new Uint8Array(0));
+  end();
+  const d = sealBuilt(sa, IKE_AUTH, false, 1);
+  if (d === null) {
+    deleteIkeLocal(sa, "cannot encode IKE_AUTH request");
+    return;
+  }
+  sa.state = IKE_AUTH_I;
+  sendRequest(sa, X_IKE_AUTH, 0, d);
+  logSa(sa, LOG_INFO, "sent IKE_AUTH request (" + d.length.toString() + " datagram" + (d.length > 1 ? "s" : "") + ")");
+}
+
+export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
+  if (sa.state != IKE_AUTH_I || sa.outstandingWhat != X_IKE_AUTH) return -1;
+  const idr = find(PT2_IDR);
+  const ap = find(39);
+  if (idr < 0 || ap < 0) {
+    const n = find(41);
+    const t = n >= 0 ? field(n, 2) : 0;
+    logSa(sa, LOG_INFO, "IKE_AUTH failed: the responder answered with notify " + t.toString() + (t == N_AUTHENTICATION_FAILED ? " (AUTHENTICATION_FAILED)" : ""));
+    deleteIkeLocal(sa, "IKE_AUTH failed");
+    return -1;
+  }
+  const c = sa.conn;
+  const peerId = new Id(field(idr, 1), dataA(idr));
+  if (c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
+    logSa(sa, LOG_INFO, "the responder's identity does not match the connection's rightid");
+    deleteIkeLocal(sa, "identity mismatch");
+    return -1;
+  }
+  const want = pskAuth(sa, sa.initResponse, sa.Ni, payloadBody(idr, heldPlainPtr()), false);
+  if (field(ap, 1) != AUTH_SHARED_KEY_MAC || !constEq(dataA(ap), want)) {
+    logSa(sa, LOG_INFO, "the responder's AUTH payload does not verify: AUTHENTICATION_FAILED");
+    deleteIkeLocal(sa, "authentication failed");
+    return -1;
+  }
+  requestDone(sa);
+  ikeEstablished(sa);
+  const child = sa.childInFlight;
+  sa.childInFlight = null;
+  if (child !== null) acceptChild(sa, child!, true);
+  void msgid;
+  kick(sa);
+  return 0;
+}
+
+// The responder's answer about the first Child SA (IKE_AUTH) or a new one (CREATE_CHILD_SA,
+// without PFS): check what it chose, derive keys from SK_d, establish. Returns false when the
+// Child SA was refused (the IKE SA stays).
+export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
+  const c = sa.conn;
+  const sap = find(33);
+  const tsi = find(PT2_TSI);
+  const tsr = find(PT2_TSR);
+  if (sap < 0 || tsi < 0 || tsr < 0) {
+    const n = find(41);
+    const t = n >= 0 ? field(n, 2) : 0;
+    logChild(child, LOG_INFO, "no Child SA: the responder answered with notify " + t.toString());
+    return false;
+  }
+  const ch = choose(sap, PROTO_ESP, c.esp, false);
+  if (ch === null || !offered(ch, c.esp, false) || ch.spi.length != 4) {
+    logChild(child, LOG_INFO, "the responder chose an ESP proposal we did not offer");
+    return false;
+  }
+  const tl = readTs(tsi);
+  const tr = readTs(tsr);
+  if (!within(tl, c.localTs) || !within(tr, c.remoteTs)) {
+    logChild(child, LOG_INFO, "the responder's traffic selectors are not within ours");
+    return false;
+  }
+  child.spiOut = load<u32>(ch.spi.dataStart);
+  child.spiOut = bswap(child.spiOut);
+  child.encr = ch.encr;
+  child.keyBits = ch.keyBits;
+  child.integ = ch.integ;
+  child.esn = ch.esn;
+  child.tsLocal = tl;
+  child.tsRemote = tr;
+  child.transport = c.transport && findNotify(N_USE_TRANSPORT_MODE) >= 0;
+  if (child.dh == 0) childKeys(child, C.prfPlus(sa.prf, sa.SK_d, concat2(child.nonceI, child.nonceR), keymatLen(child)), true);
+  sa.children.push(child);
+  if (child.dh == 0) childEstablished(child);
+  void ikeAuth;
+  return true;
+}
+
+// ---- responder -------------------------------------------------------------------------------
+export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
+  if (sa.state != IKE_SA_INIT_R || msgid != 1) {
+    logSa(sa, LOG_DEBUG, "dropping IKE_AUTH request in state " + sa.state.toString());
+    return -1;
+  }
+  const c = sa.conn;
+  const idi = find(PT2_IDI);
+  const ap = find(39);
+  if (idi < 0 || ap < 0) {
+    logSa(sa, LOG_INFO, "IKE_AUTH request lacks IDi or AUTH: INVALID_SYNTAX");
+    return failAuth(sa, msgid, 7);
+  }
+  const peerId = new Id(field(idi, 1), dataA(idi));
+  if (c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
+    logSa(sa, LOG_INFO, "the initiator's identity does not match the connection's rightid: AUTHENTICATION_FAILED");
+    return failAuth(sa, msgid, N_AUTHENTICATION_FAILED);
+  }
+  const want = pskAuth(sa, sa.initRequest, sa.Nr, payloadBody(idi, heldPlainPtr()), true);
+  if (field(ap, 1) != AUTH_SHARED_KEY_MAC || !constEq(dataA(ap), want)) {
+    logSa(sa, LOG_INFO, "the initiator's AUTH payload does not verify: AUTHENTICATION_FAILED");
+    return failAuth(sa, msgid, N_AUTHENTICATION_FAILED);
+  }
+  // the first Child SA, read before the tape is reused for the answer
+  const child = new ChildSa(sa);
+  child.byUs = false;
+  child.nonceI = sa.Ni;
+  child.nonceR = sa.Nr;
+  const refusal = offerChild(sa, child);
+  const transport = child.transport;
+  const a = pskAuth(sa, sa.initResponse, sa.Ni, idBody(c.localId), false);
+  beginTape();
+  beginChain();
+  id(PT2_IDR, c.localId);
+  auth(AUTH_SHARED_KEY_MAC, a);
+  if (refusal == 0) {
+    saChosen(childNumber, PROTO_ESP, be32(child.spiIn), childXforms);
+    ts(PT2_TSI, child.tsRemote);
+    ts(PT2_TSR, child.tsLocal);
+    if (transport) notify(N_USE_TRANSPORT_MODE, 0, new Uint8Array(0), new Uint8Array(0));
+  } else {
+    notify(refusal, 0, new Uint8Array(0), new Uint8Array(0));
+  }
+  end();
+  const d = sealBuilt(sa, IKE_AUTH, true, msgid);
+  if (d === null) {
+    deleteIkeLocal(sa, "cannot encode IKE_AUTH response");
+    return -1;
+  }
+  sendResponse(sa, msgid, d);
+  ikeEstablished(sa);
+  if (refusal == 0) {
+    childKeys(child, C.prfPlus(sa.prf, sa.SK_d, concat2(sa.Ni, sa.Nr), keymatLen(child)), false);
+    sa.children.push(child);
+    childEstablished(child);
+  }
+  kick(sa);
+  return 0;
+}
+
+// What offerChild chose, for the builder (read from the tape before the answer is built).
+export let childNumber: i32 = 0;
+export let childXforms: Array<Xform> = new Array<Xform>();
+
+// Reads SA, TSi, TSr (and USE_TRANSPORT_MODE) of a request that creates a Child SA and fills
+// `child` with our choice. Returns 0, or the notify that refuses the Child SA.
+export function offerChild(sa: IkeSa, child: ChildSa): i32 {
+  const c = sa.conn;
+  const sap = find(33);
+  const tsi = find(PT2_TSI);
+  const tsr = find(PT2_TSR);
+  if (sap < 0 || tsi < 0 || tsr < 0) return N_NO_PROPOSAL_CHOSEN;
+  const ch = choose(sap, PROTO_ESP, c.esp, false);
+  if (ch === null || ch.spi.length != 4) {
+    logChild(child, LOG_INFO, "no acceptable ESP proposal: NO_PROPOSAL_CHOSEN");
+    return N_NO_PROPOSAL_CHOSEN;
+  }
+  const remote = narrow(readTs(tsi), c.remoteTs);
+  const local = narrow(readTs(tsr), c.localTs);
+  if (remote.length == 0 || local.length == 0) {
+    logChild(child, LOG_INFO, "traffic selectors " + tsText(readTs(tsi)) + " === " + tsText(readTs(tsr)) + " are not acceptable: TS_UNACCEPTABLE");
+    return N_TS_UNACCEPTABLE;
+  }
+  child.spiOut = bswap(load<u32>(ch.spi.dataStart));
+  child.spiIn = newChildSpi(sa);
+  child.encr = ch.encr;
+  child.keyBits = ch.keyBits;
+  child.integ = ch.integ;
+  child.esn = ch.esn;
+  child.dh = ch.dh;
+  child.tsLocal = local;
+  child.tsRemote = remote;
+  child.transport = c.transport && findNotify(N_USE_TRANSPORT_MODE) >= 0;
+  childNumber = ch.number;
+  childXforms = chosenXforms(ch);
+  return 0;
+}
+
+// RFC 7296 2.21.2: an IKE_AUTH that fails is answered with the notify, and the IKE SA is gone.
+function failAuth(sa: IkeSa, msgid: u32, type: i32): i32 {
+  beginTape();
+  beginChain();
+  notify(type, 0, new Uint8Array(0), new Uint8Array(0));
+  end();
+  const d = sealBuilt(sa, IKE_AUTH, true, msgid);
+  if (d !== null) sendResponse(sa, msgid, d);
+  deleteIkeLocal(sa, "IKE_AUTH failed");
+  return -1;
+}
+
+export { u64ToBytes, bytesEqual, Ts, now };

@@ -1,0 +1,108 @@
+// INFORMATIONAL (RFC 7296 1.4): deleting Child SAs and the IKE SA, and liveness checks.
+//
+//   HDR, SK {[N,] [D,] [CP,] ...}  -->
+//                            <--  HDR, SK {[N,] [D,] [CP], ...}
+// A Delete of Child SAs is answered with a Delete of their paired SAs (1.4.1); a Delete of the
+// IKE SA with an empty INFORMATIONAL, after which both sides forget it. An empty request is a
+// liveness check (2.4).
+import { IkeSa, ChildSa, findChild, findChildBySpi, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS } from "../sa/sa";
+import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
+import { del } from "./build";
+import { logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, INFORMATIONAL } from "./state";
+import { be32 } from "./ike_auth";
+import { LOG_INFO, LOG_DEBUG, PT2_D } from "../abi";
+
+const PROTO_IKE = 1;
+const PROTO_ESP = 3;
+
+export function startInformational(sa: IkeSa, what: i32, arg: i32): void {
+  beginTape();
+  beginChain();
+  if (what == X_DELETE_CHILD) {
+    const c = findChild(sa, arg);
+    if (c === null || c.state == CHILD_SA_DEAD) return;
+    c.state = CHILD_SA_DELETING;
+    del(PROTO_ESP, 4, be32(c.spiIn));
+    logChild(c, LOG_INFO, "deleting Child SA: sending Delete for ESP SPI 0x" + c.spiIn.toString(16));
+  } else if (what == X_DELETE_IKE) {
+    sa.state = IKE_SA_DELETING;
+    del(PROTO_IKE, 0, new Uint8Array(0));
+    logSa(sa, LOG_INFO, "deleting IKE SA: sending Delete");
+  } else {
+    logSa(sa, LOG_DEBUG, "liveness check");
+  }
+  end();
+  const d = sealBuilt(sa, INFORMATIONAL, false, sa.nextRequestId);
+  if (d === null) return;
+  sendRequest(sa, what, arg, d);
+}
+
+export function onInfoResponse(sa: IkeSa, msgid: u32): i32 {
+  const what = sa.outstandingWhat;
+  const arg = sa.outstandingArg;
+  requestDone(sa);
+  if (what == X_DELETE_IKE) {
+    deleteIkeLocal(sa, "deleted by us");
+    return 0;
+  }
+  if (what == X_DELETE_CHILD) {
+    const c = findChild(sa, arg);
+    if (c !== null) deleteChildLocal(c, "deleted by us");
+  }
+  void msgid;
+  kick(sa);
+  return 0;
+}
+
+export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
+  // Delete of the IKE SA: answer empty, then forget it and its Child SAs
+  let d = find(PT2_D);
+  while (d >= 0) {
+    if (field(d, 1) == PROTO_IKE) {
+      respond(sa, msgid, new Array<ChildSa>());
+      logSa(sa, LOG_INFO, "the peer deleted the IKE SA");
+      deleteIkeLocal(sa, "deleted by the peer");
+      return 0;
+    }
+    d = findNext(d, PT2_D);
+  }
+  // Deletes of Child SAs: find them by the SPI the peer receives on (our outbound SPI)
+  const gone = new Array<ChildSa>();
+  d = find(PT2_D);
+  while (d >= 0) {
+    if (field(d, 1) == PROTO_ESP && field(d, 2) == 4) {
+      const spis = dataA(d);
+      for (let o = 0; o + 4 <= spis.length; o += 4) {
+        const spi = (<u32>spis[o] << 24) | (<u32>spis[o + 1] << 16) | (<u32>spis[o + 2] << 8) | spis[o + 3];
+        const c = findChildBySpi(sa, spi, false);
+        if (c !== null && gone.indexOf(c) < 0) gone.push(c);
+        else if (c === null) logSa(sa, LOG_DEBUG, "Delete for unknown ESP SPI 0x" + spi.toString(16) + " ignored");
+      }
+    }
+    d = findNext(d, PT2_D);
+  }
+  respond(sa, msgid, gone);
+  for (let i = 0; i < gone.length; i++) deleteChildLocal(gone[i], "deleted by the peer");
+  kick(sa);
+  return 0;
+}
+
+function respond(sa: IkeSa, msgid: u32, gone: Array<ChildSa>): void {
+  beginTape();
+  beginChain();
+  // our half of each deleted pair, except those we are deleting ourselves (1.4.1)
+  const spis = new Array<u8>();
+  for (let i = 0; i < gone.length; i++) {
+    if (gone[i].state == CHILD_SA_DELETING) continue;
+    const b = be32(gone[i].spiIn);
+    for (let k = 0; k < 4; k++) spis.push(b[k]);
+  }
+  if (spis.length > 0) {
+    const a = new Uint8Array(spis.length);
+    for (let i = 0; i < spis.length; i++) a[i] = spis[i];
+    del(PROTO_ESP, 4, a);
+  }
+  end();
+  const dg = sealBuilt(sa, INFORMATIONAL, true, msgid);
+  if (dg !== null) sendResponse(sa, msgid, dg);
+}

@@ -1,0 +1,148 @@
+// State shared by the IKEv2 exchanges: the clock of the current event, logging in pluto's
+// style, sending with retransmission, helper jobs, the exchange queue, deleting, lifetimes.
+// The exchanges (ike_sa_init.ts, ...) import this; engine.ts dispatches events to them.
+import { log, send, helperJob } from "../pump";
+import * as C from "../crypto";
+import {
+  IkeSa, ChildSa, Pending, removeIke, ESTABLISHED_IKE_SA, IKE_SA_DEAD, CHILD_SA_DEAD,
+} from "../sa/sa";
+import { LOG_INFO } from "../abi";
+
+export const IKE_SA_INIT = 34;
+export const IKE_AUTH = 35;
+export const CREATE_CHILD_SA = 36;
+export const INFORMATIONAL = 37;
+
+export let now: f64 = 0;
+export function setNow(t: f64): void {
+  now = t;
+}
+
+// The endpoint buffer shared with the host (abi.ts EP layout).
+export const EP: usize = heap.alloc(64);
+
+// ---- logging in pluto's style: "conn" #serial: what happened -------------------------------
+export function logSa(sa: IkeSa, level: i32, what: string): void {
+  log(level, '"' + sa.conn.name + '" #' + sa.serial.toString() + ": " + what);
+}
+export function logChild(c: ChildSa, level: i32, what: string): void {
+  log(level, '"' + c.ike.conn.name + '" #' + c.serial.toString() + ": " + what);
+}
+
+// ---- sending ---------------------------------------------------------------------------------
+export function sendTo(sa: IkeSa, datagrams: Array<Uint8Array>): void {
+  for (let i = 0; i < datagrams.length; i++) send(sa.local, sa.remote, datagrams[i], sa.natT);
+}
+
+// Sends our request and arms its retransmission (RFC 7296 2.1 and 2.4).
+export function sendRequest(sa: IkeSa, what: i32, arg: i32, datagrams: Array<Uint8Array>): void {
+  sa.outstanding = datagrams;
+  sa.outstandingId = sa.nextRequestId;
+  sa.outstandingWhat = what;
+  sa.outstandingArg = arg;
+  sa.nextRequestId++;
+  sa.retransmits = 0;
+  sa.retransmitAt = now + sa.conn.retransmitBase;
+  sendTo(sa, datagrams);
+}
+
+// Sends our response to the peer's request `msgid` and keeps it for retransmitted requests.
+export function sendResponse(sa: IkeSa, msgid: u32, datagrams: Array<Uint8Array>): void {
+  sa.lastResponse = datagrams;
+  sa.lastResponseId = msgid;
+  sa.expectRequestId = msgid + 1;
+  sa.busyRequest = false;
+  sendTo(sa, datagrams);
+}
+
+// The request in flight got its answer: the window opens for the next queued exchange.
+export function requestDone(sa: IkeSa): void {
+  sa.outstanding = null;
+  sa.outstandingWhat = 0;
+  sa.retransmitAt = 0;
+  sa.preparing = false;
+}
+
+// ---- helper jobs -----------------------------------------------------------------------------
+export class Job {
+  constructor(public id: i32, public ike: i32, public purpose: i32, public arg: i32) {}
+}
+export const jobs = new Map<i32, Job>();
+let nextJob = 1;
+
+export function submitJob(sa: IkeSa, purpose: i32, arg: i32, kind: i32, request: Uint8Array): void {
+  const id = nextJob++;
+  jobs.set(id, new Job(id, sa.serial, purpose, arg));
+  sa.pendingJob = id;
+  helperJob(id, kind, request);
+}
+
+// Purposes of helper jobs (which state resumes with the result)
+export const P_INIT = 1; // ike_sa_init.ts: our KE for IKE_SA_INIT
+export const P_INIT_KEYS = 2; // ike_sa_init.ts / ike_auth.ts: SKEYSEED and the IKE keys
+export const P_CHILD = 3; // create_child_sa.ts: KE and keys for CREATE_CHILD_SA
+// ---- the exchange queue ----------------------------------------------------------------------
+export function queueExchange(sa: IkeSa, what: i32, arg: i32): void {
+  for (let i = 0; i < sa.queue.length; i++) {
+    if (sa.queue[i].what == what && sa.queue[i].arg == arg) return;
+  }
+  sa.queue.push(new Pending(what, arg));
+  kick(sa);
+}
+
+// Starts the next queued exchange when the window is free (engine.ts registers the starter).
+let starter: (sa: IkeSa, what: i32, arg: i32) => void = (sa: IkeSa, what: i32, arg: i32): void => {};
+export function setStarter(f: (sa: IkeSa, what: i32, arg: i32) => void): void {
+  starter = f;
+}
+export function kick(sa: IkeSa): void {
+  while (sa.state == ESTABLISHED_IKE_SA && sa.outstanding === null && !sa.preparing && sa.queue.length > 0) {
+    const p = sa.queue.shift();
+    starter(sa, p.what, p.arg);
+  }
+}
+
+// ---- deleting --------------------------------------------------------------------------------
+export function deleteChildLocal(c: ChildSa, why: string): void {
+  if (c.state == CHILD_SA_DEAD) return;
+  c.state = CHILD_SA_DEAD;
+  logChild(c, LOG_INFO, "deleted Child SA (" + why + ")");
+  const i = c.ike.children.indexOf(c);
+  if (i >= 0) c.ike.children.splice(i, 1);
+}
+
+export function deleteIkeLocal(sa: IkeSa, why: string): void {
+  if (sa.state == IKE_SA_DEAD) return;
+  while (sa.children.length > 0) deleteChildLocal(sa.children[0], why);
+  sa.state = IKE_SA_DEAD;
+  sa.outstanding = null;
+  sa.queue.length = 0;
+  if (sa.pendingJob != 0) jobs.delete(sa.pendingJob);
+  logSa(sa, LOG_INFO, "deleted IKE SA (" + why + ")");
+  removeIke(sa);
+}
+
+// ---- lifetimes -------------------------------------------------------------------------------
+// The rekey time: lifetime less the margin, the margin increased by up to fuzz percent.
+export function rekeyTime(lifetime: f64, margin: f64, fuzz: i32): f64 {
+  const r = <f64>(C.randomU32() % 10000) / 10000.0;
+  const m = margin * (1.0 + <f64>fuzz / 100.0 * r);
+  return max(lifetime - m, lifetime / 2);
+}
+
+export function armIkeTimers(sa: IkeSa): void {
+  const c = sa.conn;
+  sa.createdAt = now;
+  sa.expireAt = now + c.ikeLifetime;
+  sa.rekeyAt = now + rekeyTime(c.ikeLifetime, c.rekeyMargin, c.rekeyFuzz);
+  sa.lastInbound = now;
+  sa.livenessAt = c.dpdDelay > 0 ? now + c.dpdDelay : 0;
+}
+
+export function armChildTimers(ch: ChildSa): void {
+  const c = ch.ike.conn;
+  ch.createdAt = now;
+  ch.expireAt = now + c.childLifetime;
+  ch.rekeyAt = now + rekeyTime(c.childLifetime, c.rekeyMargin, c.rekeyFuzz);
+}
+

@@ -1,0 +1,228 @@
+// IKE SA and Child SA records (pluto's states), the SPI table and serial numbers.
+import { Conn, Endpoint, Ts, Xform } from "../conn/conn";
+
+// IKE SA states, named after pluto's
+export const IKE_SA_INIT_I0 = 1; // initiator: waiting for its KE (helper)
+export const IKE_SA_INIT_I = 2; // initiator: IKE_SA_INIT request sent
+export const IKE_AUTH_I0 = 3; // initiator: waiting for SKEYSEED (helper)
+export const IKE_AUTH_I = 4; // initiator: IKE_AUTH request sent
+export const IKE_SA_INIT_R0 = 5; // responder: waiting for its KE (helper)
+export const IKE_SA_INIT_R = 6; // responder: IKE_SA_INIT response sent, waiting for IKE_AUTH
+export const ESTABLISHED_IKE_SA = 7;
+export const IKE_SA_DELETING = 8; // delete sent, waiting for the answer
+export const IKE_SA_REKEY_R0 = 9; // a new IKE SA from a rekey, waiting for its keys (helper)
+export const IKE_SA_DEAD = 10;
+
+export function ikeStateName(s: i32): string {
+  switch (s) {
+    case IKE_SA_INIT_I0: return "IKE_SA_INIT_I0";
+    case IKE_SA_INIT_I: return "IKE_SA_INIT_I";
+    case IKE_AUTH_I0: return "IKE_AUTH_I0";
+    case IKE_AUTH_I: return "IKE_AUTH_I";
+    case IKE_SA_INIT_R0: return "IKE_SA_INIT_R0";
+    case IKE_SA_INIT_R: return "IKE_SA_INIT_R";
+    case ESTABLISHED_IKE_SA: return "ESTABLISHED_IKE_SA";
+    case IKE_SA_DELETING: return "IKE_SA_DELETING";
+    case IKE_SA_REKEY_R0: return "IKE_SA_REKEY_R0";
+    case IKE_SA_DEAD: return "IKE_SA_DEAD";
+  }
+  return "UNKNOWN";
+}
+
+export const CHILD_LARVAL = 1;
+export const ESTABLISHED_CHILD_SA = 2;
+export const CHILD_SA_REKEYED = 3; // replaced by a newer Child SA; deleted shortly
+export const CHILD_SA_DELETING = 4;
+export const CHILD_SA_DEAD = 5;
+
+export function childStateName(s: i32): string {
+  switch (s) {
+    case CHILD_LARVAL: return "CHILD_SA_LARVAL";
+    case ESTABLISHED_CHILD_SA: return "ESTABLISHED_CHILD_SA";
+    case CHILD_SA_REKEYED: return "CHILD_SA_REKEYED";
+    case CHILD_SA_DELETING: return "CHILD_SA_DELETING";
+    case CHILD_SA_DEAD: return "CHILD_SA_DEAD";
+  }
+  return "UNKNOWN";
+}
+
+let nextSerial = 1;
+export function newSerial(): i32 {
+  return nextSerial++;
+}
+
+export class ChildSa {
+  serial: i32 = newSerial();
+  state: i32 = CHILD_LARVAL;
+  ike: IkeSa;
+  spiIn: u32 = 0; // ours: the peer sends to it
+  spiOut: u32 = 0; // the peer's
+  encr: i32 = 0;
+  keyBits: i32 = 0;
+  integ: i32 = 0;
+  esn: i32 = 0;
+  dh: i32 = 0;
+  transport: bool = false;
+  tsLocal: Array<Ts> = new Array<Ts>();
+  tsRemote: Array<Ts> = new Array<Ts>();
+  encrIn: Uint8Array = new Uint8Array(0);
+  integIn: Uint8Array = new Uint8Array(0);
+  encrOut: Uint8Array = new Uint8Array(0);
+  integOut: Uint8Array = new Uint8Array(0);
+  createdAt: f64 = 0;
+  rekeyAt: f64 = 0;
+  expireAt: f64 = 0;
+  replaces: i32 = 0; // serial of the Child SA this one rekeys
+  byUs: bool = true; // created by our request (false: by the peer's)
+  nonceI: Uint8Array = new Uint8Array(0); // the nonces of the exchange that created it
+  nonceR: Uint8Array = new Uint8Array(0);
+  peerKe: Uint8Array = new Uint8Array(0);
+  dhPriv: Uint8Array = new Uint8Array(0);
+  dhPub: Uint8Array = new Uint8Array(0);
+  rekeyedByUs: ChildSa | null = null; // the Child SA our rekey of this one creates
+  rekeyedByPeer: ChildSa | null = null; // the Child SA the peer's rekey of this one created
+  constructor(ike: IkeSa) {
+    this.ike = ike;
+  }
+}
+
+// An exchange waiting for the message window (window size 1: one request at a time).
+export const X_CREATE_CHILD = 1;
+export const X_REKEY_CHILD = 2; // arg = child serial
+export const X_REKEY_IKE = 3;
+export const X_DELETE_CHILD = 4; // arg = child serial
+export const X_DELETE_IKE = 5;
+export const X_LIVENESS = 6;
+
+export class Pending {
+  constructor(public what: i32, public arg: i32) {}
+}
+
+export class IkeSa {
+  serial: i32 = newSerial();
+  state: i32 = 0;
+  conn: Conn;
+  initiator: bool; // original initiator (the I flag)
+  spiI: u64 = 0;
+  spiR: u64 = 0;
+  local: Endpoint;
+  remote: Endpoint;
+  natT: bool = false; // moved to port 4500
+  // negotiated suite
+  encr: i32 = 0;
+  keyBits: i32 = 0;
+  prf: i32 = 0;
+  integ: i32 = 0;
+  dh: i32 = 0;
+  // key exchange
+  Ni: Uint8Array = new Uint8Array(0);
+  Nr: Uint8Array = new Uint8Array(0);
+  dhPriv: Uint8Array = new Uint8Array(0);
+  dhPub: Uint8Array = new Uint8Array(0);
+  peerKe: Uint8Array = new Uint8Array(0);
+  cookie: Uint8Array = new Uint8Array(0);
+  initRequest: Uint8Array = new Uint8Array(0); // RealMessage1
+  initResponse: Uint8Array = new Uint8Array(0); // RealMessage2
+  SK_d: Uint8Array = new Uint8Array(0);
+  SK_ai: Uint8Array = new Uint8Array(0);
+  SK_ar: Uint8Array = new Uint8Array(0);
+  SK_ei: Uint8Array = new Uint8Array(0);
+  SK_er: Uint8Array = new Uint8Array(0);
+  SK_pi: Uint8Array = new Uint8Array(0);
+  SK_pr: Uint8Array = new Uint8Array(0);
+  peerFragmentation: bool = false;
+  // message IDs (RFC 7296 2.3, window size 1)
+  nextRequestId: u32 = 0; // the ID our next request gets
+  expectRequestId: u32 = 0; // the ID the peer's next request must have
+  outstanding: Array<Uint8Array> | null = null; // our request in flight (its datagrams)
+  outstandingId: u32 = 0;
+  outstandingWhat: i32 = 0; // X_* of the request in flight
+  outstandingArg: i32 = 0;
+  retransmits: i32 = 0;
+  retransmitAt: f64 = 0;
+  lastResponse: Array<Uint8Array> | null = null; // our answer to the peer's last request
+  lastResponseId: u32 = 0;
+  queue: Array<Pending> = new Array<Pending>();
+  // fragments of a peer message being reassembled (RFC 7383)
+  fragId: u32 = 0;
+  fragTotal: i32 = 0;
+  fragNp: i32 = 0;
+  frags: Array<Uint8Array | null> = new Array<Uint8Array | null>();
+  fragCount: i32 = 0;
+  fragBytes: i32 = 0;
+  // the exchange our outstanding request carries
+  childInFlight: ChildSa | null = null; // a Child SA being negotiated by our request
+  rekeyNew: IkeSa | null = null; // the new IKE SA of our IKE rekey request
+  rekeyNonce: Uint8Array = new Uint8Array(0); // our nonce in a CREATE_CHILD_SA request
+  children: Array<ChildSa> = new Array<ChildSa>();
+  // timers
+  createdAt: f64 = 0;
+  rekeyAt: f64 = 0;
+  expireAt: f64 = 0;
+  livenessAt: f64 = 0;
+  lastInbound: f64 = 0;
+  deleteAt: f64 = 0; // a replaced IKE SA is deleted at this time if the peer does not
+  replacedBy: i32 = 0;
+  pendingJob: i32 = 0;
+  invalidKeRetries: i32 = 0;
+  preparing: bool = false; // our next request waits for a helper job
+  busyRequest: bool = false; // the peer's request is being answered (waits for a helper job)
+  natDetected: bool = false;
+  chosenNumber: i32 = 1; // responder: the number of the proposal it accepted
+  rekeyedByPeer: IkeSa | null = null; // the new IKE SA the peer's rekey of this one created
+  rekeyedOf: IkeSa | null = null; // for a new IKE SA: the one it replaces
+  peerNonce: Uint8Array = new Uint8Array(0); // the peer's nonce in the CREATE_CHILD_SA it sent
+  pendingReq: u32 = 0; // message ID of the peer's request being answered
+  pendingChild: ChildSa | null = null; // a Child SA being created by the peer's request
+  pendingIke: IkeSa | null = null; // an IKE SA being created by the peer's rekey request
+  pendingProto: i32 = 0;
+  pendingRekeyOf: i32 = 0;
+  pendingNumber: i32 = 0; // the proposal number and transforms chosen for that answer
+  pendingXforms: Array<Xform> = new Array<Xform>();
+  authRequestHeld: Uint8Array | null = null; // IKE_AUTH that came before our keys
+  constructor(conn: Conn, initiator: bool, local: Endpoint, remote: Endpoint) {
+    this.conn = conn;
+    this.initiator = initiator;
+    this.local = local;
+    this.remote = remote;
+  }
+  // Keys for what we send and what we receive
+  get skeOut(): Uint8Array { return this.initiator ? this.SK_ei : this.SK_er; }
+  get skaOut(): Uint8Array { return this.initiator ? this.SK_ai : this.SK_ar; }
+  get skeIn(): Uint8Array { return this.initiator ? this.SK_er : this.SK_ei; }
+  get skaIn(): Uint8Array { return this.initiator ? this.SK_ar : this.SK_ai; }
+  get ourSpi(): u64 { return this.initiator ? this.spiI : this.spiR; }
+}
+
+// Every IKE SA, by the SPI we chose for it (unique among ours).
+export const ikeSas = new Map<u64, IkeSa>();
+export const allIke = new Array<IkeSa>();
+
+export function addIke(sa: IkeSa): void {
+  ikeSas.set(sa.ourSpi, sa);
+  allIke.push(sa);
+}
+
+export function removeIke(sa: IkeSa): void {
+  if (ikeSas.has(sa.ourSpi) && ikeSas.get(sa.ourSpi) === sa) ikeSas.delete(sa.ourSpi);
+  const i = allIke.indexOf(sa);
+  if (i >= 0) allIke.splice(i, 1);
+}
+
+export function findIkeBySerial(serial: i32): IkeSa | null {
+  for (let i = 0; i < allIke.length; i++) if (allIke[i].serial == serial) return allIke[i];
+  return null;
+}
+
+export function findChild(ike: IkeSa, serial: i32): ChildSa | null {
+  for (let i = 0; i < ike.children.length; i++) if (ike.children[i].serial == serial) return ike.children[i];
+  return null;
+}
+
+export function findChildBySpi(ike: IkeSa, spi: u32, inbound: bool): ChildSa | null {
+  for (let i = 0; i < ike.children.length; i++) {
+    const c = ike.children[i];
+    if ((inbound ? c.spiIn : c.spiOut) == spi) return c;
+  }
+  return null;
+}

@@ -1,0 +1,266 @@
+// The native crypto provider: node:crypto, that is OpenSSL, in Node and in Deno's node:crypto.
+// The only file of the project that imports node:crypto.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createDiffieHellman,
+  createECDH,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  randomFillSync,
+  timingSafeEqual,
+  type DiffieHellman,
+} from "node:crypto";
+import {
+  CryptoUsageError,
+  ENCR_AES_GCM_16,
+  GROUPS,
+  MODP_GENERATOR,
+  bigIntToBytes,
+  checkModpPeer,
+  checkModpPrivate,
+  dhError,
+  encrInfo,
+  integInfo,
+  isAllZero,
+  leftPad,
+  prfInfo,
+  splitEncrKey,
+  type DhResult,
+  type GroupInfo,
+} from "./algorithms.ts";
+import { prfPlusOver, type CryptoProvider, type DhKeyPair } from "./provider.ts";
+
+const OPENSSL_HASH = { sha1: "sha1", sha256: "sha256", sha384: "sha384", sha512: "sha512" } as const;
+
+function hmac(hash: keyof typeof OPENSSL_HASH, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac(OPENSSL_HASH[hash], key).update(data).digest());
+}
+
+function prf(prfId: number, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return hmac(prfInfo(prfId).hash, key, data);
+}
+
+function integ(integId: number, key: Uint8Array, data: Uint8Array): Uint8Array {
+  const i = integInfo(integId);
+  if (key.length !== i.keyLen) throw new CryptoUsageError(`${i.name} takes a ${i.keyLen}-byte key, not ${key.length}`);
+  return hmac(i.hash, key, data).subarray(0, i.icvLen);
+}
+
+// ---- encryption ------------------------------------------------------------------------------
+
+type Sizes = { cipher: string; cipherKey: Uint8Array; iv: Uint8Array; aead: boolean };
+
+// Checks sizes; returns the complaint as a string (not a throw) so decrypt can refuse quietly.
+function sizes(encrId: number, key: Uint8Array, iv: Uint8Array, dataLen: number, forDecrypt: boolean, aad?: Uint8Array): Sizes | string {
+  const e = encrInfo(encrId);
+  const split = splitEncrKey(encrId, key);
+  if (!split) return `${e.name}: a key of ${key.length} bytes does not fit`;
+  if (iv.length !== e.ivLen) return `${e.name}: IV must be ${e.ivLen} bytes, not ${iv.length}`;
+  const bits = split.cipherKey.length * 8;
+  if (!e.aead) {
+    if (aad !== undefined && aad.length > 0) return `${e.name} takes no associated data`;
+    if (dataLen % e.blockLen !== 0) return `${e.name}: data must be a multiple of ${e.blockLen} bytes, not ${dataLen}`;
+    return { cipher: `aes-${bits}-cbc`, cipherKey: split.cipherKey, iv, aead: false };
+  }
+  if (forDecrypt && dataLen < e.icvLen) return `${e.name}: ${dataLen} bytes cannot hold a ${e.icvLen}-byte tag`;
+  const nonce = new Uint8Array(split.salt.length + iv.length);
+  nonce.set(split.salt);
+  nonce.set(iv, split.salt.length);
+  const cipher = encrId === ENCR_AES_GCM_16 ? `aes-${bits}-gcm` : "chacha20-poly1305";
+  return { cipher, cipherKey: split.cipherKey, iv: nonce, aead: true };
+}
+
+function encrypt(encrId: number, key: Uint8Array, iv: Uint8Array, data: Uint8Array, aad?: Uint8Array): Uint8Array {
+  const s = sizes(encrId, key, iv, data.length, false, aad);
+  if (typeof s === "string") throw new CryptoUsageError(s);
+  if (!s.aead) {
+    const c = createCipheriv(s.cipher, s.cipherKey, s.iv).setAutoPadding(false);
+    return concat2(c.update(data), c.final());
+  }
+  const c = createCipheriv(s.cipher as "aes-128-gcm", s.cipherKey, s.iv, { authTagLength: 16 });
+  if (aad !== undefined) c.setAAD(aad);
+  const body = concat2(c.update(data), c.final());
+  return concat2(body, c.getAuthTag());
+}
+
+function decrypt(encrId: number, key: Uint8Array, iv: Uint8Array, data: Uint8Array, aad?: Uint8Array): Uint8Array | null {
+  const s = sizes(encrId, key, iv, data.length, true, aad);
+  if (typeof s === "string") return null;
+  try {
+    if (!s.aead) {
+      const d = createDecipheriv(s.cipher, s.cipherKey, s.iv).setAutoPadding(false);
+      return concat2(d.update(data), d.final());
+    }
+    const tagAt = data.length - 16;
+    const d = createDecipheriv(s.cipher as "aes-128-gcm", s.cipherKey, s.iv, { authTagLength: 16 });
+    d.setAuthTag(data.subarray(tagAt));
+    if (aad !== undefined) d.setAAD(aad);
+    const body = d.update(data.subarray(0, tagAt));
+    return concat2(body, d.final()); // final() throws when the tag does not verify
+  } catch {
+    return null;
+  }
+}
+
+function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+// ---- Diffie-Hellman --------------------------------------------------------------------------
+
+function group(g: number): GroupInfo {
+  const info = GROUPS.get(g);
+  if (!info) throw new CryptoUsageError(`DH group ${g} is not supported`);
+  return info;
+}
+
+// One DiffieHellman object per MODP group: building one runs OpenSSL's parameter check, which
+// costs far more than an exponentiation. JavaScript is single-threaded here, so setting the
+// private key and computing right after cannot interleave.
+const modpCache = new Map<number, DiffieHellman>();
+function modp(g: GroupInfo, id: number): DiffieHellman {
+  let dh = modpCache.get(id);
+  if (!dh) {
+    dh = createDiffieHellman(Buffer.from(bigIntToBytes(g.prime!, g.pubLen)), Buffer.from([Number(MODP_GENERATOR)]));
+    modpCache.set(id, dh);
+  }
+  return dh;
+}
+
+// Fixed DER wrappers around raw RFC 7748 keys (PKCS #8 and SubjectPublicKeyInfo, RFC 8410).
+const OKP = {
+  x25519: { pkcs8: Buffer.from("302e020100300506032b656e04220420", "hex"), spki: Buffer.from("302a300506032b656e032100", "hex") },
+  x448: { pkcs8: Buffer.from("3046020100300506032b656f043a0438", "hex"), spki: Buffer.from("3042300506032b656f033900", "hex") },
+} as const;
+
+function okpPrivate(kind: "x25519" | "x448", priv: Uint8Array) {
+  return createPrivateKey({ key: Buffer.concat([OKP[kind].pkcs8, priv]), format: "der", type: "pkcs8" });
+}
+
+function dhPublic(groupId: number, priv: Uint8Array): Uint8Array {
+  const g = group(groupId);
+  switch (g.kind) {
+    case "modp": {
+      const bad = checkModpPrivate(groupId, priv);
+      if (bad) throw new CryptoUsageError(bad.message);
+      const dh = modp(g, groupId);
+      dh.setPrivateKey(priv);
+      return leftPad(new Uint8Array(dh.generateKeys()), g.pubLen);
+    }
+    case "ecp": {
+      if (priv.length !== g.privLen) throw new CryptoUsageError(`${g.name}: private key must be ${g.privLen} bytes`);
+      const e = createECDH(g.curve!);
+      try {
+        e.setPrivateKey(priv);
+      } catch {
+        throw new CryptoUsageError(`${g.name}: private key is not a scalar in 1..n-1`);
+      }
+      return new Uint8Array(e.getPublicKey(null, "uncompressed").subarray(1));
+    }
+    case "x25519":
+    case "x448": {
+      if (priv.length !== g.privLen) throw new CryptoUsageError(`${g.name}: private key must be ${g.privLen} bytes`);
+      const spki = createPublicKey(okpPrivate(g.kind, priv)).export({ format: "der", type: "spki" });
+      return new Uint8Array(spki.subarray(OKP[g.kind].spki.length));
+    }
+  }
+}
+
+function dhGenerate(groupId: number): DhKeyPair {
+  const g = group(groupId);
+  let priv: Uint8Array;
+  if (g.kind === "ecp") {
+    // OpenSSL draws the scalar uniformly in 1..n-1.
+    const e = createECDH(g.curve!);
+    e.generateKeys();
+    priv = leftPad(new Uint8Array(e.getPrivateKey()), g.privLen);
+    return { priv, pub: new Uint8Array(e.getPublicKey(null, "uncompressed").subarray(1)) };
+  }
+  do priv = randomBytes(g.privLen);
+  while (isAllZero(priv));
+  return { priv, pub: dhPublic(groupId, priv) };
+}
+
+function dhShared(groupId: number, priv: Uint8Array, peerPub: Uint8Array): DhResult {
+  const g = GROUPS.get(groupId);
+  if (!g) return dhError("UNSUPPORTED_GROUP", groupId, "not a supported group");
+  switch (g.kind) {
+    case "modp": {
+      const bad = checkModpPrivate(groupId, priv);
+      if (bad) return { ok: false, error: bad };
+      const peer = checkModpPeer(groupId, peerPub);
+      if (!peer.ok) return peer;
+      const dh = modp(g, groupId);
+      dh.setPrivateKey(priv);
+      try {
+        return { ok: true, shared: leftPad(new Uint8Array(dh.computeSecret(peerPub)), g.sharedLen) };
+      } catch (e) {
+        return dhError("INVALID_KE_VALUE", groupId, `OpenSSL refused the peer value (${(e as Error).message})`);
+      }
+    }
+    case "ecp": {
+      if (priv.length !== g.privLen) return dhError("INVALID_PRIVATE_KEY", groupId, `private key must be ${g.privLen} bytes`);
+      if (peerPub.length !== g.pubLen) return dhError("INVALID_KE_LENGTH", groupId, `peer value has ${peerPub.length} bytes, the group needs ${g.pubLen}`);
+      const e = createECDH(g.curve!);
+      try {
+        e.setPrivateKey(priv);
+      } catch {
+        return dhError("INVALID_PRIVATE_KEY", groupId, "private key is not a scalar in 1..n-1");
+      }
+      try {
+        // OpenSSL decodes 04|x|y, refuses coordinates >= p and points off the curve; the
+        // identity has no such encoding, so it cannot get through.
+        const x = e.computeSecret(Buffer.concat([Buffer.of(4), peerPub]));
+        return { ok: true, shared: leftPad(new Uint8Array(x), g.sharedLen) };
+      } catch {
+        return dhError("INVALID_KE_VALUE", groupId, "peer value is not a point on the curve");
+      }
+    }
+    case "x25519":
+    case "x448": {
+      if (priv.length !== g.privLen) return dhError("INVALID_PRIVATE_KEY", groupId, `private key must be ${g.privLen} bytes`);
+      if (peerPub.length !== g.pubLen) return dhError("INVALID_KE_LENGTH", groupId, `peer value has ${peerPub.length} bytes, the group needs ${g.pubLen}`);
+      let shared: Uint8Array;
+      try {
+        const publicKey = createPublicKey({ key: Buffer.concat([OKP[g.kind].spki, peerPub]), format: "der", type: "spki" });
+        shared = new Uint8Array(diffieHellman({ privateKey: okpPrivate(g.kind, priv), publicKey }));
+      } catch {
+        // OpenSSL fails the derivation when the result is all zero (a small-order peer value).
+        return dhError("INVALID_KE_VALUE", groupId, "peer value gives the all-zero shared secret (RFC 7748 6)");
+      }
+      if (isAllZero(shared)) return dhError("INVALID_KE_VALUE", groupId, "peer value gives the all-zero shared secret (RFC 7748 6)");
+      return { ok: true, shared };
+    }
+  }
+}
+
+// ---- randomness ------------------------------------------------------------------------------
+
+function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  randomFillSync(out);
+  return out;
+}
+
+export const nativeProvider: CryptoProvider = {
+  name: "native",
+  randomBytes,
+  prf,
+  prfPlus: (prfId, key, seed, length) => prfPlusOver((k, d) => prf(prfId, k, d), prfId, key, seed, length),
+  integ,
+  integVerify(integId, key, data, icv) {
+    const mine = integ(integId, key, data);
+    return mine.length === icv.length && timingSafeEqual(mine, icv);
+  },
+  encrypt,
+  decrypt,
+  dhGenerate,
+  dhPublic,
+  dhShared,
+};

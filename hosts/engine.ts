@@ -1,0 +1,400 @@
+// The IKEv2 engine as a host drives it: core.wasm with its crypto imports bound to a provider,
+// the event pump (events in, commands out), helper jobs, connection records and admin calls.
+// Runtime-neutral: sockets, timers and helper threads are the caller's (see test/sim and the
+// daemons), handed in as callbacks.
+import * as abi from "../core/abi.ts";
+import { Core, type CoreOptions } from "./core.ts";
+import type { CryptoProvider } from "./crypto/provider.ts";
+import { runJob, type Job, type JobResult } from "./crypto/jobs.ts";
+import { sha1 } from "@noble/hashes/legacy.js";
+
+export interface Endpoint {
+  family: 4 | 6 | 0; // 0: %any
+  port: number;
+  addr: Uint8Array; // 4 or 16 bytes
+}
+
+export interface SendCommand {
+  local: Endpoint;
+  remote: Endpoint;
+  natT: boolean; // on port 4500: prefix the non-ESP marker
+  bytes: Uint8Array;
+}
+
+export interface EngineCallbacks {
+  send(cmd: SendCommand): void;
+  log(level: number, line: string): void;
+  // A helper job; call engine.helperDone(id, result) when it finishes (now or later).
+  job(id: number, job: Job): void;
+}
+
+// ---- connection records (CONN_* TLVs of abi.ts) -----------------------------------------------
+export interface ProposalSpec {
+  encr: [number, number][]; // [transform ID, key bits (0: none)]
+  prf?: number[];
+  integ?: number[];
+  dh?: number[];
+  esn?: number[];
+}
+export interface TsSpec {
+  type?: 7 | 8;
+  proto?: number;
+  sport?: number;
+  eport?: number;
+  start: Uint8Array;
+  end: Uint8Array;
+}
+export interface ConnSpec {
+  name: string;
+  local: Endpoint;
+  remote: Endpoint;
+  localId: { type: number; data: Uint8Array };
+  remoteId?: { type: number; data: Uint8Array };
+  psk: Uint8Array;
+  ike: ProposalSpec[];
+  esp: ProposalSpec[];
+  localTs: TsSpec[];
+  remoteTs: TsSpec[];
+  timers?: Partial<{ ikeLifetime: number; childLifetime: number; rekeyMargin: number; rekeyFuzz: number; dpdDelay: number; dpdTimeout: number; retransmitBaseMs: number; retransmitLimit: number }>;
+  transport?: boolean;
+  fragmentation?: boolean;
+  pfs?: boolean;
+  initialContact?: boolean;
+  auto?: number;
+  fragSize?: number;
+}
+
+export function endpointBytes(e: Endpoint): Uint8Array {
+  const b = new Uint8Array(20);
+  b[0] = e.family;
+  new DataView(b.buffer).setUint16(2, e.port, true);
+  b.set(e.addr.subarray(0, 16), 4);
+  return b;
+}
+
+export function readEndpoint(b: Uint8Array, at: number): Endpoint {
+  const family = b[at] as 0 | 4 | 6;
+  const port = b[at + 2] | (b[at + 3] << 8);
+  return { family, port, addr: b.slice(at + 4, at + 4 + (family === 6 ? 16 : 4)) };
+}
+
+export function endpointText(e: Endpoint): string {
+  if (e.family === 0) return "%any";
+  if (e.family === 4) return `${Array.from(e.addr.subarray(0, 4)).join(".")}:${e.port}`;
+  const w: string[] = [];
+  for (let i = 0; i < 16; i += 2) w.push(((e.addr[i] << 8) | e.addr[i + 1]).toString(16));
+  return `[${w.join(":")}]:${e.port}`;
+}
+
+export function connRecord(c: ConnSpec): Uint8Array {
+  const parts: number[] = [];
+  const tlv = (tag: number, v: Uint8Array) => {
+    if (v.length > 0xffff) throw new RangeError(`connection field ${tag} too long`);
+    parts.push(tag, v.length & 255, v.length >> 8, ...v);
+  };
+  const u32s = (...vs: number[]) => {
+    const b = new Uint8Array(vs.length * 4);
+    const dv = new DataView(b.buffer);
+    vs.forEach((v, i) => dv.setUint32(i * 4, v >>> 0, true));
+    return b;
+  };
+  const proposal = (p: ProposalSpec) => {
+    const pairs: number[] = [];
+    for (const [id, bits] of p.encr) pairs.push(1, id, ...(bits ? [14, bits] : []));
+    for (const id of p.prf ?? []) pairs.push(2, id);
+    for (const id of p.integ ?? []) pairs.push(3, id);
+    for (const id of p.dh ?? []) pairs.push(4, id);
+    for (const id of p.esn ?? []) pairs.push(5, id);
+    const b = new Uint8Array(pairs.length * 2);
+    const dv = new DataView(b.buffer);
+    pairs.forEach((v, i) => dv.setUint16(i * 2, v, true));
+    return b;
+  };
+  const ts = (t: TsSpec) => {
+    const type = t.type ?? (t.start.length === 16 ? 8 : 7);
+    const b = new Uint8Array(6 + t.start.length + t.end.length);
+    b[0] = type;
+    b[1] = t.proto ?? 0;
+    const dv = new DataView(b.buffer);
+    dv.setUint16(2, t.sport ?? 0, true);
+    dv.setUint16(4, t.eport ?? 65535, true);
+    b.set(t.start, 6);
+    b.set(t.end, 6 + t.start.length);
+    return b;
+  };
+  tlv(abi.CONN_NAME, new TextEncoder().encode(c.name));
+  tlv(abi.CONN_LOCAL_EP, endpointBytes(c.local));
+  tlv(abi.CONN_REMOTE_EP, endpointBytes(c.remote));
+  tlv(abi.CONN_LOCAL_ID, Uint8Array.of(c.localId.type, ...c.localId.data));
+  if (c.remoteId) tlv(abi.CONN_REMOTE_ID, Uint8Array.of(c.remoteId.type, ...c.remoteId.data));
+  tlv(abi.CONN_PSK, c.psk);
+  for (const p of c.ike) tlv(abi.CONN_IKE_PROPOSAL, proposal(p));
+  for (const p of c.esp) tlv(abi.CONN_ESP_PROPOSAL, proposal(p));
+  for (const t of c.localTs) tlv(abi.CONN_LOCAL_TS, ts(t));
+  for (const t of c.remoteTs) tlv(abi.CONN_REMOTE_TS, ts(t));
+  const tm = c.timers ?? {};
+  tlv(abi.CONN_TIMERS, u32s(tm.ikeLifetime ?? 28800, tm.childLifetime ?? 28800, tm.rekeyMargin ?? 540, tm.rekeyFuzz ?? 100,
+    tm.dpdDelay ?? 0, tm.dpdTimeout ?? 0, tm.retransmitBaseMs ?? 500, tm.retransmitLimit ?? 10));
+  const flags = (c.transport ? abi.CF_TRANSPORT : 0) | (c.fragmentation ? abi.CF_FRAGMENTATION : 0) |
+    (c.pfs ? abi.CF_PFS : 0) | (c.initialContact !== false ? abi.CF_INITIAL_CONTACT : 0);
+  tlv(abi.CONN_FLAGS, u32s(flags));
+  tlv(abi.CONN_AUTO, Uint8Array.of(c.auto ?? 1));
+  if (c.fragSize) tlv(abi.CONN_FRAG_SIZE, Uint8Array.of(c.fragSize & 255, c.fragSize >> 8));
+  return Uint8Array.from(parts);
+}
+
+// ---- helper job blobs (abi.ts JOB_*) ---------------------------------------------------------
+function blobs(b: Uint8Array): Uint8Array[] | null {
+  const out: Uint8Array[] = [];
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let o = 0; o < b.length;) {
+    if (b.length - o < 4) return null;
+    const n = dv.getUint32(o, true);
+    if (n > b.length - o - 4) return null;
+    out.push(b.slice(o + 4, o + 4 + n));
+    o += 4 + n;
+  }
+  return out;
+}
+function packBlobs(parts: Uint8Array[]): Uint8Array {
+  const n = parts.reduce((s, p) => s + 4 + p.length, 0);
+  const out = new Uint8Array(n);
+  const dv = new DataView(out.buffer);
+  let o = 0;
+  for (const p of parts) {
+    dv.setUint32(o, p.length, true);
+    out.set(p, o + 4);
+    o += 4 + p.length;
+  }
+  return out;
+}
+const num = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+
+export function jobFromRequest(kind: number, req: Uint8Array): Job | null {
+  const b = blobs(req);
+  if (!b) return null;
+  switch (kind) {
+    case abi.JOB_DH_GENERATE:
+      return b.length >= 1 ? { kind: "dh-generate", group: num(b[0]) } : null;
+    case abi.JOB_IKE_KEYS: {
+      if (b.length < 11) return null;
+      const job: Job = {
+        kind: "dh-ike-keys", group: num(b[0]), priv: b[1], peerPub: b[2], prf: num(b[3]), Ni: b[4], Nr: b[5], SPIi: b[6], SPIr: b[7],
+        lengths: { encrKeyLen: num(b[8]), integKeyLen: num(b[9]), prfKeyLen: num(b[10]) },
+      };
+      if (b.length >= 13) job.rekey = { prfOld: num(b[11]), SK_d_old: b[12] };
+      return job;
+    }
+    case abi.JOB_CHILD_KEYS:
+      if (b.length < 9) return null;
+      return {
+        kind: "dh-child-keys", group: num(b[0]), priv: b[1], peerPub: b[2], prf: num(b[3]), SK_d: b[4], Ni: b[5], Nr: b[6],
+        lengths: { encrKeyLen: num(b[7]), integKeyLen: num(b[8]) },
+      };
+  }
+  return null;
+}
+
+export function resultBlobs(r: JobResult): { status: number; bytes: Uint8Array } {
+  if (!r.ok) return { status: r.error.code === "BAD_JOB" ? abi.JOB_FAILED : abi.JOB_BAD_PEER_KE, bytes: new Uint8Array(0) };
+  switch (r.kind) {
+    case "dh-generate": return { status: abi.JOB_OK, bytes: packBlobs([r.pub, r.priv]) };
+    case "dh-ike-keys": {
+      const k = r.keys;
+      return { status: abi.JOB_OK, bytes: packBlobs([k.SK_d, k.SK_ai, k.SK_ar, k.SK_ei, k.SK_er, k.SK_pi, k.SK_pr]) };
+    }
+    case "dh-child-keys": {
+      const k = r.keys;
+      const keymat = new Uint8Array(k.encrI.length + k.integI.length + k.encrR.length + k.integR.length);
+      let o = 0;
+      for (const p of [k.encrI, k.integI, k.encrR, k.integR]) {
+        keymat.set(p, o);
+        o += p.length;
+      }
+      return { status: abi.JOB_OK, bytes: packBlobs([keymat]) };
+    }
+  }
+}
+
+// ---- the engine --------------------------------------------------------------------------------
+export interface EngineOptions {
+  provider: CryptoProvider;
+  random?: (n: number) => Uint8Array; // default: the provider's (tests pass a seeded one)
+  core?: CoreOptions;
+}
+
+export class Engine {
+  readonly core: Core;
+  private pendingJobs = new Map<number, number>(); // job id -> core generation
+
+  constructor(module: WebAssembly.Module, readonly opts: EngineOptions, private cb: EngineCallbacks) {
+    const provider = opts.provider;
+    const random = opts.random ?? ((n: number) => provider.randomBytes(n));
+    this.core = Core.loadSync(module, {
+      ...opts.core,
+      hostImports: (core) => {
+        const mem = () => core.bytes;
+        const view = (p: number, n: number) => mem().slice(p, p + n);
+        return {
+          hostRandom: (p: number, n: number) => {
+            mem().set(random(n), p);
+          },
+          hostPrf: (alg: number, k: number, kl: number, d: number, dl: number, out: number) => {
+            try {
+              const r = provider.prf(alg, view(k, kl), view(d, dl));
+              mem().set(r, out);
+              return r.length;
+            } catch {
+              return -1;
+            }
+          },
+          hostInteg: (alg: number, k: number, kl: number, d: number, dl: number, out: number) => {
+            try {
+              const r = provider.integ(alg, view(k, kl), view(d, dl));
+              mem().set(r, out);
+              return r.length;
+            } catch {
+              return -1;
+            }
+          },
+          hostEncrypt: (alg: number, k: number, kl: number, iv: number, ivl: number, aad: number, aadl: number, d: number, dl: number, out: number) => {
+            try {
+              const r = provider.encrypt(alg, view(k, kl), view(iv, ivl), view(d, dl), aadl ? view(aad, aadl) : undefined);
+              mem().set(r, out);
+              return r.length;
+            } catch {
+              return -1;
+            }
+          },
+          hostDecrypt: (alg: number, k: number, kl: number, iv: number, ivl: number, aad: number, aadl: number, d: number, dl: number, out: number) => {
+            try {
+              const r = provider.decrypt(alg, view(k, kl), view(iv, ivl), view(d, dl), aadl ? view(aad, aadl) : undefined);
+              if (!r) return -1;
+              mem().set(r, out);
+              return r.length;
+            } catch {
+              return -1;
+            }
+          },
+          hostHash: (alg: number, d: number, dl: number, out: number) => {
+            if (alg !== 1) return -1;
+            const r = sha1(view(d, dl));
+            mem().set(r, out);
+            return r.length;
+          },
+        };
+      },
+    });
+    this.ep = this.core.call("epPtr");
+  }
+  private ep: number;
+
+  // A datagram arrived (port4500: it came to port 4500 and still has the non-ESP marker).
+  datagram(now: number, bytes: Uint8Array, local: Endpoint, remote: Endpoint, port4500: boolean): number {
+    if (bytes.length > abi.IN_CAP) {
+      this.cb.log(abi.LOG_INFO, `dropping datagram of ${bytes.length} bytes from ${endpointText(remote)}: larger than the input buffer`);
+      return -1;
+    }
+    this.core.setInput(bytes);
+    const m = this.core.bytes;
+    m.set(endpointBytes(local), this.ep);
+    m.set(endpointBytes(remote), this.ep + abi.EP_REMOTE);
+    const r = this.core.call("evDatagram", now, bytes.length, port4500 ? abi.DECODE_PORT4500 : 0);
+    this.drain();
+    return r;
+  }
+
+  timeout(now: number): void {
+    this.core.call("evTimeout", now);
+    this.drain();
+  }
+
+  // When the core wants its next evTimeout (ms on the caller's clock), 0 for never.
+  nextDeadline(): number {
+    return this.core.call("nextDeadline");
+  }
+
+  helperDone(now: number, id: number, result: JobResult): void {
+    const gen = this.pendingJobs.get(id);
+    this.pendingJobs.delete(id);
+    if (gen !== this.core.generation) return; // the instance that asked is gone
+    const { status, bytes } = resultBlobs(result);
+    this.core.setInput(bytes);
+    this.core.call("evHelper", now, id, status, bytes.length);
+    this.drain();
+  }
+
+  admin(now: number, op: number, data: Uint8Array = new Uint8Array(0)): { ok: boolean; reply: string } {
+    this.core.setInput(data);
+    const r = this.core.call("evAdmin", now, op, data.length);
+    const reply = this.core.text(this.core.call("replyLen"));
+    this.drain();
+    return { ok: r === abi.ADM_OK, reply };
+  }
+
+  addConn(now: number, c: ConnSpec): { ok: boolean; reply: string } {
+    return this.admin(now, abi.ADM_ADD_CONN, connRecord(c));
+  }
+  initiate(now: number, name: string): { ok: boolean; reply: string } {
+    return this.admin(now, abi.ADM_INITIATE, new TextEncoder().encode(name));
+  }
+  terminate(now: number, name: string): { ok: boolean; reply: string } {
+    return this.admin(now, abi.ADM_TERMINATE, new TextEncoder().encode(name));
+  }
+  // The core's view of connections and states; withSecrets adds the keys (tests, key logging).
+  status(now: number, withSecrets = false): EngineStatus {
+    return JSON.parse(this.admin(now, abi.ADM_STATUS, Uint8Array.of(withSecrets ? 1 : 0)).reply) as EngineStatus;
+  }
+
+  // Runs a job on the calling thread (helpers = 0).
+  runInline(job: Job): JobResult {
+    return runJob(this.opts.provider, job);
+  }
+
+  private drain(): void {
+    const c = this.core;
+    for (let op = c.call("pollCommand"); op !== abi.CMD_NONE; op = c.call("pollCommand")) {
+      const n = c.call("cmdData");
+      switch (op) {
+        case abi.CMD_LOG:
+          this.cb.log(c.call("cmdArg", 0), c.text(n));
+          break;
+        case abi.CMD_SEND: {
+          const m = c.bytes;
+          const local = readEndpoint(m, this.ep);
+          const remote = readEndpoint(m, this.ep + abi.EP_REMOTE);
+          this.cb.send({ local, remote, natT: c.call("cmdArg", 0) === 1, bytes: c.out(n).slice() });
+          break;
+        }
+        case abi.CMD_HELPER: {
+          const id = c.call("cmdArg", 0);
+          const job = jobFromRequest(c.call("cmdArg", 1), c.out(n));
+          this.pendingJobs.set(id, c.generation);
+          if (job) this.cb.job(id, job);
+          else this.cb.log(abi.LOG_ERROR, `core asked for a malformed helper job ${id}`);
+          break;
+        }
+      }
+    }
+  }
+}
+
+export interface ChildStatus {
+  serial: number; state: string; spiIn: string; spiOut: string; encr: number; keyBits: number; integ: number; dh: number;
+  transport: boolean; rekeyAt: number; expireAt: number;
+  tsLocal: { type: number; proto: number; sport: number; eport: number; start: string; end: string }[];
+  tsRemote: { type: number; proto: number; sport: number; eport: number; start: string; end: string }[];
+  encrIn?: string; integIn?: string; encrOut?: string; integOut?: string;
+}
+export interface IkeStatus {
+  serial: number; conn: string; state: string; initiator: boolean; spiI: string; spiR: string;
+  encr: number; keyBits: number; prf: number; integ: number; dh: number; nextRequestId: number; expectRequestId: number;
+  outstanding: boolean; queued: number; local: string; remote: string; rekeyAt: number; expireAt: number; retransmitAt: number;
+  SK_d?: string; SK_ai?: string; SK_ar?: string; SK_ei?: string; SK_er?: string; SK_pi?: string; SK_pr?: string;
+  children: ChildStatus[];
+}
+export interface EngineStatus {
+  now: number;
+  conns: { name: string; local: string; remote: string }[];
+  ike: IkeStatus[];
+}

@@ -1,0 +1,26 @@
+import { describe, expect, test } from "vitest";
+import { pair } from "./sim.ts";
+
+describe("IKEv2 between two cores", () => {
+  test("IKE_SA_INIT and IKE_AUTH establish an IKE SA and a Child SA with the same keys", () => {
+    const { sim, w, e } = pair(1);
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(5000);
+    const ws = w.status(true);
+    const es = e.status(true);
+    if (ws.ike[0]?.state !== "ESTABLISHED_IKE_SA") console.log(w.logs.join("\n"), "\n---\n", e.logs.join("\n"));
+    expect(ws.ike).toHaveLength(1);
+    expect(es.ike).toHaveLength(1);
+    expect(ws.ike[0].state).toBe("ESTABLISHED_IKE_SA");
+    expect(es.ike[0].state).toBe("ESTABLISHED_IKE_SA");
+    expect(ws.ike[0].SK_d).toBe(es.ike[0].SK_d);
+    expect(ws.ike[0].SK_ei).toBe(es.ike[0].SK_ei);
+    expect(ws.ike[0].children).toHaveLength(1);
+    const wc = ws.ike[0].children[0];
+    const ec = es.ike[0].children[0];
+    expect(wc.spiIn).toBe(ec.spiOut);
+    expect(wc.encrOut).toBe(ec.encrIn);
+    expect(wc.encrIn).toBe(ec.encrOut);
+    console.log(w.logs.join("\n"), "\n---\n", e.logs.join("\n"));
+  });
+});
