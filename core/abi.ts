@@ -240,6 +240,12 @@ export const ADM_INITIATE = 2; // IN: connection name
 export const ADM_TERMINATE = 3; // IN: connection name
 export const ADM_DELETE_CONN = 4; // IN: connection name
 export const ADM_STATUS = 5; // TEXT: JSON of connections and states
+export const ADM_SA_OP = 6; // IN: op (u8: SAOP_*), serial (u32 LE)
+export const SAOP_REKEY_CHILD = 1;
+export const SAOP_REKEY_IKE = 2;
+export const SAOP_DELETE_CHILD = 3;
+export const SAOP_DELETE_IKE = 4;
+export const SAOP_LIVENESS = 5;
 export const ADM_OK = 0;
 export const ADM_ERROR = 1;
 

@@ -341,6 +341,13 @@ export class Engine {
   terminate(now: number, name: string): { ok: boolean; reply: string } {
     return this.admin(now, abi.ADM_TERMINATE, new TextEncoder().encode(name));
   }
+  // Rekey, delete or check the liveness of state #serial (abi.SAOP_*).
+  saOp(now: number, op: number, serial: number): { ok: boolean; reply: string } {
+    const b = new Uint8Array(5);
+    b[0] = op;
+    new DataView(b.buffer).setUint32(1, serial, true);
+    return this.admin(now, abi.ADM_SA_OP, b);
+  }
   // The core's view of connections and states; withSecrets adds the keys (tests, key logging).
   status(now: number, withSecrets = false): EngineStatus {
     return JSON.parse(this.admin(now, abi.ADM_STATUS, Uint8Array.of(withSecrets ? 1 : 0)).reply) as EngineStatus;

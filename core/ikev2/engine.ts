@@ -29,7 +29,8 @@ import { startChildExchange, onChildRequest, onChildResponse, onChildJob } from 
 import { startInformational, onInfoRequest, onInfoResponse } from "./informational";
 import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
-  ADM_ADD_CONN, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR,
+  ADM_ADD_CONN, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
+  SAOP_REKEY_CHILD, SAOP_REKEY_IKE, SAOP_DELETE_CHILD, SAOP_DELETE_IKE, SAOP_LIVENESS,
   REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2,
 } from "../abi";
 
@@ -405,8 +406,42 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
     case ADM_STATUS:
       adminReply = statusJson(len > 0 && load<u8>(IN) == 1);
       return ADM_OK;
+    case ADM_SA_OP: {
+      if (len < 5) {
+        adminReply = "SA operation needs an op and a serial";
+        return ADM_ERROR;
+      }
+      return saOp(load<u8>(IN), <i32>load<u32>(IN + 1));
+    }
   }
   adminReply = "unknown admin operation " + op.toString();
+  return ADM_ERROR;
+}
+
+// Rekey, delete or check liveness of one state, found by its serial (whack --rekey-ike etc.).
+function saOp(op: i32, serial: i32): i32 {
+  for (let i = 0; i < allIke.length; i++) {
+    const sa = allIke[i];
+    if (sa.state != ESTABLISHED_IKE_SA) continue;
+    if (sa.serial == serial) {
+      if (op == SAOP_REKEY_IKE) queueExchange(sa, X_REKEY_IKE, 0);
+      else if (op == SAOP_DELETE_IKE) queueExchange(sa, X_DELETE_IKE, 0);
+      else if (op == SAOP_LIVENESS) queueExchange(sa, X_LIVENESS, 0);
+      else break;
+      adminReply = "#" + serial.toString() + ": queued";
+      return ADM_OK;
+    }
+    for (let k = 0; k < sa.children.length; k++) {
+      const c = sa.children[k];
+      if (c.serial != serial) continue;
+      if (op == SAOP_REKEY_CHILD) queueExchange(sa, X_REKEY_CHILD, serial);
+      else if (op == SAOP_DELETE_CHILD) queueExchange(sa, X_DELETE_CHILD, serial);
+      else break;
+      adminReply = "#" + serial.toString() + ": queued";
+      return ADM_OK;
+    }
+  }
+  adminReply = "no established state #" + serial.toString() + " for that operation";
   return ADM_ERROR;
 }
 

@@ -1,0 +1,243 @@
+// Scenarios between two cores in the simulator: establish, rekeys, collisions, deletes,
+// dead peer, restart. Each ends with the invariants of check.ts.
+import { describe, expect, test } from "vitest";
+import * as abi from "../../core/abi.ts";
+import { pair, type Node, type Sim } from "./sim.ts";
+import { consistency, empty, established } from "./check.ts";
+
+function up(seed = 1, west = {}, east = {}) {
+  const p = pair(seed, undefined, west, east);
+  p.sim.act(p.w, (x) => x.initiate(p.sim.now, "west-east"));
+  p.sim.run(p.sim.now + 2000);
+  return p;
+}
+function dump(...nodes: Node[]): string {
+  return nodes.map((n) => `== ${n.name}\n${n.logs.join("\n")}`).join("\n");
+}
+function ok(sim: Sim, w: Node, e: Node): void {
+  const v = consistency(sim, w, e);
+  if (v.length) throw new Error(v.join("\n") + "\n" + dump(w, e));
+}
+const ikeOf = (n: Node) => established(n)[0];
+const childOf = (n: Node) => ikeOf(n).children.find((c) => c.state === "ESTABLISHED_CHILD_SA")!;
+
+describe("establish", () => {
+  test("the first Child SA narrows to the configured selectors", () => {
+    const { sim, w, e } = up(2);
+    ok(sim, w, e);
+    expect(childOf(w).tsLocal[0]).toMatchObject({ start: "c6336400", end: "c633647f" });
+    expect(childOf(e).tsLocal[0]).toMatchObject({ start: "c6336480", end: "c63364ff" });
+    expect(w.log(/established IKE SA/)).toHaveLength(1);
+  });
+  test("the responder narrows a wider request to its own selectors", () => {
+    const wide = { remoteTs: [{ start: Uint8Array.of(198, 51, 100, 0), end: Uint8Array.of(198, 51, 100, 255) }] };
+    const { sim, w, e } = up(3, wide);
+    ok(sim, w, e);
+    expect(childOf(w).tsRemote[0]).toMatchObject({ start: "c6336480", end: "c63364ff" });
+  });
+  test("disjoint selectors: the IKE SA comes up, the Child SA is refused with TS_UNACCEPTABLE", () => {
+    const other = { remoteTs: [{ start: Uint8Array.of(10, 0, 0, 0), end: Uint8Array.of(10, 0, 0, 255) }] };
+    const { sim, w, e } = up(4, other);
+    ok(sim, w, e);
+    expect(ikeOf(w).children).toHaveLength(0);
+    expect(e.log(/TS_UNACCEPTABLE/).length).toBeGreaterThan(0);
+  });
+  test("a wrong PSK fails authentication on the responder, and both forget the IKE SA", () => {
+    const { sim, w, e } = up(5, {}, { psk: new TextEncoder().encode("another secret") });
+    expect(e.log(/AUTHENTICATION_FAILED/).length).toBeGreaterThan(0);
+    expect(empty(w).concat(empty(e))).toEqual([]);
+    void sim;
+  });
+  test("INVALID_KE_PAYLOAD: the initiator retries with the group the responder wants", () => {
+    const { sim, w, e } = up(6, { ike: [{ encr: [[20, 256]], prf: [5], dh: [31, 19] }] }, { ike: [{ encr: [[20, 256]], prf: [5], dh: [19] }] });
+    ok(sim, w, e);
+    expect(w.log(/INVALID_KE_PAYLOAD/)).toHaveLength(1);
+    expect(ikeOf(w).dh).toBe(19);
+  });
+  test("no common proposal: NO_PROPOSAL_CHOSEN, nothing left behind", () => {
+    const { w, e } = up(7, {}, { ike: [{ encr: [[12, 128]], prf: [2], integ: [2], dh: [14] }] });
+    expect(e.log(/NO_PROPOSAL_CHOSEN/)).toHaveLength(1);
+    expect(empty(w).concat(empty(e))).toEqual([]);
+  });
+  for (const [name, ike, esp] of [
+    ["AES-CBC-256/SHA2-256 with MODP2048", { encr: [[12, 256]], prf: [5], integ: [12], dh: [14] }, { encr: [[12, 256]], integ: [12], esn: [0] }],
+    ["AES-CBC-128/SHA1 with ECP-256", { encr: [[12, 128]], prf: [2], integ: [2], dh: [19] }, { encr: [[12, 128]], integ: [2], esn: [0] }],
+    ["ChaCha20-Poly1305 with Curve448", { encr: [[28, 0]], prf: [7], dh: [32] }, { encr: [[28, 0]], esn: [0] }],
+    ["AES-GCM-128 with ECP-384 and SHA2-384", { encr: [[20, 128]], prf: [6], dh: [20] }, { encr: [[20, 128]], esn: [0] }],
+  ] as const) {
+    test(`suite: ${name}`, () => {
+      const spec = { ike: [ike], esp: [esp] } as never;
+      const { sim, w, e } = up(8, spec, spec);
+      ok(sim, w, e);
+      expect(established(w)).toHaveLength(1);
+      expect(childOf(w)).toBeDefined();
+    });
+  }
+});
+
+describe("rekeying", () => {
+  test("Child SA rekey: a new Child SA with new keys, the old one deleted on both sides", () => {
+    const { sim, w, e } = up(10);
+    const old = childOf(w);
+    sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_CHILD, old.serial));
+    sim.run(sim.now + 2000);
+    ok(sim, w, e);
+    const now = childOf(w);
+    expect(now.serial).not.toBe(old.serial);
+    expect(now.encrOut).not.toBe(old.encrOut);
+    expect(ikeOf(w).children).toHaveLength(1);
+    expect(ikeOf(e).children).toHaveLength(1);
+  });
+  test("Child SA rekey with PFS", () => {
+    const pfs = { pfs: true, esp: [{ encr: [[20, 256]], esn: [0], dh: [31] }] } as never;
+    const { sim, w, e } = up(11, pfs, pfs);
+    const old = childOf(e);
+    sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_CHILD, old.serial));
+    sim.run(sim.now + 2000);
+    ok(sim, w, e);
+    expect(childOf(e).dh).toBe(31);
+    expect(ikeOf(e).children).toHaveLength(1);
+  });
+  test("IKE SA rekey from the initiator: new SPIs and keys, the Child SA moves over", () => {
+    const { sim, w, e } = up(12);
+    const old = ikeOf(w);
+    const child = childOf(w);
+    sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, old.serial));
+    sim.run(sim.now + 2000);
+    ok(sim, w, e);
+    const now = ikeOf(w);
+    expect(established(w)).toHaveLength(1);
+    expect(now.spiI).not.toBe(old.spiI);
+    expect(now.SK_d).not.toBe(old.SK_d);
+    expect(now.children.map((c) => c.serial)).toEqual([child.serial]);
+    expect(now.nextRequestId).toBe(0);
+  });
+  test("IKE SA rekey from the responder swaps the roles of the new IKE SA", () => {
+    const { sim, w, e } = up(13);
+    sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(e).serial));
+    sim.run(sim.now + 2000);
+    ok(sim, w, e);
+    expect(ikeOf(e).initiator).toBe(true);
+    expect(ikeOf(w).initiator).toBe(false);
+  });
+  test("lifetimes: both SAs are rekeyed before they expire, repeatedly", () => {
+    const short = { timers: { ikeLifetime: 60, childLifetime: 40, rekeyMargin: 10, rekeyFuzz: 50 } };
+    const { sim, w, e } = up(14, short, short);
+    sim.run(sim.now + 300_000);
+    ok(sim, w, e);
+    expect(w.log(/rekeying Child SA|peer.*rekey/i).length + e.log(/rekeying Child SA/).length).toBeGreaterThan(4);
+    expect(established(w)).toHaveLength(1);
+    expect(ikeOf(w).children).toHaveLength(1);
+  });
+});
+
+describe("rekey collisions (RFC 7296 2.8.1)", () => {
+  // Both ends start the same rekey at the same instant; the seeds give every order of nonces.
+  for (let seed = 20; seed < 28; seed++) {
+    test(`Child SA rekey collision, seed ${seed}`, () => {
+      const { sim, w, e } = up(seed);
+      const wc = childOf(w);
+      const ec = childOf(e);
+      sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_CHILD, wc.serial));
+      sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_CHILD, ec.serial));
+      sim.run(sim.now + 3000);
+      ok(sim, w, e);
+      expect(ikeOf(w).children.filter((c) => c.state === "ESTABLISHED_CHILD_SA"), dump(w, e)).toHaveLength(1);
+      expect(w.log(/rekey collision/).length + e.log(/rekey collision/).length).toBeGreaterThan(0);
+    });
+    test(`IKE SA rekey collision, seed ${seed}`, () => {
+      const { sim, w, e } = up(seed);
+      sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(w).serial));
+      sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(e).serial));
+      sim.run(sim.now + 3000);
+      ok(sim, w, e);
+      expect(established(w), dump(w, e)).toHaveLength(1);
+      expect(ikeOf(w).children).toHaveLength(1);
+    });
+  }
+});
+
+describe("deleting", () => {
+  for (const side of ["west", "east"] as const) {
+    test(`the IKE SA deleted by ${side}: both forget everything, no timer left`, () => {
+      const { sim, w, e } = up(30);
+      const n = side === "west" ? w : e;
+      sim.act(n, (x) => x.terminate(sim.now, "west-east"));
+      sim.run(sim.now + 2000);
+      expect(empty(w).concat(empty(e)), dump(w, e)).toEqual([]);
+    });
+    test(`a Child SA deleted by ${side}`, () => {
+      const { sim, w, e } = up(31);
+      const n = side === "west" ? w : e;
+      sim.act(n, (x) => x.saOp(sim.now, abi.SAOP_DELETE_CHILD, childOf(n).serial));
+      sim.run(sim.now + 2000);
+      ok(sim, w, e);
+      expect(ikeOf(w).children).toHaveLength(0);
+      expect(ikeOf(e).children).toHaveLength(0);
+    });
+  }
+});
+
+describe("liveness and failures", () => {
+  test("a liveness check is answered", () => {
+    const { sim, w, e } = up(40);
+    sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_LIVENESS, ikeOf(w).serial));
+    sim.run(sim.now + 1000);
+    ok(sim, w, e);
+    expect(w.log(/liveness check/)).toHaveLength(1);
+  });
+  test("dead peer: with the peer cut off, the IKE SA is deleted after the timeout", () => {
+    const dpd = { timers: { dpdDelay: 10, dpdTimeout: 30 } };
+    const { sim, w, e } = up(41, dpd, dpd);
+    sim.partitioned.add("east");
+    sim.run(sim.now + 120_000);
+    expect(w.log(/peer is dead|giving up/).length, dump(w)).toBeGreaterThan(0);
+    expect(empty(w)).toEqual([]);
+  });
+  test("restart of the responder: the initiator finds it dead and the new one has no stale state", () => {
+    const dpd = { timers: { dpdDelay: 10, dpdTimeout: 30 } };
+    const { sim, w, e } = up(42, dpd, dpd);
+    // east restarts: a fresh core with the same connection, nothing of the old IKE SA
+    const e2 = sim.addNode("east", e.addr);
+    sim.nodes.splice(sim.nodes.indexOf(e), 1);
+    sim.act(e2, (x) => x.addConn(sim.now, (globalThis as never as { __eastConn: never }).__eastConn ?? pairEast()));
+    sim.run(sim.now + 120_000);
+    expect(empty(w)).toEqual([]);
+    expect(e2.log(/no IKE SA with SPI/).length).toBeGreaterThan(0);
+    // and a new initiation works
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(sim.now + 2000);
+    ok(sim, w, e2);
+    expect(established(e2)).toHaveLength(1);
+  });
+  test("a lossy, duplicating, reordering network still establishes and rekeys", () => {
+    const p = pair(43, { loss: 0.2, dup: 0.2, delayMin: 1, delayMax: 80 });
+    p.sim.act(p.w, (x) => x.initiate(p.sim.now, "west-east"));
+    p.sim.run(30_000);
+    ok(p.sim, p.w, p.e);
+    expect(established(p.w)).toHaveLength(1);
+  });
+  test("fragmentation: a large IKE_AUTH is sent as SKF fragments and reassembled", () => {
+    const many = Array.from({ length: 60 }, (_, i) => ({ start: Uint8Array.of(10, i, 0, 0), end: Uint8Array.of(10, i, 0, 255) }));
+    const spec = { fragmentation: true, fragSize: 576, localTs: many } as never;
+    const specE = { fragmentation: true, fragSize: 576, remoteTs: many } as never;
+    const { sim, w, e } = up(44, spec, specE);
+    ok(sim, w, e);
+    expect(w.log(/sent IKE_AUTH request \((\d+) datagrams\)/)).toHaveLength(1);
+    expect(e.log(/reassembled \d+ fragments/).length).toBeGreaterThan(0);
+  });
+  test("cookies: above the half-open threshold the responder asks for a cookie first", () => {
+    const { sim, w, e } = pair(45);
+    e.engine.core.call("setHalfOpenLimit", 0);
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(3000);
+    ok(sim, w, e);
+    expect(w.log(/wants a cookie/)).toHaveLength(1);
+    expect(established(w)).toHaveLength(1);
+  });
+});
+
+import { pairConn } from "./sim.ts";
+function pairEast() {
+  return pairConn("east", { timers: { dpdDelay: 10, dpdTimeout: 30 } });
+}
