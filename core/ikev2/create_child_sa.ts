@@ -80,6 +80,7 @@ export function startChildExchange(sa: IkeSa, what: i32, arg: i32): void {
     n.rekeyedOf = sa;
     n.peerFragmentation = sa.peerFragmentation;
     n.state = IKE_SA_REKEY_R0;
+    n.expireAt = now + 60000; // a rekey that never completes goes away
     addIke(n);
     sa.rekeyNew = n;
     sa.preparing = true;
@@ -169,6 +170,12 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
       sa.rekeyNew = null;
       deleteIkeLocal(n, "rekey refused");
       sa.rekeyAt = now + 30000;
+      const theirs = sa.rekeyedByPeer;
+      if (theirs !== null && theirs.state == ESTABLISHED_IKE_SA) {
+        // the peer's rekey of this IKE SA stands alone now
+        moveChildren(sa, theirs);
+        sa.deleteAt = now + 60000;
+      }
       kick(sa);
       return 0;
     }
@@ -379,6 +386,7 @@ function rekeyIkeRequest(sa: IkeSa, msgid: u32, sap: i32, Ni: Uint8Array): i32 {
   n.peerFragmentation = sa.peerFragmentation;
   n.chosenNumber = c.number;
   n.state = IKE_SA_REKEY_R0;
+  n.expireAt = now + 60000;
   addIke(n);
   sa.rekeyedByPeer = n;
   sa.pendingIke = n;
@@ -422,45 +430,45 @@ function rekeyDone(n: IkeSa): i32 {
   armIkeTimers(n);
   n.rekeyedOf = null;
   logSa(n, LOG_INFO, "established IKE SA (rekey of #" + old.serial.toString() + "); " + suite(n));
-  let winner = true;
   if (n.initiator) {
-    // we initiated this rekey; the peer may have rekeyed the same IKE SA (2.8.1)
+    // we initiated this rekey; the peer may have rekeyed the same IKE SA (2.8.1): the new IKE
+    // SA made with the lowest of the four nonces is redundant, its creator deletes it
     old.rekeyNew = null;
     const theirs = old.rekeyedByPeer;
     if (theirs !== null && theirs.state != IKE_SA_DEAD) {
-      winner = !holdsLowest(n.Ni, n.Nr, theirs.Ni, theirs.Nr);
-      if (!winner) {
+      if (holdsLowest(n.Ni, n.Nr, theirs.Ni, theirs.Nr)) {
         logSa(n, LOG_INFO, "rekey collision: this IKE SA holds the lowest nonce and is redundant");
+        moveChildren(old, theirs);
         queueExchange(n, X_DELETE_IKE, 0);
         return 0;
       }
       logSa(n, LOG_INFO, "rekey collision: the peer's IKE SA #" + theirs.serial.toString() + " is redundant");
-      moveChildren(theirs, n);
     }
-  } else {
-    const ours = old.rekeyNew;
-    if (ours !== null && ours.state == ESTABLISHED_IKE_SA && ours.Nr.length > 0) {
-      winner = !holdsLowest(n.Ni, n.Nr, ours.Ni, ours.Nr);
-      if (winner) {
-        logSa(ours, LOG_INFO, "rekey collision: our IKE SA holds the lowest nonce and is redundant");
-        moveChildren(ours, n);
-        queueExchange(ours, X_DELETE_IKE, 0);
-      }
+    moveChildren(old, n);
+    old.replacedBy = n.serial;
+    old.rekeyAt = 0;
+    queueExchange(old, X_DELETE_IKE, 0);
+    return 0;
+  }
+  // the peer's rekey: it deletes the old IKE SA; settle a collision with ours if there is one
+  const ours = old.rekeyNew;
+  if (ours !== null && ours.state != IKE_SA_DEAD) {
+    if (ours.Nr.length == 0) return 0; // our request is still out: decided when it completes
+    if (holdsLowest(n.Ni, n.Nr, ours.Ni, ours.Nr)) return 0; // this one is redundant: the peer deletes it
+    logSa(ours, LOG_INFO, "rekey collision: our IKE SA holds the lowest nonce and is redundant");
+    if (ours.state == ESTABLISHED_IKE_SA) {
+      moveChildren(ours, n);
+      queueExchange(ours, X_DELETE_IKE, 0);
     }
   }
-  if (!winner) return 0;
   moveChildren(old, n);
   old.replacedBy = n.serial;
   old.rekeyAt = 0;
-  if (n.initiator) {
-    queueExchange(old, X_DELETE_IKE, 0);
-  } else {
-    old.deleteAt = now + 60000; // the peer deletes it; if it does not, we do
-  }
+  old.deleteAt = now + 60000; // the peer deletes it; if it does not, we do
   return 0;
 }
 
-function moveChildren(from: IkeSa, to: IkeSa): void {
+export function moveChildren(from: IkeSa, to: IkeSa): void {
   while (from.children.length > 0) {
     const c = from.children.shift();
     c.ike = to;

@@ -90,6 +90,11 @@ export function evDatagram(t: f64, len: i32, flags: i32): i32 {
       sendTo(sa, sa.lastResponse!);
       return 0;
     }
+    if (exchange != IKE_AUTH && sa.state != ESTABLISHED_IKE_SA && sa.state != IKE_SA_DELETING) {
+      // the peer may only start exchanges once IKE_AUTH is over on both sides; it retransmits
+      logSa(sa, LOG_DEBUG, "dropping " + exchName(exchange) + " request: IKE SA not established yet");
+      return -1;
+    }
     if (msgid != sa.expectRequestId || sa.busyRequest) {
       logSa(sa, LOG_DEBUG, "dropping " + exchName(exchange) + " request with message ID " + msgid.toString() + ", expecting " + sa.expectRequestId.toString());
       return -1;

@@ -113,6 +113,13 @@ export function deleteChildLocal(c: ChildSa, why: string): void {
 
 export function deleteIkeLocal(sa: IkeSa, why: string): void {
   if (sa.state == IKE_SA_DEAD) return;
+  // a rekey of this IKE SA that has not completed goes with it
+  const ours = sa.rekeyNew;
+  sa.rekeyNew = null;
+  if (ours !== null && ours.state != ESTABLISHED_IKE_SA) deleteIkeLocal(ours, "the IKE SA it was to replace is gone");
+  const theirs = sa.rekeyedByPeer;
+  sa.rekeyedByPeer = null;
+  if (theirs !== null && theirs.state != ESTABLISHED_IKE_SA) deleteIkeLocal(theirs, "the IKE SA it was to replace is gone");
   while (sa.children.length > 0) deleteChildLocal(sa.children[0], why);
   sa.state = IKE_SA_DEAD;
   sa.outstanding = null;
