@@ -204,6 +204,8 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
     if (old !== null) {
       old.rekeyedByUs = null;
       old.rekeyAt = now + 30000; // try again later
+      // RFC 7296 2.25: the peer does not have the Child SA any more, so neither do we
+      if (nt >= 0 && field(nt, 2) == N_CHILD_SA_NOT_FOUND) deleteChildLocal(old, "the peer does not have it (CHILD_SA_NOT_FOUND)");
     }
     requestDone(sa);
     kick(sa);
@@ -473,6 +475,12 @@ export function moveChildren(from: IkeSa, to: IkeSa): void {
     const c = from.children.shift();
     c.ike = to;
     to.children.push(c);
+    // a rekey of it that was in flight on the old IKE SA is lost with it: try again soon
+    const r = c.rekeyedByUs;
+    if (r !== null && r.state != ESTABLISHED_CHILD_SA) {
+      c.rekeyedByUs = null;
+      if (c.state == ESTABLISHED_CHILD_SA) c.rekeyAt = now + 1000;
+    }
   }
   // exchanges about Child SAs move along; the IKE SA's own stay
   const keepQ = new Array<Pending>();
