@@ -6,7 +6,7 @@
 //   HDR, SK {SA, Ni, KEi}  -->                                          IKE SA rekey
 //                  <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}  /  HDR, SK {SA, Nr, KEr}
 import {
-  IkeSa, ChildSa, Pending, addIke, findChild, findChildBySpi, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED,
+  IkeSa, ChildSa, Pending, addIke, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED,
   CHILD_SA_DEAD, IKE_SA_REKEY_R0, IKE_SA_DEAD, X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE,
 } from "../sa/sa";
 import { concat2, concat3, readBlobs, u64ToBytes, u64FromBytes, BlobWriter } from "../bytes";
@@ -197,7 +197,7 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
     return -1;
   }
   const np = find(40);
-  const old = child.replaces != 0 ? findChild(sa, child.replaces) : null;
+  const old = child.replaces != 0 ? findChildAnywhere(child.replaces) : null;
   if (np < 0 || sap < 0) {
     const nt = find(41);
     logChild(child, LOG_INFO, "CREATE_CHILD_SA refused" + (nt >= 0 ? " with notify " + field(nt, 2).toString() : ""));
@@ -230,10 +230,16 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
     return 0;
   }
   requestDone(sa);
+  if (old !== null && old.ike !== sa) {
+    // the Child SA it replaces moved to a new IKE SA meanwhile: so does the new one
+    sa.children.splice(sa.children.indexOf(child), 1);
+    child.ike = old.ike;
+    old.ike.children.push(child);
+  }
   if (child.dh != 0) {
-    submitChildKeys(sa, child, A_REQ_KEYS);
+    submitChildKeys(child.ike, child, A_REQ_KEYS);
   } else {
-    afterOurChild(sa, child);
+    afterOurChild(child.ike, child);
   }
   kick(sa);
   void msgid;
@@ -250,7 +256,7 @@ function submitChildKeys(sa: IkeSa, child: ChildSa, step: i32): void {
 // Our CREATE_CHILD_SA made a Child SA: retire what it replaces, settle a collision.
 function afterOurChild(sa: IkeSa, child: ChildSa): void {
   if (child.replaces == 0) return;
-  const old = findChild(sa, child.replaces);
+  const old = findChildAnywhere(child.replaces);
   if (old === null) return;
   const theirs = old.rekeyedByPeer;
   if (theirs !== null && theirs.state == ESTABLISHED_CHILD_SA) {
@@ -283,8 +289,10 @@ export function onChildRequest(sa: IkeSa, msgid: u32): i32 {
   let old: ChildSa | null = null;
   if (rk >= 0) {
     const spi = dataA(rk);
-    old = spi.length == 4 ? findChildBySpi(sa, bswap(load<u32>(spi.dataStart)), false) : null;
+    old = spi.length == 4 ? findPeerChildBySpi(sa, bswap(load<u32>(spi.dataStart))) : null;
     if (old === null || old.state == CHILD_SA_DEAD) return refuse(sa, msgid, N_CHILD_SA_NOT_FOUND, "rekeys a Child SA we do not have");
+    // it moved to the IKE SA that replaces this one: the peer is to retry there
+    if (old.ike !== sa) return refuse(sa, msgid, N_TEMPORARY_FAILURE, "the Child SA moved to IKE SA #" + old.ike.serial.toString());
     child.replaces = old.serial;
   }
   const r = offerChild(sa, child);

@@ -5,7 +5,7 @@
 // A Delete of Child SAs is answered with a Delete of their paired SAs (1.4.1); a Delete of the
 // IKE SA with an empty INFORMATIONAL, after which both sides forget it. An empty request is a
 // liveness check (2.4).
-import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, findChild, findChildBySpi, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS } from "../sa/sa";
+import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS } from "../sa/sa";
 import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
 import { del } from "./build";
 import { moveChildren } from "./create_child_sa";
@@ -47,8 +47,12 @@ export function onInfoResponse(sa: IkeSa, msgid: u32): i32 {
     return 0;
   }
   if (what == X_DELETE_CHILD) {
-    const c = findChild(sa, arg);
-    if (c !== null) deleteChildLocal(c, "deleted by us");
+    const c = findChildAnywhere(arg); // an IKE SA rekey may have moved it meanwhile
+    if (c !== null) {
+      const owner = c.ike;
+      deleteChildLocal(c, "deleted by us");
+      if (owner !== sa) kick(owner);
+    }
   }
   void msgid;
   kick(sa);
@@ -78,7 +82,7 @@ export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
       const spis = dataA(d);
       for (let o = 0; o + 4 <= spis.length; o += 4) {
         const spi = (<u32>spis[o] << 24) | (<u32>spis[o + 1] << 16) | (<u32>spis[o + 2] << 8) | spis[o + 3];
-        const c = findChildBySpi(sa, spi, false);
+        const c = findPeerChildBySpi(sa, spi);
         if (c !== null && gone.indexOf(c) < 0) gone.push(c);
         else if (c === null) logSa(sa, LOG_DEBUG, "Delete for unknown ESP SPI 0x" + spi.toString(16) + " ignored");
       }
@@ -86,7 +90,11 @@ export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
     d = findNext(d, PT2_D);
   }
   respond(sa, msgid, gone);
-  for (let i = 0; i < gone.length; i++) deleteChildLocal(gone[i], "deleted by the peer");
+  for (let i = 0; i < gone.length; i++) {
+    const owner = gone[i].ike;
+    deleteChildLocal(gone[i], "deleted by the peer");
+    if (owner !== sa) kick(owner);
+  }
   kick(sa);
   return 0;
 }

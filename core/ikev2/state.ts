@@ -4,7 +4,8 @@
 import { log, send, helperJob } from "../pump";
 import * as C from "../crypto";
 import {
-  IkeSa, ChildSa, Pending, removeIke, ESTABLISHED_IKE_SA, IKE_SA_DEAD, CHILD_SA_DEAD,
+  IkeSa, ChildSa, Pending, removeIke, findChildAnywhere, ESTABLISHED_IKE_SA, IKE_SA_DEAD, CHILD_SA_DEAD,
+  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD,
 } from "../sa/sa";
 import { LOG_INFO } from "../abi";
 
@@ -120,6 +121,19 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   const theirs = sa.rekeyedByPeer;
   sa.rekeyedByPeer = null;
   if (theirs !== null && theirs.state != ESTABLISHED_IKE_SA) deleteIkeLocal(theirs, "the IKE SA it was to replace is gone");
+  // an exchange about a Child SA that moved to another IKE SA is started again there
+  if (sa.outstanding !== null) {
+    const c = findChildAnywhere(sa.outstandingArg);
+    if (c !== null && c.ike !== sa) {
+      if (sa.outstandingWhat == X_DELETE_CHILD && c.state == CHILD_SA_DELETING) {
+        c.state = ESTABLISHED_CHILD_SA;
+        queueExchange(c.ike, X_DELETE_CHILD, c.serial);
+      } else if (sa.outstandingWhat == X_REKEY_CHILD && c.rekeyedByUs !== null) {
+        c.rekeyedByUs = null;
+        c.rekeyAt = now + 1000;
+      }
+    }
+  }
   while (sa.children.length > 0) deleteChildLocal(sa.children[0], why);
   sa.state = IKE_SA_DEAD;
   sa.outstanding = null;

@@ -226,3 +226,27 @@ export function findChildBySpi(ike: IkeSa, spi: u32, inbound: bool): ChildSa | n
   }
   return null;
 }
+
+// A Child SA by the SPI the peer knows it by, in this IKE SA or in another one to the same
+// peer for the same connection (an IKE SA rekey moves Child SAs while exchanges may still
+// name them on the old one).
+export function findPeerChildBySpi(ike: IkeSa, spi: u32): ChildSa | null {
+  const c = findChildBySpi(ike, spi, false);
+  if (c !== null) return c;
+  for (let i = 0; i < allIke.length; i++) {
+    const o = allIke[i];
+    if (o === ike || o.conn !== ike.conn || !o.remote.sameAddr(ike.remote)) continue;
+    const d = findChildBySpi(o, spi, false);
+    if (d !== null) return d;
+  }
+  return null;
+}
+
+// A Child SA by serial in any IKE SA (a rekey of the IKE SA may have moved it).
+export function findChildAnywhere(serial: i32): ChildSa | null {
+  for (let i = 0; i < allIke.length; i++) {
+    const c = findChild(allIke[i], serial);
+    if (c !== null) return c;
+  }
+  return null;
+}
