@@ -19,7 +19,7 @@ import { Conn, Endpoint, Ts, conns, findConn, readConn, connError } from "../con
 import {
   IkeSa, ChildSa, Pending, allIke, ikeSas, removeIke, ikeStateName, childStateName,
   ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, CHILD_SA_DEAD, ESTABLISHED_CHILD_SA,
-  X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS,
+  X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI,
   findIkeBySerial,
 } from "../sa/sa";
 import { find, unseal, decodeInner, field, K_V2_SK, K_V2_SKF } from "./message";
@@ -506,7 +506,7 @@ function startExchange(sa: IkeSa, what: i32, arg: i32): void {
     case X_CREATE_CHILD: case X_REKEY_CHILD: case X_REKEY_IKE:
       startChildExchange(sa, what, arg);
       break;
-    case X_DELETE_CHILD: case X_DELETE_IKE: case X_LIVENESS:
+    case X_DELETE_CHILD: case X_DELETE_IKE: case X_LIVENESS: case X_DELETE_SPI:
       startInformational(sa, what, arg);
       break;
   }

@@ -5,7 +5,7 @@
 // A Delete of Child SAs is answered with a Delete of their paired SAs (1.4.1); a Delete of the
 // IKE SA with an empty INFORMATIONAL, after which both sides forget it. An empty request is a
 // liveness check (2.4).
-import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS } from "../sa/sa";
+import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI } from "../sa/sa";
 import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
 import { del } from "./build";
 import { moveChildren } from "./create_child_sa";
@@ -29,6 +29,9 @@ export function startInformational(sa: IkeSa, what: i32, arg: i32): void {
     sa.state = IKE_SA_DELETING;
     del(PROTO_IKE, 0, new Uint8Array(0));
     logSa(sa, LOG_INFO, "deleting IKE SA: sending Delete");
+  } else if (what == X_DELETE_SPI) {
+    del(PROTO_ESP, 4, be32(<u32>arg));
+    logSa(sa, LOG_INFO, "deleting ESP SPI 0x" + (<u32>arg).toString(16) + " of a Child SA whose creation was cut short");
   } else {
     logSa(sa, LOG_DEBUG, "liveness check");
   }

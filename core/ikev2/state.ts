@@ -5,7 +5,7 @@ import { log, send, helperJob } from "../pump";
 import * as C from "../crypto";
 import {
   IkeSa, ChildSa, Pending, removeIke, findChildAnywhere, ESTABLISHED_IKE_SA, IKE_SA_DEAD, CHILD_SA_DEAD,
-  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD,
+  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, allIke,
 } from "../sa/sa";
 import { LOG_INFO } from "../abi";
 
@@ -121,6 +121,18 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   const theirs = sa.rekeyedByPeer;
   sa.rekeyedByPeer = null;
   if (theirs !== null && theirs.state != ESTABLISHED_IKE_SA) deleteIkeLocal(theirs, "the IKE SA it was to replace is gone");
+  // a Child SA our lost request may have made on the peer's side: delete it over the IKE SA
+  // that replaces this one, so that no half of a pair is left behind
+  const larval = sa.childInFlight;
+  if (sa.outstanding !== null && larval !== null && larval.spiIn != 0) {
+    for (let i = 0; i < allIke.length; i++) {
+      const o = allIke[i];
+      if (o !== sa && o.conn === sa.conn && o.state == ESTABLISHED_IKE_SA && o.remote.sameAddr(sa.remote)) {
+        queueExchange(o, X_DELETE_SPI, <i32>larval.spiIn);
+        break;
+      }
+    }
+  }
   // an exchange about a Child SA that moved to another IKE SA is started again there
   if (sa.outstanding !== null) {
     const c = findChildAnywhere(sa.outstandingArg);

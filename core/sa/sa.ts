@@ -93,6 +93,7 @@ export const X_REKEY_IKE = 3;
 export const X_DELETE_CHILD = 4; // arg = child serial
 export const X_DELETE_IKE = 5;
 export const X_LIVENESS = 6;
+export const X_DELETE_SPI = 7; // arg = our inbound ESP SPI of a Child SA the peer may have without us
 
 export class Pending {
   constructor(public what: i32, public arg: i32) {}
