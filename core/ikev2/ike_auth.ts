@@ -9,7 +9,7 @@
 // NonceIData | prf(SK_pr, IDr').
 import { Id, Ts, Xform } from "../conn/conn";
 import {
-  IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R,
+  IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD,
 } from "../sa/sa";
 import { concat2, concat3, bytesEqual, readBlobs, strBytes, u64ToBytes } from "../bytes";
 import * as C from "../crypto";
@@ -21,7 +21,7 @@ import { choose, offered, chosenXforms } from "./proposals";
 import { readTs, narrow, within, tsText } from "./ts";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, armIkeTimers, armChildTimers,
-  kick, IKE_AUTH,
+  kick, queueExchange, IKE_AUTH,
 } from "./state";
 import { suite } from "./ike_sa_init";
 import { LOG_INFO, LOG_DEBUG, JOB_OK, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR } from "../abi";
@@ -242,6 +242,13 @@ export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
   sa.children.push(child);
   if (child.dh == 0) childEstablished(child);
   void ikeAuth;
+  const k = sa.unknownDeleted.indexOf(child.spiOut);
+  if (k >= 0) {
+    // the peer deleted it before its answer reached us (1.4.1): delete our half too
+    sa.unknownDeleted.splice(k, 1);
+    logChild(child, LOG_INFO, "the peer already deleted this Child SA: deleting ours");
+    queueExchange(sa, X_DELETE_CHILD, child.serial);
+  }
   return true;
 }
 

@@ -87,7 +87,11 @@ export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
         const spi = (<u32>spis[o] << 24) | (<u32>spis[o + 1] << 16) | (<u32>spis[o + 2] << 8) | spis[o + 3];
         const c = findPeerChildBySpi(sa, spi);
         if (c !== null && gone.indexOf(c) < 0) gone.push(c);
-        else if (c === null) logSa(sa, LOG_DEBUG, "Delete for unknown ESP SPI 0x" + spi.toString(16) + " ignored");
+        else if (c === null) {
+          logSa(sa, LOG_DEBUG, "Delete for unknown ESP SPI 0x" + spi.toString(16) + ": remembered in case our request made it");
+          if (sa.unknownDeleted.length >= 16) sa.unknownDeleted.shift();
+          sa.unknownDeleted.push(spi);
+        }
       }
     }
     d = findNext(d, PT2_D);

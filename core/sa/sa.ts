@@ -156,6 +156,8 @@ export class IkeSa {
   rekeyNew: IkeSa | null = null; // the new IKE SA of our IKE rekey request
   rekeyNonce: Uint8Array = new Uint8Array(0); // our nonce in a CREATE_CHILD_SA request
   children: Array<ChildSa> = new Array<ChildSa>();
+  // SPIs the peer deleted before we knew them (a Child SA whose answer we had not seen yet)
+  unknownDeleted: Array<u32> = new Array<u32>();
   // timers
   createdAt: f64 = 0;
   rekeyAt: f64 = 0;
