@@ -237,7 +237,7 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
     old.ike.children.push(child);
   }
   if (child.dh != 0) {
-    submitChildKeys(child.ike, child, A_REQ_KEYS);
+    submitChildKeys(sa, child, A_REQ_KEYS); // KEYMAT from the SK_d of the IKE SA the exchange ran on
   } else {
     afterOurChild(child.ike, child);
   }
@@ -351,7 +351,7 @@ function respondChild(sa: IkeSa, msgid: u32, child: ChildSa): void {
 // unless we rekeyed it too and our exchange decides the collision.
 function afterTheirChild(sa: IkeSa, child: ChildSa): void {
   if (child.replaces == 0) return;
-  const old = findChild(sa, child.replaces);
+  const old = findChildAnywhere(child.replaces);
   if (old === null) return;
   const ours = old.rekeyedByUs;
   if (ours !== null && ours.state == ESTABLISHED_CHILD_SA && ours.nonceR.length > 0) {
@@ -560,18 +560,33 @@ export function onChildJob(sa: IkeSa, arg: i32, status: i32, p: usize, len: i32)
       }
       return 0;
     }
-    case A_REQ_KEYS: case A_RESP_KEYS: {
-      const ch = findChild(sa, arg >> 4);
-      if (ch === null || ch.state == CHILD_SA_DEAD) return -1;
-      childKeys(ch, r[0], step == A_REQ_KEYS);
-      ch.dhPriv = new Uint8Array(0);
-      childEstablished(ch);
-      if (step == A_REQ_KEYS) afterOurChild(sa, ch);
-      else afterTheirChild(sa, ch);
-      return 0;
-    }
+    case A_REQ_KEYS: case A_RESP_KEYS:
+      return onChildKeysJob(arg, status, p, len);
   }
   return -1;
+}
+
+// PFS keys of a Child SA: applied wherever the Child SA is now, even if the IKE SA the
+// exchange ran on was replaced (and deleted) meanwhile.
+export function isChildKeysStep(arg: i32): bool {
+  const step = arg & 15;
+  return step == A_REQ_KEYS || step == A_RESP_KEYS;
+}
+export function onChildKeysJob(arg: i32, status: i32, p: usize, len: i32): i32 {
+  const step = arg & 15;
+  const ch = findChildAnywhere(arg >> 4);
+  if (ch === null || ch.state == CHILD_SA_DEAD) return -1;
+  const r = readBlobs(p, len);
+  if (status != JOB_OK || r === null || r.length < 1) {
+    deleteChildLocal(ch, "PFS key derivation failed (status " + status.toString() + ")");
+    return -1;
+  }
+  childKeys(ch, r[0], step == A_REQ_KEYS);
+  ch.dhPriv = new Uint8Array(0);
+  childEstablished(ch);
+  if (step == A_REQ_KEYS) afterOurChild(ch.ike, ch);
+  else afterTheirChild(ch.ike, ch);
+  return 0;
 }
 
 setRekeyDone(rekeyDone);

@@ -25,7 +25,7 @@ import {
 import { find, unseal, decodeInner, field, K_V2_SK, K_V2_SKF } from "./message";
 import { initiateIke, onInitRequest, onInitResponse, onInitJob } from "./ike_sa_init";
 import { onAuthRequest, onAuthResponse, onAuthJob } from "./ike_auth";
-import { startChildExchange, onChildRequest, onChildResponse, onChildJob } from "./create_child_sa";
+import { startChildExchange, onChildRequest, onChildResponse, onChildJob, onChildKeysJob, isChildKeysStep } from "./create_child_sa";
 import { startInformational, onInfoRequest, onInfoResponse } from "./informational";
 import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
@@ -246,6 +246,8 @@ export function evHelper(t: f64, id: i32, status: i32, len: i32): i32 {
   if (!jobs.has(id)) return -1; // the state went away meanwhile
   const job = jobs.get(id);
   jobs.delete(id);
+  if (len < 0 || len > IN_CAP) return -1;
+  if (job.purpose == P_CHILD && isChildKeysStep(job.arg)) return onChildKeysJob(job.arg, status, IN, len);
   const sa = findIkeBySerial(job.ike);
   if (sa === null || sa.state == IKE_SA_DEAD) return -1;
   if (sa.pendingJob == id) sa.pendingJob = 0;

@@ -150,7 +150,8 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   sa.state = IKE_SA_DEAD;
   sa.outstanding = null;
   sa.queue.length = 0;
-  if (sa.pendingJob != 0) jobs.delete(sa.pendingJob);
+  // helper jobs still running complete into nothing (evHelper checks the state), except the
+  // PFS keys of a Child SA that moved on to another IKE SA
   logSa(sa, LOG_INFO, "deleted IKE SA (" + why + ")");
   removeIke(sa);
 }
