@@ -290,7 +290,15 @@ export function onChildRequest(sa: IkeSa, msgid: u32): i32 {
   if (rk >= 0) {
     const spi = dataA(rk);
     old = spi.length == 4 ? findPeerChildBySpi(sa, bswap(load<u32>(spi.dataStart))) : null;
-    if (old === null || old.state == CHILD_SA_DEAD) return refuse(sa, msgid, N_CHILD_SA_NOT_FOUND, "rekeys a Child SA we do not have");
+    if (old === null || old.state == CHILD_SA_DEAD) {
+      // the peer drops its half on CHILD_SA_NOT_FOUND; if our answer making that Child SA is
+      // still on its way to us, ours must go too when it arrives (see acceptChild)
+      if (spi.length == 4) {
+        if (sa.unknownDeleted.length >= 16) sa.unknownDeleted.shift();
+        sa.unknownDeleted.push(bswap(load<u32>(spi.dataStart)));
+      }
+      return refuse(sa, msgid, N_CHILD_SA_NOT_FOUND, "rekeys a Child SA we do not have");
+    }
     // it moved to the IKE SA that replaces this one: the peer is to retry there
     if (old.ike !== sa) return refuse(sa, msgid, N_TEMPORARY_FAILURE, "the Child SA moved to IKE SA #" + old.ike.serial.toString());
     child.replaces = old.serial;
