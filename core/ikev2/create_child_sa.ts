@@ -457,6 +457,9 @@ function rekeyDone(n: IkeSa): i32 {
       if (holdsLowest(n.Ni, n.Nr, theirs.Ni, theirs.Nr)) {
         logSa(n, LOG_INFO, "rekey collision: this IKE SA holds the lowest nonce and is redundant");
         moveChildren(old, theirs);
+        old.replacedBy = theirs.serial; // no further rekey of it: the peer deletes it
+        old.rekeyAt = 0;
+        old.deleteAt = now + 60000;
         queueExchange(n, X_DELETE_IKE, 0);
         return 0;
       }
