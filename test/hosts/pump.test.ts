@@ -1,41 +1,61 @@
-// Events in, commands out: a datagram produces log lines in pluto's vocabulary, named from
-// core/names; a malformed one is logged once with the reason and the notify it would get.
+// Events in, commands out, through hosts/engine.ts: what the core logs and sends for
+// datagrams it cannot use. Each bad datagram is logged once with the reason, nothing changes.
 import { describe, expect, test } from "vitest";
 import * as abi from "../../core/abi.ts";
-import { loadCore } from "../../hosts/node/corefile.ts";
-import { Pump } from "../../hosts/pump.ts";
+import { Engine, type Endpoint, type SendCommand } from "../../hosts/engine.ts";
+import { coreModule } from "../../hosts/node/corefile.ts";
+import { nativeProvider } from "../../hosts/crypto/native.ts";
 import { corpusMessages } from "../wire/corpus.ts";
 
+const local: Endpoint = { family: 4, port: 500, addr: Uint8Array.of(192, 0, 2, 2) };
+const remote: Endpoint = { family: 4, port: 500, addr: Uint8Array.of(192, 0, 2, 1) };
+
+function engine() {
+  const logs: string[] = [];
+  const sent: SendCommand[] = [];
+  const e = new Engine(coreModule(), { provider: nativeProvider }, { send: (c) => sent.push(c), log: (_l, line) => logs.push(line), job: () => {} });
+  return { e, logs, sent };
+}
+
 describe("event pump", () => {
-  const pump = new Pump(loadCore());
-  test("an IKE_SA_INIT request is logged with its payloads", () => {
+  test("an IKE_SA_INIT request for which there is no connection is dropped with a reason", () => {
+    const { e, logs, sent } = engine();
     const [first] = corpusMessages("ikev2-psk-x25519-gcm");
-    const cmds = pump.datagram(1000, first.bytes, 7);
-    expect(cmds).toEqual([{
-      op: "log", level: abi.LOG_DEBUG,
-      line: "received IKEv2 IKE_SA_INIT request (message ID 0) from peer 7: SA KE Nx N(NAT_DETECTION_SOURCE_IP) N(NAT_DETECTION_DESTINATION_IP) N(IKEV2_FRAGMENTATION_SUPPORTED) N(SIGNATURE_HASH_ALGORITHMS) N(REDIRECT_SUPPORTED)",
-    }]);
-    expect(pump.drain()).toEqual([]);
+    expect(e.datagram(1000, first.bytes, local, remote, false)).toBe(-1);
+    expect(logs).toEqual(["dropping IKE_SA_INIT request from 192.0.2.1:500: no connection for 192.0.2.2:500"]);
+    expect(sent).toEqual([]);
+    expect(e.status(1000).ike).toEqual([]);
   });
-  test("IKEv1 Main Mode and an encrypted IKEv1 message", () => {
+  test("IKEv1 is refused for now, with a log line", () => {
+    const { e, logs } = engine();
     const msgs = corpusMessages("ikev1-ss-main-psk");
-    expect(pump.datagram(0, msgs[0].bytes, 1)[0]).toMatchObject({ line: expect.stringMatching(/^received IKEv1 ID_PROT \(message ID 0\) from peer 1: SA VID VID VID VID VID$/) });
-    expect(pump.datagram(0, msgs[4].bytes, 1)[0]).toMatchObject({ line: expect.stringMatching(/\(encrypted\)$/) });
+    expect(e.datagram(0, msgs[0].bytes, local, remote, false)).toBe(-1);
+    expect(logs[0]).toMatch(/IKEv1 is not supported yet/);
   });
   test("a malformed message is logged once, with the reason and the notify", () => {
+    const { e, logs } = engine();
     const [first] = corpusMessages("ikev2-psk-x25519-gcm");
     const bad = first.bytes.slice();
     bad[28 + 3] += 1; // SA payload length one too long
-    const cmds = pump.datagram(0, bad, 3, false);
-    expect(cmds).toHaveLength(1);
-    expect(cmds[0]).toMatchObject({ op: "log", level: abi.LOG_INFO });
-    expect((cmds[0] as { line: string }).line).toMatch(/^dropping malformed message from peer 3: .* at offset \d+: .*; would answer INVALID_SYNTAX$/);
+    e.datagram(0, bad, local, remote, false);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(/^dropping malformed message from 192\.0\.2\.1:500: .* at offset \d+; would answer INVALID_SYNTAX$/);
   });
   test("ESP on port 4500 is not taken for IKE", () => {
-    const cmds = pump.datagram(0, new Uint8Array([0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1, 9, 9]), 4, true);
-    expect((cmds[0] as { line: string }).line).toContain("from peer 4 (port 4500)");
+    const { e, logs } = engine();
+    e.datagram(0, new Uint8Array([0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1, 9, 9]), { ...local, port: 4500 }, { ...remote, port: 4500 }, true);
+    expect(logs[0]).toContain("dropping malformed message from 192.0.2.1:4500");
   });
-  test("oversized datagrams are refused", () => {
-    expect(pump.datagram(0, new Uint8Array(abi.IN_CAP + 1), 5)[0]).toMatchObject({ op: "log", line: expect.stringContaining("larger than the input buffer") });
+  test("oversized datagrams are refused before they reach the core", () => {
+    const { e, logs } = engine();
+    expect(e.datagram(0, new Uint8Array(abi.IN_CAP + 1), local, remote, false)).toBe(-1);
+    expect(logs[0]).toContain("larger than the input buffer");
+  });
+  test("bad admin input gets an error and changes nothing", () => {
+    const { e } = engine();
+    expect(e.admin(0, abi.ADM_ADD_CONN, Uint8Array.of(1, 200, 0, 1))).toMatchObject({ ok: false, reply: expect.stringContaining("overruns") });
+    expect(e.initiate(0, "nope")).toMatchObject({ ok: false, reply: 'no connection named "nope"' });
+    expect(e.admin(0, 99)).toMatchObject({ ok: false });
+    expect(e.status(0).conns).toEqual([]);
   });
 });
