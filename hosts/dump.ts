@@ -13,6 +13,9 @@
 import * as abi from "../core/abi.ts";
 import type { Wire, WireNode, WireError } from "./wire.ts";
 import { readCapture, formatAddress, type CapturedUdp } from "./pcap.ts";
+import type { CryptoProvider } from "./crypto/provider.ts";
+import { portableProvider } from "./crypto/portable.ts";
+import { skAlgorithms, skDecrypt } from "./crypto/sk.ts";
 
 // ---- public interface -------------------------------------------------------------------------
 
@@ -235,14 +238,14 @@ function hexField(f: CsvField): Uint8Array | null {
  *                 IV | ciphertext | ICV)
  *   fromInitiator the I flag of the header: SK_ei/SK_ai if set, SK_er/SK_ar if not
  * Returns the plaintext payload chain (padding and pad length removed), whose first payload
- * type is sk.f[1], or null when it cannot (not implemented yet, unknown algorithm, bad ICV).
+ * type is sk.f[1], or null when it cannot (unknown algorithm, bad ICV or tag).
  */
-export function decryptSk(key: IkeV2Key, message: Uint8Array, sk: WireNode, fromInitiator: boolean): Uint8Array | null {
-  void key;
-  void message;
-  void sk;
-  void fromInitiator;
-  return null; // decryption not implemented yet
+export function decryptSk(key: IkeV2Key, message: Uint8Array, sk: WireNode, fromInitiator: boolean, provider: CryptoProvider = portableProvider): Uint8Array | null {
+  const alg = skAlgorithms(key.encAlg, key.integAlg);
+  if (!alg) return null;
+  const SK_e = fromInitiator ? key.skEi : key.skEr;
+  const SK_a = fromInitiator ? key.skAi : key.skAr;
+  return skDecrypt(provider, alg, SK_e, SK_a, message, sk.off, sk.len, sk.kind === abi.K_V2_SKF);
 }
 
 /**
@@ -477,6 +480,7 @@ class Dumper {
   private depth = 0;
   /** malformed inner chains found while rendering (a decrypted chain that failed to decode) */
   private innerErrors = 0;
+  private frags = new Map<string, { total: number; parts: (Uint8Array | undefined)[]; first: number }>();
 
   constructor(private readonly wire: Wire, private readonly keys: KeyTable | undefined) {}
 
@@ -832,7 +836,7 @@ class Dumper {
         j.keys = { line: k.line, encryption: k.encAlg, integrity: k.integAlg };
         plain = decryptSk(k, ctx.message, n, (ctx.hdr.f[4] & 0x08) !== 0);
         first = n.f[1];
-        if (!plain) note = ` [keys known: ${k.encAlg} / ${k.integAlg}; decryption not implemented yet]`;
+        if (!plain) note = ` [keys known: ${k.encAlg} / ${k.integAlg}; integrity check or decryption failed]`;
       }
     } else {
       const k = this.keys?.v1.get(toHex(ctx.hdr.a ?? new Uint8Array(0)));
@@ -840,17 +844,35 @@ class Dumper {
         j.keys = { line: k.line };
         plain = decryptV1(k, ctx.message, ctx.hdr, n);
         first = ctx.hdr.f[0];
-        if (!plain) note = " [key known; decryption not implemented yet]";
+        if (!plain) note = " [key known; IKEv1 decryption not implemented yet]";
       }
     }
     this.line(`Encrypted Data (${len} bytes)${note}`);
     if (j.keys) j.decrypted = plain !== null;
     if (!plain) return;
     if (n.kind === abi.K_V2_SKF) {
-      // One fragment of the inner chain: it decodes only once all fragments are reassembled.
-      this.line(`Decrypted fragment (${plain.length} bytes): ${toHex(plain)}`);
+      // One fragment of the inner chain (RFC 7383): it decodes once all fragments are here.
+      this.line(`Decrypted fragment ${n.f[2]}/${n.f[3]} (${plain.length} bytes)`);
       j.plaintext = toHex(plain);
-      return;
+      const id = `${toHex(ctx.hdr.a ?? new Uint8Array(0))}/${toHex(ctx.hdr.b ?? new Uint8Array(0))}/${ctx.hdr.f[5]}/${ctx.hdr.f[4] & 0x28}`;
+      let f = this.frags.get(id);
+      if (!f || f.total !== n.f[3]) {
+        f = { total: n.f[3], parts: new Array(n.f[3]).fill(undefined), first: 0 };
+        this.frags.set(id, f);
+      }
+      f.parts[n.f[2] - 1] = plain.slice();
+      if (n.f[2] === 1) f.first = n.f[1];
+      if (f.parts.some((x) => x === undefined)) return;
+      this.frags.delete(id);
+      const whole = new Uint8Array(f.parts.reduce((a, x) => a + x!.length, 0));
+      let o = 0;
+      for (const x of f.parts) {
+        whole.set(x!, o);
+        o += x!.length;
+      }
+      plain = whole;
+      first = f.first;
+      j.reassembled = true;
     }
     const inner = this.wire.decodeChain(ctx.version, first, plain);
     if (!inner.ok) {
@@ -860,7 +882,7 @@ class Dumper {
       j.inner_error = this.errorJson(inner.error);
       return;
     }
-    this.nested(`Decrypted Data (${plain.length} bytes)`, () => {
+    this.nested(`${j.reassembled ? "Reassembled " : ""}Decrypted Data (${plain.length} bytes)`, () => {
       j.inner = this.chain(inner.msg.children, ctx);
     });
   }

@@ -24,9 +24,10 @@ Options:
   --keys KEYFILE   a Wireshark-style key table: ikev2_decryption_table lines
                    SPIi,SPIr,SK_ei,SK_er,"encryption alg",SK_ai,SK_ar,"integrity alg"
                    (ikev1_decryption_table lines "icookie,key" are read too). Bad lines are
-                   reported with their line number. Decryption is not implemented yet: an
-                   encrypted payload whose SPIs have keys is marked "[keys known: ...;
-                   decryption not implemented yet]".
+                   reported with their line number. Decrypts SK and SKF payloads (fragments
+                   reassembled) with AES-CBC + HMAC-SHA1/SHA2, AES-GCM and ChaCha20-Poly1305
+                   and prints what is inside; an ICV that does not verify is reported.
+                   IKEv1 decryption is not implemented yet.
   -h, --help       this text
 
 A summary goes to stderr ("ikedump: N IKE messages, M malformed, K ESP").

@@ -328,12 +328,18 @@ describe("key tables", () => {
     expect(t.errors[4].message).toMatch(/already have keys \(line 3\)/);
   });
 
-  it("marks SK payloads whose SPIs have keys; decryption is not there yet", () => {
+  it("decrypts SK payloads whose SPIs have keys and decodes what is inside", () => {
     const keys = readFileSync(join(CORPUS, "ikev2-psk-x25519-gcm.ikev2_decryption_table"), "utf8");
     const r = dumpCapture(wire, pcap("ikev2-psk-x25519-gcm"), { keys });
     expect(r.warnings).toEqual([]);
-    const marked = r.text.match(/Encrypted Data \(\d+ bytes\) \[keys known: AES-GCM-256 with 16 octet ICV \[RFC5282\] \/ NONE \[RFC4306\]; decryption not implemented yet\]/g);
+    const marked = r.text.match(/Decrypted Data \(\d+ bytes\)/g);
     expect(marked?.length).toBe(4); // IKE_AUTH and INFORMATIONAL, both ways
+    expect(r.text).toContain("Identification Data: west.lab.example");
+    expect(r.text).not.toContain("keys known");
+    const frag = dumpCapture(wire, pcap("ikev2-frag"), { keys: readFileSync(join(CORPUS, "ikev2-frag.ikev2_decryption_table"), "utf8") });
+    expect(frag.text).toMatch(/Reassembled Decrypted Data \(\d+ bytes\)/);
+    const j = JSON.parse(dumpCapture(wire, pcap("ikev2-psk-x25519-gcm"), { keys, json: true }).text);
+    expect(j.messages.filter((m: { ike?: { payloads?: { decrypted?: boolean }[] } }) => m.ike?.payloads?.some((p) => p.decrypted === true))).toHaveLength(4);
     const other = dumpCapture(wire, pcap("ikev2-psk-ecp256-cbc"), { keys });
     expect(other.text).not.toContain("keys known");
     const k = [...parseKeyTable(keys).v2.values()][0];
@@ -400,7 +406,7 @@ describe.skipIf(skipCli !== null)("ikedump CLI", () => {
     expect(run().status).toBe(2);
     const help = run("--help");
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/decryption is not implemented yet/i);
+    expect(help.stdout).toMatch(/decrypts SK and SKF payloads/i);
   });
 });
 
