@@ -2,11 +2,13 @@
 // one JSON line per figure: {"bench":..,"metric":..,"value":..,"unit":..}.
 import { loadWire } from "../hosts/node/corefile.ts";
 import { benchCodec } from "./codec.ts";
+import { benchHandshake } from "./handshake.ts";
 import { emitter } from "./util.ts";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const benches: Record<string, () => void> = {
+  handshake: () => benchHandshake(emitter("handshake")),
   codec: () => {
     // The corpus lives in ../shared beside the project (from dist/bench/ or bench/).
     let corpus = new URL("../../shared/corpus/pcap/", import.meta.url);

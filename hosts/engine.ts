@@ -234,7 +234,9 @@ export class Engine {
       ...opts.core,
       hostImports: (core) => {
         const mem = () => core.bytes;
-        const view = (p: number, n: number) => mem().slice(p, p + n);
+        // inputs are read where they lie (no import calls back into the module, so memory
+        // cannot grow under them); outputs are copied in
+        const view = (p: number, n: number) => mem().subarray(p, p + n);
         return {
           hostRandom: (p: number, n: number) => {
             mem().set(random(n), p);
