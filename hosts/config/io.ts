@@ -31,9 +31,23 @@ export function joinPath(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
+/** Collapse `.` and `..` components and repeated slashes. */
+export function normalizePath(p: string): string {
+  const abs = isAbsolute(p);
+  const out: string[] = [];
+  for (const part of p.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
+    else if (part === ".." && abs) continue;
+    else out.push(part);
+  }
+  const s = out.join("/");
+  return abs ? `/${s}` : s === "" ? "." : s;
+}
+
 /** Resolve `p` against the directory of the file that names it (ipsec.conf's rule for include). */
 export function resolveFrom(includingFile: string, p: string): string {
-  return isAbsolute(p) ? p : joinPath(dirname(includingFile), p);
+  return normalizePath(isAbsolute(p) ? p : joinPath(dirname(includingFile), p));
 }
 
 export function hasGlobMagic(p: string): boolean {

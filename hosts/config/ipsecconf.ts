@@ -340,6 +340,9 @@ function doInclude(st: ParseState, at: Position, pattern: string, depth: number)
 
 type Report = (line: number, column: number, message: string, keyword?: string) => void;
 
+/** keyword types for which an empty value is a syntax error (Libreswan's lexer wants a token) */
+const NEEDS_VALUE = new Set(["bool", "time", "time_ms", "percent", "bytes", "binary"]);
+
 function parseKeywordLine(
   st: ParseState,
   file: string,
@@ -416,10 +419,10 @@ function parseKeywordLine(
     return;
   }
   const def = m.def;
-  const name = displayName(def, m.end);
+  const name = def.leftright ? displayName(def, m.end) : def.name;
 
   if (value.text === "" && !value.quoted) {
-    if (["bool", "time", "time_ms", "percent", "bytes", "binary"].includes(def.type)) {
+    if (NEEDS_VALUE.has(def.type)) {
       err(lineNo, col, `'${written}=' needs a value`, written);
     }
     return; // an empty value sets nothing, as in Libreswan
@@ -427,7 +430,7 @@ function parseKeywordLine(
 
   // values checked while parsing (file-level): enumerations, booleans, debug categories
   if (def.type === "bool" || def.type === "enum") {
-    const pieces = value.text.split(/[:,\s]+/).filter((x) => x !== "");
+    const pieces = /[:,\s]/.test(value.text) ? value.text.split(/[:,\s]+/).filter((x) => x !== "") : [value.text];
     if (pieces.length === 0) {
       err(lineNo, value.start + 1, `'${written}=' needs a value`, written);
       return;
@@ -479,7 +482,7 @@ function parseKeywordLine(
   }
 
   if (sec === "setup") {
-    setupValueCheck(st, setting, err, warn);
+    if (!setupValueCheck(setting, err, warn)) return;
     const prev = st.out.setup.get(m.key);
     if (prev !== undefined) {
       warn(lineNo, col, `overriding earlier 'config setup' keyword with new value: ${written}=${value.text}`, written);
@@ -499,20 +502,31 @@ function parseKeywordLine(
   sec.settings.push(setting);
 }
 
-/** config setup values that are checked as soon as they are read. */
-function setupValueCheck(st: ParseState, s: Setting, err: Report, warn: Report): void {
+/**
+ * config setup values are checked as soon as they are read. A bad number or duration is
+ * ignored with a warning, as pluto does ("keyword ignored"); a bad listen= address is an error
+ * (the daemon would otherwise listen on every address). Returns false when the value is dropped.
+ */
+function setupValueCheck(s: Setting, err: Report, warn: Report): boolean {
   const t = s.match.def.type;
   if (t === "virtualprivate") {
     const r = parseVirtualPrivate(s.value);
     for (const e of r.errors) warn(s.line, s.valueColumn, `virtual-private: ${e}; entry ignored`, s.written);
-    return;
+    return true;
   }
   if (s.match.key === "listen") {
-    if (parseAddress(s.value) === null) err(s.line, s.valueColumn, `listen=${s.value}: not an IP address`, s.written);
-    return;
+    if (parseAddress(s.value) === null) {
+      err(s.line, s.valueColumn, `listen=${s.value}: not an IP address`, s.written);
+      return false;
+    }
+    return true;
   }
   const problem = checkValue(s.match.def, s.value);
-  if (problem !== null) err(s.line, s.valueColumn, `${s.written}=${s.value}: ${problem}`, s.written);
+  if (problem !== null) {
+    warn(s.line, s.valueColumn, `${s.written}=${s.value}: ${problem}; keyword ignored`, s.written);
+    return false;
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------------------- value checks

@@ -83,8 +83,20 @@ type Opt = Partial<Pick<KeywordDef, "values" | "newerValues" | "aliasOf">> & { n
 const defs: KeywordDef[] = [];
 function k(section: Section, name: string, type: ValueType, status: Status, opt: Opt = {}): void {
   const d: KeywordDef = { name, section, leftright: opt.lr ?? false, type, in410: !opt.newer, status };
-  if (opt.values) d.values = opt.values;
-  if (opt.newerValues) d.newerValues = opt.newerValues;
+  if (opt.values) {
+    d.values = { ...opt.values };
+    const newer = [...(opt.newerValues ?? [])];
+    // Libreswan 5 reads every yes/no enumeration with the whole yes/no family (y, true, on, ...)
+    if ("yes" in d.values && "no" in d.values && name !== "sendcert") {
+      for (const [alias, to] of Object.entries(YN)) {
+        if (!(alias in d.values)) {
+          d.values[alias] = d.values[to]!;
+          newer.push(alias);
+        }
+      }
+    }
+    if (newer.length > 0) d.newerValues = newer;
+  } else if (opt.newerValues) d.newerValues = opt.newerValues;
   if (opt.aliasOf) d.aliasOf = opt.aliasOf;
   defs.push(d);
 }
@@ -264,7 +276,7 @@ k("conn", "lifetime", "time", S, { aliasOf: "ipsec-lifetime" });
 k("conn", "salifetime", "time", S, { aliasOf: "ipsec-lifetime" });
 k("conn", "retransmit-timeout", "time", S);
 k("conn", "retransmit-interval", "time_ms", S);
-k("conn", "ikepad", "bool", U);
+k("conn", "ikepad", "enum", U, { values: en("yes", "no", "auto"), newerValues: ["auto"] });
 k("conn", "nat-ikev1-method", "enum", U, { values: en("both", "rfc", "drafts", "none") });
 k("conn", "sec-label", "string", U);
 k("conn", "policy-label", "string", U, { aliasOf: "sec-label" });

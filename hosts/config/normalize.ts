@@ -191,6 +191,30 @@ export const DEFAULTS = {
 } as const;
 
 const proposalCache = new Map<string, ReturnType<typeof parseProposals>>();
+
+// %default and also= settings are shared by many conns: parse each value once
+const memo = new WeakMap<Setting, Map<string, unknown>>();
+function memoized<T>(s: Setting, tag: string, f: () => T): T {
+  let m = memo.get(s);
+  if (m === undefined) {
+    m = new Map();
+    memo.set(s, m);
+  }
+  if (m.has(tag)) return m.get(tag) as T;
+  const v = f();
+  m.set(tag, v);
+  return v;
+}
+
+const sideKeys = { left: new Map<string, string>(), right: new Map<string, string>() };
+function sideKey(side: "left" | "right", name: string): string {
+  let k = sideKeys[side].get(name);
+  if (k === undefined) {
+    k = side + name;
+    sideKeys[side].set(name, k);
+  }
+  return k;
+}
 function proposalsFor(text: string | undefined, proto: ProposalProtocol, ikev2: boolean) {
   const key = `${proto}|${ikev2 ? 2 : 1}|${text ?? ""}`;
   let r = proposalCache.get(key);
@@ -203,7 +227,7 @@ function proposalsFor(text: string | undefined, proto: ProposalProtocol, ikev2: 
 
 // ------------------------------------------------------------------------------------ setup
 
-export function normalizeSetup(loaded: LoadedConfig, diagnostics: Diagnostic[] = []): NormalizedSetup {
+export function normalizeSetup(loaded: LoadedConfig): NormalizedSetup {
   const get = (k: string) => loaded.parsed.setup.get(k);
   const str = (k: string) => get(k)?.value ?? null;
   const bool = (k: string, dflt: boolean) => {
@@ -222,7 +246,6 @@ export function normalizeSetup(loaded: LoadedConfig, diagnostics: Diagnostic[] =
   const keepAlive = get("keep-alive");
   const ka = keepAlive === undefined ? null : parseDuration(keepAlive.value);
   const pd = get("plutodebug");
-  void diagnostics;
   return {
     listen: str("listen"),
     listenUdp: bool("listen-udp", true),
@@ -286,7 +309,7 @@ class ConnNormalizer {
   time(key: string, dflt: number, unit: "s" | "ms" = "s"): number {
     const s = this.get(key);
     if (s === undefined) return dflt;
-    const r = parseDuration(s.value, unit);
+    const r = memoized(s, unit, () => parseDuration(s.value, unit));
     return r.ok ? r.value : dflt; // a bad value was reported by resolveConns
   }
   num(key: string, dflt: number): number {
@@ -296,31 +319,38 @@ class ConnNormalizer {
     return r.ok ? r.value : dflt;
   }
 
+  opportunistic(): boolean {
+    return ["left", "right"].some((side) => /^%(opportunistic|oppo)(group)?$/i.test(this.get(side)?.value ?? ""));
+  }
+
   ikev2(): boolean {
     const kx = this.get("keyexchange");
     const v2 = this.get("ikev2");
     const kxv = kx ? enumValue(kx.match.def, kx.value) : undefined;
     const v2v = v2 ? enumValue(v2.match.def, v2.value) : undefined;
-    if (kxv === "ikev1") {
-      if (v2v === "yes") this.error(v2, `ikev2=${v2!.value} conflicts with keyexchange=ikev1`);
-      return false;
+    // as Libreswan 5: keyexchange= decides; ikev2= is the old way and loses a conflict
+    if (kxv === "ikev1" || kxv === "ikev2") {
+      if (v2v !== undefined && (v2v === "yes") !== (kxv === "ikev2")) {
+        this.warn(v2, `ignoring ikev2=${v2!.value} which conflicts with keyexchange=${kxv}`);
+      }
+      return kxv === "ikev2";
     }
-    if (kxv === "ikev2") {
-      if (v2v === "no") this.error(v2, `ikev2=${v2!.value} conflicts with keyexchange=ikev2`);
-      return true;
+    if (v2v !== undefined) {
+      this.warn(v2, `ikev2=${v2!.value} has been replaced by keyexchange=${v2v === "yes" ? "ikev2" : "ikev1"}`);
     }
     return v2v !== "no";
   }
 
   end(side: "left" | "right", ikev2: boolean, family: 4 | 6 | null): NormalizedEnd {
-    const k = (name: string) => side + name;
+    const k = (name: string) => sideKey(side, name);
     const hostS = this.get(k(""));
     const e: NormalizedEnd = {
       host: null,
       hostKind: "unset",
       family: null,
       defaultroute: false,
-      id: this.str(k("id")),
+      // id=%none: no ID, i.e. the default (the host address)
+      id: this.str(k("id"))?.toLowerCase() === "%none" ? null : this.str(k("id")),
       subnets: [],
       virtual: null,
       protoport: null,
@@ -344,7 +374,7 @@ class ConnNormalizer {
     if (hostS !== undefined) {
       const v = hostS.value;
       const low = v.toLowerCase();
-      const addr = parseAddress(v);
+      const addr = memoized(hostS, "address", () => parseAddress(v));
       if (addr !== null) {
         e.host = formatAddress(addr);
         e.hostKind = "address";
@@ -397,15 +427,20 @@ class ConnNormalizer {
         if (ikev2) this.error(subS, `${subS.written}=${subS.value}: vnet: and vhost: are only valid for IKEv1 connections`);
         e.virtual = subS.value;
       } else {
-        for (const item of splitList(subS.value)) {
-          const low = item.toLowerCase();
-          if (low === "%any" || low === "%any4") e.subnets.push("0.0.0.0/0");
-          else if (low === "%any6") e.subnets.push("::/0");
-          else {
-            const c = parseCidr(item, { bare: true, zeroHost: true });
-            if (c.ok) e.subnets.push(formatCidr(c.value));
+        const subnets = memoized(subS, "subnets", () => {
+          const out: string[] = [];
+          for (const item of splitList(subS.value)) {
+            const low = item.toLowerCase();
+            if (low === "%any" || low === "%any4") out.push("0.0.0.0/0");
+            else if (low === "%any6") out.push("::/0");
+            else {
+              const c = parseCidr(item, { bare: true, zeroHost: true });
+              if (c.ok) out.push(formatCidr(c.value));
+            }
           }
-        }
+          return out;
+        });
+        e.subnets.push(...subnets);
       }
     }
     const subsS = this.get(k("subnets"));
@@ -448,7 +483,7 @@ class ConnNormalizer {
       }
       if (subS !== undefined) this.error(poolS, `cannot specify both ${side}addresspool= and ${side}subnet=`);
       else if (subsS !== undefined) this.error(poolS, `cannot specify both ${side}addresspool= and ${side}subnets=`);
-      if (e.modecfgserver) this.error(poolS, `${side}modecfgserver=yes does not expect ${side}addresspool=`);
+      if (e.modecfgserver && !this.opportunistic()) this.error(poolS, `${side}modecfgserver=yes does not expect ${side}addresspool=`);
     }
     if (e.cert !== null && e.ckaid !== null) {
       this.error(this.get(k("ckaid")), `only one of ${side}cert= and ${side}ckaid= can be specified`);
@@ -457,6 +492,7 @@ class ConnNormalizer {
     for (const kw of ["rsasigkey", "ecdsakey", "pubkey", "eddsakey"]) {
       const s = this.get(k(kw));
       if (s === undefined) continue;
+      if (s.value.toLowerCase() === "%none") continue; // the same as not specifying a key
       keys.push(kw);
       if (e.pubkey === null) e.pubkey = { keyword: kw, value: s.value };
       else this.error(s, `duplicate public key: ${side}${e.pubkey.keyword}= and ${s.written}=`);
@@ -519,7 +555,8 @@ class ConnNormalizer {
     ] as const) {
       const poolS = this.get(pool + "addresspool");
       if (poolS === undefined) continue;
-      if ((other === "left" ? left : right).modecfgclient) {
+      // (opportunistic conns are exempt, as in pluto)
+      if ((other === "left" ? left : right).modecfgclient && !this.opportunistic()) {
         this.error(poolS, `${other}modecfgclient=yes does not expect ${pool}addresspool=`);
       }
       const narrowS = this.get("narrowing");
@@ -645,7 +682,7 @@ class ConnNormalizer {
 /** Normalize every conn of a loaded config. */
 export function normalizeConfig(loaded: LoadedConfig, opts: NormalizeOptions = {}): NormalizedConfig {
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
-  const setup = normalizeSetup(loaded, diagnostics);
+  const setup = normalizeSetup(loaded);
   const conns: NormalizedConn[] = [];
   const failed: string[] = [];
   if (!loaded.ok) {

@@ -6,6 +6,7 @@
 //   @east @west : PPKS "ppk-id" "the post-quantum key"
 //   @user : XAUTH "password"
 //   : RSA { ... }         RSA / ECDSA private-key entries: recorded, not used (keys live in NSS)
+//   : PPK ...             any other type: ignored with a warning, as pluto does
 //   include /etc/ipsec.d/*.secrets
 //
 // An entry starts at the left margin; its continuation lines are indented. Secret material is
@@ -385,8 +386,7 @@ function parseEntry(res: SecretsResult, file: string, lines: { text: string; lin
       res.entries.push({ ...base, kind, secret });
       return;
     }
-    case "PPKS":
-    case "PPK": {
+    case "PPKS": {
       const idTok = rest[1];
       if (idTok === undefined || !idTok.quoted) {
         err(kindTok.line, kindTok.column, 'PPKS entry needs a "quoted" PPK identity, then the PPK');
@@ -415,7 +415,8 @@ function parseEntry(res: SecretsResult, file: string, lines: { text: string; lin
       return;
     }
     default:
-      err(kindTok.line, kindTok.column, `unknown secret type '${kindTok.text}' (expected PSK, XAUTH, PPKS, RSA or ECDSA)`);
+      // as pluto: an unknown type is ignored with a warning, the rest of the file still loads
+      warn(kindTok.line, kindTok.column, `ignored unrecognized secret type '${kindTok.text}' (expected PSK, XAUTH, PPKS, RSA or ECDSA)`);
   }
 }
 

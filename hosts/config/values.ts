@@ -14,17 +14,24 @@ export interface Address {
   bytes: number[];
 }
 
+/** Dotted-quad IPv4 (four decimal parts of 1-3 digits, each <= 255). */
 export function parseIPv4(s: string): number[] | null {
-  const parts = s.split(".");
-  if (parts.length !== 4) return null;
   const out: number[] = [];
-  for (const p of parts) {
-    if (!/^[0-9]{1,3}$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out.push(n);
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // end acts as a final '.'
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return null;
+      n = n * 10 + (c - 48);
+    } else if (c === 46) {
+      if (digits === 0 || n > 255 || out.length === 4) return null;
+      out.push(n);
+      n = 0;
+      digits = 0;
+    } else return null;
   }
-  return out;
+  return out.length === 4 ? out : null;
 }
 
 export function parseIPv6(s: string): number[] | null {
@@ -144,7 +151,8 @@ export function parseCidr(s: string, opts: { bare?: boolean; zeroHost?: boolean 
   const slash = s.indexOf("/");
   let addrText = slash < 0 ? s : s.slice(0, slash);
   // IPv4 with fewer than four parts, as inet_aton reads them (0/0, 10/8, 0.0.0/0)
-  const short = /^[0-9]{1,3}(\.[0-9]{1,3}){0,2}$/.test(addrText) ? addrText.split(".") : null;
+  const dots = addrText.length - addrText.replaceAll(".", "").length;
+  const short = dots < 3 && /^[0-9]{1,3}(\.[0-9]{1,3}){0,2}$/.test(addrText) ? addrText.split(".") : null;
   if (short !== null && short.every((x) => Number(x) <= 255)) {
     while (short.length < 4) short.splice(short.length - 1, 0, "0");
     addrText = short.join(".");

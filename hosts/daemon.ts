@@ -1,0 +1,435 @@
+// The daemon's logic, shared by the Node and Deno hosts: configuration to connections, the
+// engine's commands to sockets and helpers, whack requests to answers, status in pluto's
+// words. The runtime supplies sockets, timers, files and helper threads (DaemonHost).
+import * as abi from "../core/abi.ts";
+import { Engine, type ConnSpec, type Endpoint, type EngineStatus, type ProposalSpec, type TsSpec, endpointText } from "./engine.ts";
+import type { CryptoProvider } from "./crypto/provider.ts";
+import type { Job, JobResult } from "./crypto/jobs.ts";
+import type { ConfigIO } from "./config/io.ts";
+import { loadConfig, type NormalizedConn, type NormalizedConfig } from "./config/normalize.ts";
+import { parseSecrets, findPsk, type SecretEntry, type SecretBytes } from "./config/secrets.ts";
+import { formatDiagnostic } from "./config/diagnostics.ts";
+import { parseAddress, parseCidr } from "./config/values.ts";
+import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
+
+export interface DaemonHost {
+  now(): number; // ms
+  io: ConfigIO;
+  fileMode?(path: string): number | null;
+  localAddresses(): string[]; // every address of every interface
+  send(local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: boolean): void;
+  runJob(job: Job): Promise<JobResult>;
+  setTimer(at: number): void; // one timer; 0 = none
+  log(line: string): void;
+  listen(ports: Endpoint[]): Promise<string[]>; // bind these; returns errors
+}
+
+export interface DaemonOptions {
+  config: string;
+  secrets?: string;
+  kernel: "memory" | "xfrm";
+  debug?: string[];
+}
+
+const LOG_NAMES = ["error", "info", "debug"];
+
+export class Daemon {
+  readonly engine: Engine;
+  config: NormalizedConfig | null = null;
+  secrets: SecretEntry[] = [];
+  private specs = new Map<string, ConnSpec>();
+  private debugOn: boolean;
+  private stopping = false;
+
+  constructor(module: WebAssembly.Module, readonly provider: CryptoProvider, readonly host: DaemonHost, readonly opts: DaemonOptions) {
+    this.debugOn = (opts.debug ?? []).length > 0;
+    this.engine = new Engine(module, { provider, core: { onTrap: (r) => this.host.log(`core trapped in ${r.call}: ${r.message}; the core was restarted and its states lost`) } }, {
+      send: (c) => this.host.send(c.local, c.remote, c.bytes, c.natT),
+      log: (level, line) => {
+        if (level <= abi.LOG_INFO || this.debugOn) this.host.log(level === abi.LOG_DEBUG ? `| ${line}` : line);
+      },
+      job: (id, job) => {
+        this.host.runJob(job).then(
+          (r) => this.afterEvent(() => this.engine.helperDone(this.host.now(), id, r)),
+          (e) => this.host.log(`helper job ${id} failed: ${(e as Error).message}`),
+        );
+      },
+    });
+  }
+
+  // Reads ipsec.conf and ipsec.secrets; a broken file changes nothing and says why.
+  load(): { ok: boolean; errors: string[]; warnings: string[] } {
+    const cfg = loadConfig(this.opts.config, this.host.io);
+    const errors = cfg.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);
+    const warnings = cfg.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic);
+    if (this.host.io.readFile(this.opts.config) === null) return { ok: false, errors: [`cannot read ${this.opts.config}`], warnings };
+    if (errors.length) return { ok: false, errors, warnings };
+    this.config = cfg;
+    const s = this.readSecrets();
+    if (!s.ok) return { ok: false, errors: s.errors, warnings: [...warnings, ...s.warnings] };
+    return { ok: true, errors: [], warnings: [...warnings, ...s.warnings] };
+  }
+
+  private readSecrets(): { ok: boolean; errors: string[]; warnings: string[] } {
+    const path = this.opts.secrets ?? this.config?.setup.secretsfile ?? "/etc/ipsec.secrets";
+    if (this.host.io.readFile(path) === null) {
+      if (this.opts.secrets) return { ok: false, errors: [`cannot read ${path}`], warnings: [] };
+      return { ok: true, errors: [], warnings: [`no secrets file ${path}`] };
+    }
+    const mode = this.host.fileMode?.(path);
+    const r = parseSecrets(path, this.host.io, mode === null || mode === undefined ? {} : { mode });
+    const errors = r.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);
+    const warnings = r.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic);
+    if (errors.length) return { ok: false, errors, warnings };
+    this.secrets = r.entries;
+    return { ok: true, errors: [], warnings };
+  }
+
+  // The UDP endpoints to listen on: each local end's IKE port and the NAT-T port, on the
+  // listen= address or on every local address.
+  ports(): Endpoint[] {
+    const setup = this.config?.setup;
+    const addrs = setup?.listen ? [setup.listen] : this.host.localAddresses();
+    const ports = new Set<number>([setup?.ikePort ?? 500, setup?.nattPort ?? 4500]);
+    for (const c of this.config?.conns ?? []) {
+      const o = this.orient(c);
+      if (o.ok) ports.add(o.local.ikeport ?? 500);
+    }
+    const out: Endpoint[] = [];
+    for (const a of addrs) {
+      const p = parseAddress(a);
+      if (!p) continue;
+      for (const port of ports) out.push({ family: p.family, port, addr: Uint8Array.from(p.bytes) });
+    }
+    return out;
+  }
+
+  // ---- connections ----------------------------------------------------------------------------
+  // Which end is ours: the one whose host is a local address (or the listen= address).
+  orient(c: NormalizedConn): { ok: true; local: NormalizedConn["left"]; remote: NormalizedConn["right"] } | { ok: false; error: string } {
+    const mine = new Set(this.config?.setup.listen ? [this.config.setup.listen] : this.host.localAddresses());
+    const isMine = (h: string | null) => h !== null && parseAddress(h) !== null && mine.has(canon(h));
+    const l = isMine(c.left.host);
+    const r = isMine(c.right.host);
+    if (l && r) return { ok: false, error: `"${c.name}": both left=${c.left.host} and right=${c.right.host} are local addresses` };
+    if (!l && !r) return { ok: false, error: `"${c.name}": neither left=${c.left.host} nor right=${c.right.host} is a local address of this host` };
+    return l ? { ok: true, local: c.left, remote: c.right } : { ok: true, local: c.right, remote: c.left };
+  }
+
+  spec(c: NormalizedConn): { ok: true; spec: ConnSpec } | { ok: false; error: string } {
+    if (!c.ikev2) return { ok: false, error: `"${c.name}": IKEv1 connections are not supported yet` };
+    if (!c.authby.includes("secret")) return { ok: false, error: `"${c.name}": authby=${c.authby.join(",")} is not supported yet (use authby=secret)` };
+    if (c.type !== "tunnel" && c.type !== "transport") return { ok: false, error: `"${c.name}": type=${c.type} is not supported yet` };
+    const o = this.orient(c);
+    if (!o.ok) return o;
+    const { local, remote } = o;
+    const lh = parseAddress(local.host ?? "");
+    if (!lh) return { ok: false, error: `"${c.name}": the local end has no address` };
+    const rh = remote.host && !remote.host.startsWith("%") ? parseAddress(remote.host) : null;
+    if (remote.host && !remote.host.startsWith("%any") && !rh) return { ok: false, error: `"${c.name}": right=${remote.host} is not an address (host names are not resolved yet)` };
+    const ep = (a: ReturnType<typeof parseAddress>, port: number | null): Endpoint =>
+      a ? { family: a.family, port: port ?? 500, addr: Uint8Array.from(a.bytes) } : { family: 0, port: port ?? 500, addr: new Uint8Array(4) };
+    const lid = idOf(local.id, local.host);
+    const rid = remote.id || rh ? idOf(remote.id, remote.host) : null;
+    if (!lid) return { ok: false, error: `"${c.name}": leftid=${local.id} is not supported (use @fqdn, user@fqdn or an address)` };
+    const psk = findPsk(this.secrets, local.id ?? local.host ?? "", remote.id ?? remote.host ?? "%any");
+    const secret = psk?.secret;
+    if (!secret) return { ok: false, error: `"${c.name}": no PSK in the secrets file for ${local.id ?? local.host} and ${remote.id ?? remote.host}` };
+    const pskBytes = secretBytes(secret);
+    const ts = (e: typeof local, host: ReturnType<typeof parseAddress>): TsSpec[] => {
+      const nets = e.subnets.length ? e.subnets : host ? [`${host.bytes.join(".")}/${host.family === 4 ? 32 : 128}`] : [];
+      const out: TsSpec[] = [];
+      for (const n of nets) {
+        const r = parseCidr(n);
+        if (!r.ok) continue;
+        const { start, end } = cidrRange(r.value.bytes, r.value.prefix);
+        const t: TsSpec = { start, end, type: r.value.family === 4 ? 7 : 8 };
+        if (e.protoport) {
+          t.proto = e.protoport.protocol;
+          if (e.protoport.ports) [t.sport, t.eport] = e.protoport.ports;
+        }
+        out.push(t);
+      }
+      if (!host && out.length === 0) out.push({ start: new Uint8Array(4), end: Uint8Array.of(255, 255, 255, 255), type: 7 });
+      return out;
+    };
+    const esn = c.esn === "yes" ? [1] : c.esn === "no" ? [0] : [1, 0];
+    const ikeDh = c.ike.flatMap((p) => p.dh);
+    const spec: ConnSpec = {
+      name: c.name,
+      local: ep(lh, local.ikeport),
+      remote: ep(rh, remote.ikeport),
+      localId: lid,
+      ...(rid ? { remoteId: rid } : {}),
+      psk: pskBytes,
+      ike: c.ike.map((p): ProposalSpec => ({ encr: p.encr, prf: p.prf, integ: p.integ, dh: p.dh })),
+      esp: c.esp.map((p): ProposalSpec => ({ encr: p.encr, integ: p.integ, esn, ...(c.pfs ? { dh: p.dh.length ? p.dh : ikeDh.slice(0, 1) } : {}) })),
+      localTs: ts(local, lh),
+      remoteTs: ts(remote, rh),
+      timers: {
+        ikeLifetime: Math.round(c.lifetimes.ikeLifetimeMs / 1000),
+        childLifetime: Math.round(c.lifetimes.ipsecLifetimeMs / 1000),
+        rekeyMargin: Math.round(c.lifetimes.rekeyMarginMs / 1000),
+        rekeyFuzz: c.lifetimes.rekeyFuzzPercent,
+        dpdDelay: Math.round(c.dpd.delayMs / 1000),
+        dpdTimeout: Math.round((c.dpd.timeoutMs || c.retransmit.timeoutMs) / 1000),
+        retransmitBaseMs: c.retransmit.intervalMs,
+        retransmitLimit: retransmits(c.retransmit.intervalMs, c.retransmit.timeoutMs),
+      },
+      transport: c.type === "transport",
+      fragmentation: c.fragmentation !== "no",
+      pfs: c.pfs,
+      initialContact: c.initialContact,
+      auto: c.auto === "start" ? 3 : c.auto === "ondemand" ? 2 : c.auto === "ignore" ? 0 : 1,
+    };
+    return { ok: true, spec };
+  }
+
+  add(name: string): WhackResponse {
+    const c = this.config?.conns.find((x) => x.name === name);
+    if (!c) {
+      const failed = this.config?.failed.includes(name);
+      return { ok: false, error: failed ? `"${name}": the connection has errors in ${this.opts.config}` : `no connection named "${name}" in ${this.opts.config}` };
+    }
+    const s = this.spec(c);
+    if (!s.ok) return { ok: false, error: s.error };
+    const r = this.engine.addConn(this.host.now(), s.spec);
+    if (r.ok) this.specs.set(name, s.spec);
+    this.rearm();
+    return r.ok ? { ok: true, text: r.reply } : { ok: false, error: r.reply };
+  }
+
+  // Loads every connection with auto=add/ondemand/start, and starts the auto=start ones.
+  async start(): Promise<string[]> {
+    const out: string[] = [];
+    for (const c of this.config?.conns ?? []) {
+      if (c.auto === "ignore") continue;
+      const r = this.add(c.name);
+      out.push(r.ok ? r.text! : r.error!);
+      if (r.ok && c.auto === "start") this.engine.initiate(this.host.now(), c.name);
+    }
+    this.rearm();
+    return out;
+  }
+
+  // ---- events from the host -------------------------------------------------------------------
+  datagram(bytes: Uint8Array, local: Endpoint, remote: Endpoint, port4500: boolean): void {
+    this.afterEvent(() => this.engine.datagram(this.host.now(), bytes, local, remote, port4500));
+  }
+
+  timeout(): void {
+    this.afterEvent(() => this.engine.timeout(this.host.now()));
+  }
+
+  private afterEvent(f: () => unknown): void {
+    try {
+      f();
+    } catch (e) {
+      this.host.log(`event failed: ${(e as Error).message}`);
+    }
+    this.rearm();
+  }
+
+  private rearm(): void {
+    this.host.setTimer(this.engine.nextDeadline());
+  }
+
+  // ---- whack ----------------------------------------------------------------------------------
+  async whack(req: WhackRequest): Promise<WhackResponse> {
+    const now = this.host.now();
+    const name = req.name ?? "";
+    let r: WhackResponse;
+    switch (req.cmd) {
+      case "add": {
+        r = this.add(name);
+        break;
+      }
+      case "delete": {
+        const x = this.engine.admin(now, abi.ADM_DELETE_CONN, new TextEncoder().encode(name));
+        this.specs.delete(name);
+        r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
+        break;
+      }
+      case "initiate": case "terminate": {
+        const x = req.cmd === "initiate" ? this.engine.initiate(now, name) : this.engine.terminate(now, name);
+        r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
+        break;
+      }
+      case "rekey-ike": case "rekey-child": {
+        const st = this.engine.status(now);
+        const ike = st.ike.find((s) => s.conn === name && s.state === "ESTABLISHED_IKE_SA");
+        const serial = req.cmd === "rekey-ike" ? ike?.serial : ike?.children.find((c) => c.state === "ESTABLISHED_CHILD_SA")?.serial;
+        if (serial === undefined) {
+          r = { ok: false, error: `"${name}": no established ${req.cmd === "rekey-ike" ? "IKE" : "Child"} SA to rekey` };
+          break;
+        }
+        const x = this.engine.saOp(now, req.cmd === "rekey-ike" ? abi.SAOP_REKEY_IKE : abi.SAOP_REKEY_CHILD, serial);
+        r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
+        break;
+      }
+      case "route": case "unroute":
+        r = { ok: false, error: `${req.cmd}: on-demand routing arrives with the kernel interface` };
+        break;
+      case "status": case "briefstatus": case "showstates": case "trafficstatus": case "connectionstatus": {
+        const st = this.engine.status(now);
+        r = { ok: true, text: statusText(req.cmd, st, this.opts.kernel, now), ...(req.json ? { data: statusData(req.cmd, st) } : {}) };
+        break;
+      }
+      case "listen": {
+        const errs = await this.host.listen(this.ports());
+        r = errs.length ? { ok: false, error: errs.join("\n") } : { ok: true, text: "listening for IKE messages" };
+        break;
+      }
+      case "rereadsecrets": {
+        const before = this.secrets;
+        const s = this.readSecrets();
+        if (!s.ok) this.secrets = before;
+        r = s.ok ? { ok: true, text: `reread secrets: ${this.secrets.length} entries` } : { ok: false, error: `secrets unchanged: ${s.errors.join("; ")}` };
+        break;
+      }
+      case "rereadall": {
+        const before = { config: this.config, secrets: this.secrets };
+        const l = this.load();
+        if (!l.ok) {
+          this.config = before.config;
+          this.secrets = before.secrets;
+          r = { ok: false, error: `configuration unchanged: ${l.errors.join("; ")}` };
+        } else {
+          r = { ok: true, text: `reread ${this.opts.config}: ${this.config?.conns.length} connections` };
+        }
+        break;
+      }
+      case "debug":
+        this.debugOn = req.debug !== "none";
+        r = { ok: true, text: `debugging ${this.debugOn ? "on" : "off"}` };
+        break;
+      case "shutdown":
+        r = { ok: true, text: "shutting down" };
+        break;
+      default:
+        r = { ok: false, error: `unknown command ${(req as WhackRequest).cmd}` };
+    }
+    this.rearm();
+    return r;
+  }
+
+  // Deletes every IKE SA with its peer (bounded wait), then stops.
+  async shutdown(waitMs = 2000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const now = this.host.now();
+    for (const c of this.engine.status(now).conns) this.engine.terminate(now, c.name);
+    this.rearm();
+    const until = this.host.now() + waitMs;
+    while (this.engine.status(this.host.now()).ike.length > 0 && this.host.now() < until) {
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+}
+
+function canon(h: string): string {
+  const a = parseAddress(h);
+  if (!a) return h;
+  return a.family === 4 ? a.bytes.join(".") : a.bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function idOf(id: string | null, host: string | null): { type: number; data: Uint8Array } | null {
+  const te = new TextEncoder();
+  const v = id ?? host;
+  if (v === null || v === "%any") return null;
+  if (v.startsWith("@")) return { type: 2, data: te.encode(v.replace(/^@#?/, "")) };
+  const a = parseAddress(v);
+  if (a) return { type: a.family === 4 ? 1 : 5, data: Uint8Array.from(a.bytes) };
+  if (/^[^@\s]+@[^@\s]+$/.test(v)) return { type: 3, data: te.encode(v) };
+  if (/^[A-Za-z0-9.-]+$/.test(v)) return { type: 2, data: te.encode(v) };
+  return null;
+}
+
+function secretBytes(s: SecretBytes): Uint8Array {
+  return s.reveal();
+}
+
+function cidrRange(bytes: number[], prefix: number): { start: Uint8Array; end: Uint8Array } {
+  const start = Uint8Array.from(bytes);
+  const end = Uint8Array.from(bytes);
+  for (let i = 0; i < bytes.length; i++) {
+    const bits = Math.max(0, Math.min(8, prefix - i * 8));
+    const mask = bits === 0 ? 0 : (0xff << (8 - bits)) & 0xff;
+    start[i] = bytes[i] & mask;
+    end[i] = (bytes[i] & mask) | (~mask & 0xff);
+  }
+  return { start, end };
+}
+
+function retransmits(intervalMs: number, timeoutMs: number): number {
+  let n = 0;
+  let t = 0;
+  let d = Math.max(intervalMs, 1);
+  while (t + d <= timeoutMs && n < 30) {
+    t += d;
+    d = Math.min(d * 2, intervalMs * 64);
+    n++;
+  }
+  return Math.max(n, 1);
+}
+
+// ---- status, in pluto's words --------------------------------------------------------------
+const ENCR: Record<number, string> = { 12: "AES_CBC", 20: "AES_GCM_16", 28: "CHACHA20_POLY1305" };
+const PRF: Record<number, string> = { 2: "HMAC_SHA1", 5: "HMAC_SHA2_256", 6: "HMAC_SHA2_384", 7: "HMAC_SHA2_512" };
+const INTEG: Record<number, string> = { 2: "HMAC_SHA1_96", 12: "HMAC_SHA2_256_128", 13: "HMAC_SHA2_384_192", 14: "HMAC_SHA2_512_256" };
+const DH: Record<number, string> = { 14: "MODP2048", 15: "MODP3072", 16: "MODP4096", 19: "DH19", 20: "DH20", 21: "DH21", 31: "DH31", 32: "DH32" };
+
+function secs(t: number, now: number): string {
+  return `${Math.max(0, Math.round((t - now) / 1000))}s`;
+}
+function hexTs(t: { start: string; end: string }): string {
+  const addr = (h: string) => (h.length === 8 ? h.match(/../g)!.map((x) => parseInt(x, 16)).join(".") : h.match(/..../g)!.join(":"));
+  return `${addr(t.start)}-${addr(t.end)}`;
+}
+
+export function statusText(cmd: string, st: EngineStatus, kernel: string, now: number): string {
+  const lines: string[] = [];
+  const ike = (s: EngineStatus["ike"][0]) =>
+    `#${s.serial}: "${s.conn}":${s.remote.split(":").pop()} ${s.state} (${s.initiator ? "initiator" : "responder"}); ` +
+    (s.rekeyAt ? `REKEY in ${secs(s.rekeyAt, now)}; ` : "") + (s.expireAt ? `REPLACE in ${secs(s.expireAt, now)}; ` : "") +
+    (s.outstanding ? "RETRANSMIT pending; " : "") + `SPIs ${s.spiI.padStart(16, "0")}:${s.spiR.padStart(16, "0")}; ` +
+    `${ENCR[s.encr] ?? s.encr}${s.keyBits ? "_" + s.keyBits : ""}-${PRF[s.prf] ?? s.prf}${s.integ ? "-" + (INTEG[s.integ] ?? s.integ) : ""}-${DH[s.dh] ?? s.dh}`;
+  const child = (s: EngineStatus["ike"][0], c: EngineStatus["ike"][0]["children"][0]) =>
+    `#${c.serial}: "${s.conn}":${s.remote.split(":").pop()} ${c.state}; ` + (c.rekeyAt ? `REKEY in ${secs(c.rekeyAt, now)}; ` : "") +
+    (c.expireAt ? `EXPIRE in ${secs(c.expireAt, now)}; ` : "") + `IKE SA #${s.serial}; ${c.transport ? "transport" : "tunnel"} mode; ` +
+    `ESP SPIs out 0x${c.spiOut.padStart(8, "0")} in 0x${c.spiIn.padStart(8, "0")}; ${ENCR[c.encr] ?? c.encr}${c.keyBits ? "_" + c.keyBits : ""}${c.integ ? "-" + (INTEG[c.integ] ?? c.integ) : ""}${c.dh ? "-" + (DH[c.dh] ?? c.dh) : ""}; ` +
+    `${c.tsLocal.map(hexTs).join(",")} === ${c.tsRemote.map(hexTs).join(",")}`;
+  if (cmd === "status" || cmd === "connectionstatus") {
+    lines.push(`using kernel interface: ${kernel}`);
+    for (const c of st.conns) {
+      const sas = st.ike.filter((s) => s.conn === c.name);
+      lines.push(`"${c.name}": ${c.local}...${c.remote}; kind: ${c.remote === "%any" ? "TEMPLATE" : "PERMANENT"}; policy: IKEv2+PSK+ENCRYPT; ${sas.length} IKE SA(s)`);
+    }
+  }
+  if (cmd === "status" || cmd === "showstates") {
+    for (const s of st.ike) {
+      lines.push(ike(s));
+      for (const c of s.children) lines.push(child(s, c));
+    }
+  }
+  if (cmd === "briefstatus") {
+    const est = st.ike.filter((s) => s.state === "ESTABLISHED_IKE_SA");
+    lines.push(`IKE SAs: total(${st.ike.length}), established(${est.length}); Child SAs: total(${st.ike.reduce((a, s) => a + s.children.length, 0)})`);
+    lines.push(`connections: ${st.conns.length}`);
+  }
+  if (cmd === "trafficstatus") {
+    for (const s of st.ike) {
+      for (const c of s.children) if (c.state === "ESTABLISHED_CHILD_SA") lines.push(`#${c.serial}: "${s.conn}", type=ESP, add_time=0, inBytes=0, outBytes=0, id='${s.remote}'`);
+    }
+  }
+  return lines.map((l) => `000 ${l}`).join("\n");
+}
+
+export function statusData(cmd: string, st: EngineStatus): unknown {
+  if (cmd === "briefstatus") {
+    return { ike: st.ike.length, established: st.ike.filter((s) => s.state === "ESTABLISHED_IKE_SA").length, conns: st.conns.length };
+  }
+  return { conns: st.conns, states: st.ike };
+}
+
+export { LOG_NAMES, endpointText };

@@ -1,0 +1,289 @@
+#!/usr/bin/env node
+// pluto: the IKE daemon under Node. Everything but sockets, timers, files, signals and helper
+// threads is shared (hosts/daemon.ts, hosts/engine.ts, core.wasm).
+import { parseArgs } from "node:util";
+import dgram from "node:dgram";
+import net from "node:net";
+import os from "node:os";
+import { readFileSync, statSync, readdirSync, mkdirSync, writeFileSync, unlinkSync, chmodSync, appendFileSync, existsSync } from "node:fs";
+import { Daemon, type DaemonHost } from "../daemon.ts";
+import type { Endpoint } from "../engine.ts";
+import { parseRequest, LineReader, type WhackResponse } from "../whack-protocol.ts";
+import { coreModule } from "./corefile.ts";
+import { nativeProvider } from "../crypto/native.ts";
+import { runJob } from "../crypto/jobs.ts";
+import { HelperPool } from "./helpers.ts";
+
+const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
+             [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]`;
+
+function main(): void {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: "string" }, secrets: { type: "string" }, rundir: { type: "string" }, kernel: { type: "string" },
+        nhelpers: { type: "string" }, stderrlog: { type: "boolean" }, logfile: { type: "string" }, debug: { type: "string", multiple: true },
+        nofork: { type: "boolean" }, help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    console.error(`pluto: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!args.config) {
+    console.error(`pluto: --config is required\n${USAGE}`);
+    process.exit(2);
+  }
+  const kernel = (args.kernel ?? "memory") as "memory" | "xfrm";
+  if (kernel !== "memory" && kernel !== "xfrm") {
+    console.error(`pluto: --kernel must be xfrm or memory, not ${args.kernel}`);
+    process.exit(2);
+  }
+  if (kernel === "xfrm") {
+    console.error("pluto: --kernel xfrm: the XFRM interface is not wired into the daemon yet; use --kernel memory");
+    process.exit(1);
+  }
+  const rundir = args.rundir ?? "/run/pluto";
+  try {
+    mkdirSync(rundir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    console.error(`pluto: cannot create run directory ${rundir}: ${(e as Error).message} (use --rundir DIR)`);
+    process.exit(1);
+  }
+  const logfile = args.logfile;
+  const log = (line: string) => {
+    const text = `${new Date().toISOString()} ${line}\n`;
+    if (logfile) {
+      try {
+        appendFileSync(logfile, text);
+        return;
+      } catch {
+        // fall through to stderr
+      }
+    }
+    process.stderr.write(text);
+  };
+  const nhelpers = args.nhelpers === undefined ? undefined : Number(args.nhelpers);
+  if (nhelpers !== undefined && (!Number.isInteger(nhelpers) || nhelpers < 0 || nhelpers > 64)) {
+    console.error("pluto: --nhelpers must be a whole number from 0 to 64");
+    process.exit(2);
+  }
+  const pool = nhelpers === 0 ? null : new HelperPool({ nhelpers, provider: "native" });
+
+  const sockets = new Map<string, dgram.Socket>();
+  const key = (e: Endpoint) => `${addrText(e)}|${e.port}`;
+  let timer: NodeJS.Timeout | null = null;
+  let daemon!: Daemon;
+  const t0 = performance.now();
+  const host: DaemonHost = {
+    now: () => performance.now() - t0 + 1,
+    io: {
+      readFile: (p) => {
+        try {
+          return readFileSync(p, "utf8");
+        } catch {
+          return null;
+        }
+      },
+      listDir: (d) => {
+        try {
+          return readdirSync(d);
+        } catch {
+          return null;
+        }
+      },
+    },
+    fileMode: (p) => {
+      try {
+        return statSync(p).mode & 0o777;
+      } catch {
+        return null;
+      }
+    },
+    localAddresses: () => Object.values(os.networkInterfaces()).flat().filter((i) => !!i).map((i) => i!.address.replace(/%.*$/, "")),
+    send: (local, remote, bytes, natT) => {
+      const s = sockets.get(key(local));
+      if (!s) {
+        log(`cannot send ${bytes.length} bytes to ${addrText(remote)}:${remote.port}: no socket on ${addrText(local)}:${local.port}`);
+        return;
+      }
+      const data = natT ? Buffer.concat([Buffer.alloc(4), bytes]) : Buffer.from(bytes);
+      s.send(data, remote.port, addrText(remote), (err) => {
+        if (err) log(`sending to ${addrText(remote)}:${remote.port} failed: ${err.message}`);
+      });
+    },
+    runJob: (job) => (pool ? pool.submit(job) : Promise.resolve(runJob(nativeProvider, job))),
+    setTimer: (at) => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (at > 0) timer = setTimeout(() => daemon.timeout(), Math.max(0, at - host.now()));
+    },
+    log,
+    listen: async (eps) => {
+      const errors: string[] = [];
+      for (const e of eps) {
+        if (sockets.has(key(e))) continue;
+        const s = dgram.createSocket({ type: e.family === 6 ? "udp6" : "udp4", reuseAddr: false });
+        const nattPort = daemon.config?.setup.nattPort ?? 4500;
+        const port4500 = e.port === nattPort;
+        const ok = await new Promise<boolean>((res) => {
+          s.once("error", (err) => {
+            errors.push(`cannot listen on ${addrText(e)}:${e.port}: ${err.message}`);
+            res(false);
+          });
+          s.bind(e.port, addrText(e), () => res(true));
+        });
+        if (!ok) {
+          s.close();
+          continue;
+        }
+        s.on("error", (err) => log(`socket ${addrText(e)}:${e.port}: ${err.message}`));
+        s.on("message", (msg, rinfo) => {
+          const a = parseIp(rinfo.address);
+          if (!a) return;
+          const remote: Endpoint = { family: a.length === 16 ? 6 : 4, port: rinfo.port, addr: a };
+          daemon.datagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), e, remote, port4500);
+        });
+        sockets.set(key(e), s);
+        log(`listening for IKE messages on ${addrText(e)}:${e.port}${port4500 ? " (NAT-T)" : ""}`);
+      }
+      return errors;
+    },
+  };
+
+  daemon = new Daemon(coreModule(), nativeProvider, host, { config: args.config, secrets: args.secrets, kernel, debug: args.debug });
+  const loaded = daemon.load();
+  for (const w of loaded.warnings) log(`warning: ${w}`);
+  if (!loaded.ok) {
+    for (const e of loaded.errors) log(`error: ${e}`);
+    log("pluto: configuration has errors: not starting");
+    process.exit(1);
+  }
+
+  const ctl = `${rundir}/pluto.ctl`;
+  const pidfile = `${rundir}/pluto.pid`;
+  if (existsSync(ctl)) {
+    // a daemon still answering on it owns it; a stale socket from a crash is removed
+    const probe = net.connect(ctl);
+    probe.once("connect", () => {
+      log(`pluto: another pluto is running on ${ctl}: not starting`);
+      process.exit(1);
+    });
+    probe.once("error", () => {
+      try {
+        unlinkSync(ctl);
+      } catch {
+        // gone already
+      }
+      start();
+    });
+  } else {
+    start();
+  }
+
+  function start(): void {
+    const server = net.createServer((conn) => {
+      const reader = new LineReader();
+      conn.setEncoding("utf8");
+      let chain = Promise.resolve();
+      const reply = (r: WhackResponse) => {
+        if (!conn.destroyed) conn.write(JSON.stringify(r) + "\n");
+      };
+      conn.on("data", (chunk: string) => {
+        reader.push(chunk, (line) => {
+          chain = chain.then(async () => {
+            const p = parseRequest(line);
+            if (!p.ok) {
+              log(`whack: bad request: ${p.error}`);
+              reply({ ok: false, error: p.error });
+              return;
+            }
+            const r = await daemon.whack(p.req).catch((e) => ({ ok: false, error: String((e as Error).message) }));
+            reply(r);
+            if (p.req.cmd === "shutdown") setImmediate(() => stop(0));
+          });
+        });
+        if (reader.overflow) {
+          reply({ ok: false, error: "request too long" });
+          conn.destroy();
+        }
+      });
+      conn.on("error", () => conn.destroy()); // a client that went away mid-command
+      conn.setTimeout(30000, () => conn.destroy());
+    });
+    server.on("error", (e) => {
+      log(`pluto: cannot open the control socket ${ctl}: ${e.message}`);
+      process.exit(1);
+    });
+    server.maxConnections = 64;
+    server.listen(ctl, async () => {
+      chmodSync(ctl, 0o600);
+      writeFileSync(pidfile, `${process.pid}\n`);
+      log(`pluto ${process.pid} starting (kernel: ${kernel}, helpers: ${pool ? "pool" : "inline"})`);
+      const errors = await host.listen(daemon.ports());
+      for (const e of errors) log(e);
+      for (const line of await daemon.start()) log(line);
+    });
+
+    let stopping = false;
+    const stop = async (code: number) => {
+      if (stopping) return;
+      stopping = true;
+      log("pluto: shutting down");
+      await daemon.shutdown(2000);
+      if (timer) clearTimeout(timer);
+      for (const s of sockets.values()) s.close();
+      server.close();
+      for (const f of [ctl, pidfile]) {
+        try {
+          unlinkSync(f);
+        } catch {
+          // gone already
+        }
+      }
+      await pool?.close();
+      log("pluto: stopped");
+      process.exit(code);
+    };
+    process.on("SIGTERM", () => void stop(0));
+    process.on("SIGINT", () => void stop(0));
+    process.on("SIGHUP", () => {
+      void daemon.whack({ cmd: "rereadall" }).then((r) => log(r.ok ? r.text! : r.error!));
+    });
+  }
+}
+
+function addrText(e: Endpoint): string {
+  if (e.family === 6) {
+    const w: string[] = [];
+    for (let i = 0; i < 16; i += 2) w.push(((e.addr[i] << 8) | e.addr[i + 1]).toString(16));
+    return w.join(":");
+  }
+  return Array.from(e.addr.subarray(0, 4)).join(".");
+}
+
+function parseIp(s: string): Uint8Array | null {
+  const m = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (m) return Uint8Array.of(+m[1], +m[2], +m[3], +m[4]);
+  if (!s.includes(":")) return null;
+  const [head, tail] = s.split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail !== undefined && tail ? tail.split(":") : [];
+  const words = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  if (words.length !== 8) return null;
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    const v = parseInt(w, 16);
+    out[2 * i] = v >> 8;
+    out[2 * i + 1] = v & 255;
+  });
+  return out;
+}
+
+main();
