@@ -6,7 +6,7 @@
 //   HDR, SK {SA, Ni, KEi}  -->                                          IKE SA rekey
 //                  <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}  /  HDR, SK {SA, Nr, KEr}
 import {
-  IkeSa, ChildSa, Pending, addIke, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED,
+  IkeSa, ChildSa, Pending, addIke, allIke, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED,
   CHILD_SA_DEAD, IKE_SA_REKEY_R0, IKE_SA_DEAD, X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE,
 } from "../sa/sa";
 import { concat2, concat3, readBlobs, u64ToBytes, u64FromBytes, BlobWriter } from "../bytes";
@@ -16,8 +16,9 @@ import { saProposals, saChosen, ke, nonce, notify, ts } from "./build";
 import { choose, offered, chosenXforms, Chosen } from "./proposals";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, submitJob, deleteIkeLocal, deleteChildLocal,
-  armIkeTimers, queueExchange, kick, P_CHILD, CREATE_CHILD_SA,
+  armIkeTimers, queueExchange, kick, moveChildren, heirOf, P_CHILD, CREATE_CHILD_SA,
 } from "./state";
+export { moveChildren };
 import {
   acceptChild, offerChild, childKeys, keymatLen, childEstablished, newChildSpi, childNumber, childXforms, be32,
   setRekeyDone, N_USE_TRANSPORT_MODE, N_NO_PROPOSAL_CHOSEN,
@@ -171,9 +172,14 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
       deleteIkeLocal(n, "rekey refused");
       sa.rekeyAt = now + 30000;
       const theirs = sa.rekeyedByPeer;
-      if (theirs !== null && theirs.state == ESTABLISHED_IKE_SA) {
-        // the peer's rekey of this IKE SA stands alone now
-        moveChildren(sa, theirs);
+      if (theirs !== null && theirs.state != IKE_SA_DEAD) {
+        // the peer's rekey of this IKE SA stands alone now: the Child SAs go there, or to
+        // whatever replaced it meanwhile (the peer may have rekeyed it again already)
+        sa.successor = theirs;
+        sa.replacedBy = theirs.serial;
+        sa.rekeyAt = 0;
+        const h = heirOf(theirs);
+        if (h !== null) moveChildren(sa, h);
         sa.deleteAt = now + 60000;
       }
       kick(sa);
@@ -256,9 +262,9 @@ function submitChildKeys(sa: IkeSa, child: ChildSa, step: i32): void {
 // Our CREATE_CHILD_SA made a Child SA: retire what it replaces, settle a collision.
 function afterOurChild(sa: IkeSa, child: ChildSa): void {
   if (child.replaces == 0) return;
-  const old = findChildAnywhere(child.replaces);
-  if (old === null) return;
-  const theirs = old.rekeyedByPeer;
+  // the collision is decided even if the old Child SA is gone already: the peer's rekey may
+  // have completed and deleted it before our answer arrived
+  const theirs = rival(child);
   if (theirs !== null && theirs.state == ESTABLISHED_CHILD_SA) {
     // both rekeyed the same Child SA (2.8.1): the one with the lowest nonce is redundant and
     // is deleted by whoever created it
@@ -269,6 +275,8 @@ function afterOurChild(sa: IkeSa, child: ChildSa): void {
       logChild(child, LOG_INFO, "rekey collision: the peer's Child SA #" + theirs.serial.toString() + " is redundant");
     }
   }
+  const old = findChildAnywhere(child.replaces);
+  if (old === null) return;
   old.state = CHILD_SA_REKEYED;
   queueExchange(sa, X_DELETE_CHILD, old.serial);
 }
@@ -359,23 +367,42 @@ function respondChild(sa: IkeSa, msgid: u32, child: ChildSa): void {
 // unless we rekeyed it too and our exchange decides the collision.
 function afterTheirChild(sa: IkeSa, child: ChildSa): void {
   if (child.replaces == 0) return;
-  const old = findChildAnywhere(child.replaces);
-  if (old === null) return;
-  const ours = old.rekeyedByUs;
+  const ours = rival(child);
   if (ours !== null && ours.state == ESTABLISHED_CHILD_SA && ours.nonceR.length > 0) {
     if (holdsLowest(ours.nonceI, ours.nonceR, child.nonceI, child.nonceR)) {
       logChild(ours, LOG_INFO, "rekey collision: our Child SA holds the lowest nonce and is redundant");
-      queueExchange(sa, X_DELETE_CHILD, ours.serial);
+      queueExchange(ours.ike, X_DELETE_CHILD, ours.serial);
     }
     return;
   }
-  if (ours === null) {
+  const old = findChildAnywhere(child.replaces);
+  if (old === null) return;
+  if (old.rekeyedByUs === null) {
     old.state = CHILD_SA_REKEYED;
     old.expireAt = now + 60000; // if the peer never deletes it
   }
 }
 
+// The other new Child SA of a rekey collision (2.8.1): one that rekeys the same Child SA and
+// was made by the other side's request, wherever it lives now; found by the serial of the
+// Child SA both replace, which outlives that Child SA's deletion.
+function rival(child: ChildSa): ChildSa | null {
+  for (let i = 0; i < allIke.length; i++) {
+    const ch = allIke[i].children;
+    for (let k = 0; k < ch.length; k++) {
+      const c = ch[k];
+      if (c !== child && c.replaces == child.replaces && c.byUs != child.byUs && c.state != CHILD_SA_DEAD) return c;
+    }
+  }
+  return null;
+}
+
 function rekeyIkeRequest(sa: IkeSa, msgid: u32, sap: i32, Ni: Uint8Array): i32 {
+  // Our own rekey of this IKE SA already completed (or lost a collision): it is being closed,
+  // and a second replacement would leave the two sides moving their Child SAs to different
+  // IKE SAs. RFC 7296 2.25.2: a request to rekey an IKE SA the peer is trying to close is
+  // answered with TEMPORARY_FAILURE; the peer then keeps the replacement we made.
+  if (sa.replacedBy != 0) return refuse(sa, msgid, N_TEMPORARY_FAILURE, "the IKE SA was already replaced by #" + sa.replacedBy.toString());
   const c = choose(sap, PROTO_IKE, sa.conn.ike, true);
   if (c === null || c.spi.length != 8) return refuse(sa, msgid, N_NO_PROPOSAL_CHOSEN, "no acceptable IKE proposal in the rekey");
   const kep = find(34);
@@ -457,6 +484,8 @@ function rekeyDone(n: IkeSa): i32 {
       if (holdsLowest(n.Ni, n.Nr, theirs.Ni, theirs.Nr)) {
         logSa(n, LOG_INFO, "rekey collision: this IKE SA holds the lowest nonce and is redundant");
         moveChildren(old, theirs);
+        old.successor = theirs;
+        n.successor = theirs;
         old.replacedBy = theirs.serial; // no further rekey of it: the peer deletes it
         old.rekeyAt = 0;
         old.deleteAt = now + 60000;
@@ -464,8 +493,13 @@ function rekeyDone(n: IkeSa): i32 {
         return 0;
       }
       logSa(n, LOG_INFO, "rekey collision: the peer's IKE SA #" + theirs.serial.toString() + " is redundant");
+      // the Child SAs went to the peer's new IKE SA when it was established; they live on in
+      // the surviving one (2.8.1: the redundant IKE SA is deleted by its creator, the peer)
+      moveChildren(theirs, n);
+      theirs.successor = n;
     }
     moveChildren(old, n);
+    old.successor = n;
     old.replacedBy = n.serial;
     old.rekeyAt = 0;
     queueExchange(old, X_DELETE_IKE, 0);
@@ -474,42 +508,27 @@ function rekeyDone(n: IkeSa): i32 {
   // the peer's rekey: it deletes the old IKE SA; settle a collision with ours if there is one
   const ours = old.rekeyNew;
   if (ours !== null && ours.state != IKE_SA_DEAD) {
-    if (ours.Nr.length == 0) return 0; // our request is still out: decided when it completes
-    if (holdsLowest(n.Ni, n.Nr, ours.Ni, ours.Nr)) return 0; // this one is redundant: the peer deletes it
+    // our request is still out: the collision is decided when it completes, the Child SAs
+    // stay where they are until then (if our request is refused or lost, they go to the
+    // successor of this new IKE SA: see heir())
+    if (ours.Nr.length == 0) return 0;
+    if (holdsLowest(n.Ni, n.Nr, ours.Ni, ours.Nr)) {
+      n.successor = ours; // this one is redundant: the peer deletes it
+      return 0;
+    }
     logSa(ours, LOG_INFO, "rekey collision: our IKE SA holds the lowest nonce and is redundant");
+    ours.successor = n;
     if (ours.state == ESTABLISHED_IKE_SA) {
       moveChildren(ours, n);
       queueExchange(ours, X_DELETE_IKE, 0);
     }
   }
   moveChildren(old, n);
+  old.successor = n;
   old.replacedBy = n.serial;
   old.rekeyAt = 0;
   old.deleteAt = now + 60000; // the peer deletes it; if it does not, we do
   return 0;
-}
-
-export function moveChildren(from: IkeSa, to: IkeSa): void {
-  while (from.children.length > 0) {
-    const c = from.children.shift();
-    c.ike = to;
-    to.children.push(c);
-    // a rekey of it that was in flight on the old IKE SA is lost with it: try again soon
-    const r = c.rekeyedByUs;
-    if (r !== null && r.state != ESTABLISHED_CHILD_SA) {
-      c.rekeyedByUs = null;
-      if (c.state == ESTABLISHED_CHILD_SA) c.rekeyAt = now + 1000;
-    }
-  }
-  // exchanges about Child SAs move along; the IKE SA's own stay
-  const keepQ = new Array<Pending>();
-  for (let i = 0; i < from.queue.length; i++) {
-    const p = from.queue[i];
-    if (p.what == X_DELETE_CHILD || p.what == X_REKEY_CHILD || p.what == X_CREATE_CHILD) to.queue.push(p);
-    else keepQ.push(p);
-  }
-  from.queue = keepQ;
-  kick(to);
 }
 
 function refuse(sa: IkeSa, msgid: u32, type: i32, why: string): i32 {

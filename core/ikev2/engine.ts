@@ -281,6 +281,22 @@ export function evTimeout(t: f64): i32 {
       deleteIkeLocal(sa, "lifetime expired");
       continue;
     }
+    // Child SA lifetimes run out whatever the IKE SA is doing; rekeys wait for an established
+    // one (nextDeadline must ask for exactly what this handles, or the timer spins)
+    const ch = sa.children.slice();
+    for (let k = 0; k < ch.length; k++) {
+      const c = ch[k];
+      if (c.state == CHILD_SA_DEAD) continue;
+      if (c.expireAt > 0 && c.expireAt <= now) {
+        deleteChildLocal(c, "lifetime expired");
+        continue;
+      }
+      if (sa.state == ESTABLISHED_IKE_SA && c.state == ESTABLISHED_CHILD_SA && c.rekeyAt > 0 && c.rekeyAt <= now) {
+        c.rekeyAt = 0;
+        logChild(c, LOG_INFO, "Child SA lifetime reaches its rekey margin: rekeying");
+        queueExchange(sa, X_REKEY_CHILD, c.serial);
+      }
+    }
     if (sa.state != ESTABLISHED_IKE_SA) continue;
     if (sa.rekeyAt > 0 && sa.rekeyAt <= now) {
       sa.rekeyAt = 0;
@@ -295,20 +311,6 @@ export function evTimeout(t: f64): i32 {
       logSa(sa, LOG_INFO, "liveness: no answer from the peer for " + ((now - sa.lastInbound) / 1000).toString() + " s: peer is dead");
       deleteIkeLocal(sa, "dead peer");
       continue;
-    }
-    const ch = sa.children.slice();
-    for (let k = 0; k < ch.length; k++) {
-      const c = ch[k];
-      if (c.state == CHILD_SA_DEAD) continue;
-      if (c.expireAt > 0 && c.expireAt <= now) {
-        deleteChildLocal(c, "lifetime expired");
-        continue;
-      }
-      if (c.state == ESTABLISHED_CHILD_SA && c.rekeyAt > 0 && c.rekeyAt <= now) {
-        c.rekeyAt = 0;
-        logChild(c, LOG_INFO, "Child SA lifetime reaches its rekey margin: rekeying");
-        queueExchange(sa, X_REKEY_CHILD, c.serial);
-      }
     }
   }
   return 0;
@@ -344,7 +346,7 @@ export function nextDeadline(): f64 {
     for (let k = 0; k < sa.children.length; k++) {
       const c = sa.children[k];
       d = earlier(d, c.expireAt);
-      if (c.state == ESTABLISHED_CHILD_SA) d = earlier(d, c.rekeyAt);
+      if (c.state == ESTABLISHED_CHILD_SA && sa.state == ESTABLISHED_IKE_SA) d = earlier(d, c.rekeyAt);
     }
   }
   return d;

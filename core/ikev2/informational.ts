@@ -8,8 +8,7 @@
 import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI } from "../sa/sa";
 import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
 import { del } from "./build";
-import { moveChildren } from "./create_child_sa";
-import { logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, INFORMATIONAL } from "./state";
+import { logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, INFORMATIONAL } from "./state";
 import { be32 } from "./ike_auth";
 import { LOG_INFO, LOG_DEBUG, PT2_D } from "../abi";
 
@@ -69,8 +68,9 @@ export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
     if (field(d, 1) == PROTO_IKE) {
       respond(sa, msgid, new Array<ChildSa>());
       // the peer deletes an IKE SA it rekeyed: its Child SAs live on in the new one (2.18)
-      const theirs = sa.rekeyedByPeer;
-      if (theirs !== null && theirs.state == ESTABLISHED_IKE_SA && sa.children.length > 0) moveChildren(sa, theirs);
+      // (or in whatever replaced that one meanwhile)
+      const theirs = heirOf(sa.rekeyedByPeer);
+      if (theirs !== null && theirs !== sa && sa.children.length > 0) moveChildren(sa, theirs);
       logSa(sa, LOG_INFO, "the peer deleted the IKE SA");
       deleteIkeLocal(sa, "deleted by the peer");
       return 0;

@@ -5,9 +5,9 @@ import { log, send, helperJob } from "../pump";
 import * as C from "../crypto";
 import {
   IkeSa, ChildSa, Pending, removeIke, findChildAnywhere, ESTABLISHED_IKE_SA, IKE_SA_DEAD, CHILD_SA_DEAD,
-  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, allIke,
+  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, X_CREATE_CHILD, allIke,
 } from "../sa/sa";
-import { LOG_INFO } from "../abi";
+import { LOG_INFO, LOG_DEBUG } from "../abi";
 
 export const IKE_SA_INIT = 34;
 export const IKE_AUTH = 35;
@@ -99,6 +99,17 @@ export function setStarter(f: (sa: IkeSa, what: i32, arg: i32) => void): void {
 export function kick(sa: IkeSa): void {
   while (sa.state == ESTABLISHED_IKE_SA && sa.outstanding === null && !sa.preparing && sa.queue.length > 0) {
     const p = sa.queue.shift();
+    if (p.what == X_DELETE_CHILD || p.what == X_REKEY_CHILD) {
+      // an exchange about a Child SA runs on the IKE SA that has it now: an IKE SA rekey moves
+      // Child SAs to the new IKE SA (RFC 7296 2.18), and the old one is about to be deleted
+      const c = findChildAnywhere(p.arg);
+      if (c === null) continue;
+      if (c.ike !== sa) {
+        queueExchange(c.ike, p.what, p.arg);
+        continue;
+      }
+    }
+    logSa(sa, LOG_DEBUG, "starting queued exchange " + p.what.toString() + " (" + p.arg.toString() + ")");
     starter(sa, p.what, p.arg);
   }
 }
@@ -146,6 +157,13 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
       }
     }
   }
+  // an IKE SA that was replaced hands its Child SAs to its successor (RFC 7296 2.18: they
+  // are inherited by the new IKE SA), whatever the reason it goes away now
+  const heir = heirOf(sa.successor);
+  if (heir !== null && heir !== sa && sa.children.length > 0) {
+    logSa(sa, LOG_DEBUG, "Child SAs move to IKE SA #" + heir.serial.toString());
+    moveChildren(sa, heir);
+  }
   while (sa.children.length > 0) deleteChildLocal(sa.children[0], why);
   sa.state = IKE_SA_DEAD;
   sa.outstanding = null;
@@ -154,6 +172,40 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   // PFS keys of a Child SA that moved on to another IKE SA
   logSa(sa, LOG_INFO, "deleted IKE SA (" + why + ")");
   removeIke(sa);
+}
+
+// The established end of a chain of replacements starting at `h` (an IKE SA rekeyed again
+// before the one it replaced went away), or null.
+export function heirOf(h: IkeSa | null): IkeSa | null {
+  let best: IkeSa | null = null;
+  for (let i = 0; i < 64 && h !== null; i++) {
+    if (h.state == ESTABLISHED_IKE_SA) best = h;
+    h = h.successor;
+  }
+  return best;
+}
+
+export function moveChildren(from: IkeSa, to: IkeSa): void {
+  while (from.children.length > 0) {
+    const c = from.children.shift();
+    c.ike = to;
+    to.children.push(c);
+    // a rekey of it that was in flight on the old IKE SA is lost with it: try again soon
+    const r = c.rekeyedByUs;
+    if (r !== null && r.state != ESTABLISHED_CHILD_SA) {
+      c.rekeyedByUs = null;
+      if (c.state == ESTABLISHED_CHILD_SA) c.rekeyAt = now + 1000;
+    }
+  }
+  // exchanges about Child SAs move along; the IKE SA's own stay
+  const keepQ = new Array<Pending>();
+  for (let i = 0; i < from.queue.length; i++) {
+    const p = from.queue[i];
+    if (p.what == X_DELETE_CHILD || p.what == X_REKEY_CHILD || p.what == X_CREATE_CHILD) to.queue.push(p);
+    else keepQ.push(p);
+  }
+  from.queue = keepQ;
+  kick(to);
 }
 
 // ---- lifetimes -------------------------------------------------------------------------------

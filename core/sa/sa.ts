@@ -166,6 +166,9 @@ export class IkeSa {
   lastInbound: f64 = 0;
   deleteAt: f64 = 0; // a replaced IKE SA is deleted at this time if the peer does not
   replacedBy: i32 = 0;
+  // the IKE SA that replaces this one (its rekey, the peer's, or the winner of a collision):
+  // its Child SAs live on there when this one goes away (RFC 7296 2.18)
+  successor: IkeSa | null = null;
   pendingJob: i32 = 0;
   invalidKeRetries: i32 = 0;
   preparing: bool = false; // our next request waits for a helper job

@@ -4,6 +4,7 @@ import { describe, expect, test } from "vitest";
 import * as abi from "../../core/abi.ts";
 import { pair, type Node, type Sim } from "./sim.ts";
 import { consistency, empty, established } from "./check.ts";
+import { scenario } from "./random.ts";
 
 function up(seed = 1, west = {}, east = {}) {
   const p = pair(seed, undefined, west, east);
@@ -241,3 +242,88 @@ import { pairConn } from "./sim.ts";
 function pairEast() {
   return pairConn("east", { timers: { dpdDelay: 10, dpdTimeout: 30 } });
 }
+
+// Races between rekeys, deletes and lost datagrams, each found by the random schedules
+// (random.ts) and rebuilt here by hand with chosen datagrams dropped.
+const CREATE_CHILD_SA = 36;
+const INFORMATIONAL = 37;
+const children = (n: Node) => established(n).flatMap((s) => s.children.filter((c) => c.state === "ESTABLISHED_CHILD_SA"));
+
+describe("races (RFC 7296 2.8, 2.8.1, 2.18, 2.25)", () => {
+  for (let seed = 50; seed < 56; seed++) {
+    test(`a rekey request for an IKE SA we already replaced gets TEMPORARY_FAILURE, seed ${seed}`, () => {
+      // Both rekey the IKE SA. East's request is lost the first time; west's completes, and
+      // west's Delete of the old IKE SA waits behind a liveness check whose request is lost.
+      // East's retransmitted rekey then reaches an IKE SA that west replaced already: west
+      // must not make a second replacement (the two sides would put the Child SA in different
+      // IKE SAs), east keeps west's.
+      const { sim, w, e } = up(seed);
+      const t0 = sim.now;
+      sim.drop = (p) => sim.now < t0 + 100 && p.from === "east" && p.exchange === CREATE_CHILD_SA && !p.response ||
+        sim.now < t0 + 600 && p.from === "west" && p.exchange === INFORMATIONAL && !p.response;
+      sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(w).serial));
+      sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_LIVENESS, ikeOf(w).serial));
+      sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(e).serial));
+      sim.run(sim.now + 5000);
+      sim.drop = null;
+      sim.run(sim.now + 70_000);
+      ok(sim, w, e);
+      expect(established(w), dump(w, e)).toHaveLength(1);
+      expect(children(w), dump(w, e)).toHaveLength(1);
+      expect(w.log(/already replaced/).length, dump(w, e)).toBeGreaterThan(0);
+    });
+  }
+
+  test("a refused IKE rekey hands the Child SAs to whatever replaced the peer's rekey meanwhile", () => {
+    // Both rekey the IKE SA; west's request is lost the first time. East's completes, east
+    // rekeys its new IKE SA once more and deletes the one before, while its Delete of the
+    // original IKE SA is lost. West's retransmitted request gets TEMPORARY_FAILURE: the Child
+    // SA, still on the original IKE SA, must go to the IKE SA that replaced the peer's rekey.
+    const { sim, w, e } = up(57);
+    const t0 = sim.now;
+    const first = ikeOf(e).spiI;
+    sim.drop = (p) => sim.now < t0 + 100 && p.from === "west" && p.exchange === CREATE_CHILD_SA && !p.response ||
+      sim.now < t0 + 510 && p.from === "east" && p.exchange === INFORMATIONAL && !p.response && p.spiI === first;
+    sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(w).serial));
+    sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(e).serial));
+    sim.run(t0 + 100);
+    const second = established(e).find((s) => s.spiI !== first)!;
+    sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, second.serial));
+    sim.run(t0 + 3000);
+    sim.drop = null;
+    sim.run(sim.now + 70_000);
+    ok(sim, w, e);
+    expect(established(w), dump(w, e)).toHaveLength(1);
+    expect(children(w), dump(w, e)).toHaveLength(1);
+    expect(w.log(/IKE SA rekey refused/).length, dump(w, e)).toBeGreaterThan(0);
+  });
+
+  for (let seed = 60; seed < 66; seed++) {
+    test(`a Child SA rekey collision is settled after the old Child SA is gone, seed ${seed}`, () => {
+      // Both rekey the Child SA; east's answer to west is lost the first time. East's rekey
+      // completes and the old Child SA is deleted before west's retransmission gets its
+      // answer: west must still settle the collision (2.8.1), or a redundant pair remains.
+      const { sim, w, e } = up(seed);
+      const t0 = sim.now;
+      sim.drop = (p) => sim.now < t0 + 100 && p.from === "east" && p.exchange === CREATE_CHILD_SA && p.response;
+      sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_CHILD, childOf(w).serial));
+      sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_CHILD, childOf(e).serial));
+      sim.run(sim.now + 5000);
+      sim.drop = null;
+      ok(sim, w, e);
+      expect(children(w), dump(w, e)).toHaveLength(1);
+      expect(children(e), dump(w, e)).toHaveLength(1);
+    });
+  }
+});
+
+describe("random schedules that once failed (random.ts)", () => {
+  // 3454: a Delete queued on an IKE SA whose Child SAs had moved to its replacement was lost;
+  // 5097: a Child SA rekey due on an IKE SA being deleted spun the timer; 4651, 5266, 5609,
+  // 49: IKE and Child SA rekey collisions with lost and late datagrams.
+  for (const seed of [49, 3454, 4651, 5097, 5266, 5609]) {
+    test(`seed ${seed}`, () => {
+      expect(scenario(seed).failures).toEqual([]);
+    });
+  }
+});

@@ -89,6 +89,9 @@ export class Sim {
   packets: Packet[] = [];
   faults: Faults;
   partitioned = new Set<string>(); // nodes cut off from the network
+  // drops chosen datagrams (hand-built scenarios): true drops it; `exchange` and `response`
+  // come from the IKE header, `spiI` is the initiator's SPI in hex
+  drop: ((p: { from: string; to: string; exchange: number; response: boolean; spiI: string; msgid: number }) => boolean) | null = null;
   readonly rng: Rng;
 
   constructor(readonly seed: number, faults: Faults = NO_FAULTS, readonly provider: CryptoProvider = nativeProvider, readonly jobDelay = 1) {
@@ -126,7 +129,12 @@ export class Sim {
     const to = this.nodes.find((n) => n.addr.length === remote.addr.length && n.addr.every((v, i) => v === remote.addr[i]));
     const f = this.faults;
     const cut = this.partitioned.has(from.name) || (to && this.partitioned.has(to.name));
-    const dropped = !to || cut || this.rng.float() < f.loss;
+    const chosen = this.drop !== null && to !== undefined && bytes.length >= 28 && this.drop({
+      from: from.name, to: to.name, exchange: bytes[18], response: (bytes[19] & 0x20) !== 0,
+      spiI: BigInt("0x" + Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("")).toString(16),
+      msgid: ((bytes[24] << 24) | (bytes[25] << 16) | (bytes[26] << 8) | bytes[27]) >>> 0,
+    });
+    const dropped = !to || cut || chosen || this.rng.float() < f.loss;
     this.packets.push({ at: this.now, from: from.name, to: to?.name ?? endpointText(remote), bytes, natT, dropped });
     if (dropped || !to) return;
     const copies = this.rng.float() < f.dup ? 2 : 1;
