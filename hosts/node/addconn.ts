@@ -8,6 +8,7 @@ import type { ConfigIO } from "../config/io.ts";
 import type { Diagnostic } from "../config/diagnostics.ts";
 import { loadIpsecConf } from "../config/ipsecconf.ts";
 import { normalizeConfig } from "../config/normalize.ts";
+import { whackRequest } from "./whack-client.ts";
 
 const USAGE =
   "usage: addconn [--config FILE] (--checkconfig | --listall | --listadd | --listroute | --liststart | --listignore | --autoall) [--json] [--normalized] [--quiet]";
@@ -23,7 +24,9 @@ Reads an ipsec.conf in Libreswan's syntax (with its includes) and checks or list
   --listroute     ... the conns with auto=ondemand (or route)
   --liststart     ... the conns with auto=start (or up)
   --listignore    ... the conns with auto=ignore (or no auto=)
-  --autoall       load the conns into the running daemon (not implemented yet)
+  --autoall       load every auto=add/ondemand/start conn into the running pluto (which must
+                  have been started with the same --config), and bring up the auto=start ones;
+                  --ctlsocket PATH or --rundir DIR name pluto's control socket
   --json          print {"ok","errors","warnings","conns":[{"name","auto"}]} instead
   --normalized    with --json: add "setup" and "normalized" (the connection objects for the core)
   --quiet         do not print warnings
@@ -75,12 +78,13 @@ function defaultRoute(family: 4 | 6 | null): { address: string; gateway: string 
 
 type Mode = "checkconfig" | "listall" | "listadd" | "listroute" | "liststart" | "listignore" | "autoall";
 
-function main(argv: string[]): number {
+function main(argv: string[]): number | Promise<number> {
   let config = "/etc/ipsec.conf";
   let mode: Mode | null = null;
   let json = false;
   let normalized = false;
   let quiet = false;
+  let ctl = process.env.PLUTO_CTL ?? "/run/pluto/pluto.ctl";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [name, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -104,6 +108,13 @@ function main(argv: string[]): number {
       case "--json":
         json = true;
         break;
+      case "--ctlsocket":
+      case "--rundir": {
+        const v = inline ?? argv[++i];
+        if (v === undefined || v === "") usage(`${name} needs a value`);
+        ctl = name === "--rundir" ? `${v.replace(/\/$/, "")}/pluto.ctl` : v;
+        break;
+      }
       case "--normalized":
         normalized = true;
         break;
@@ -119,11 +130,6 @@ function main(argv: string[]): number {
     }
   }
   if (mode === null) usage("nothing to do: give --checkconfig, --listall, --listadd, --listroute, --liststart or --autoall");
-  if (mode === "autoall") {
-    process.stderr.write("addconn: --autoall: the daemon (pluto) is not implemented yet; nothing was loaded\n");
-    return 1;
-  }
-
   const loaded = loadIpsecConf(config, nodeIO);
   const result = normalizeConfig(loaded, { resolveDefaultRoute: defaultRoute });
   const errors = result.diagnostics.filter((d) => d.severity === "error");
@@ -165,10 +171,38 @@ function main(argv: string[]): number {
 
   for (const d of errors) process.stderr.write(`${line(d)}\n`);
   if (!quiet) for (const d of warnings) process.stderr.write(`${line(d)}\n`);
+  if (mode === "autoall") return autoall(loaded.conns.filter((c) => c.auto === "add" || c.auto === "ondemand" || c.auto === "start"), ctl);
   if (mode !== "checkconfig" && loaded.ok) {
     process.stdout.write(listed.map((c) => `${c.name}\n`).join(""));
   }
   return ok ? 0 : 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+// Loads each conn into pluto over whack (and initiates auto=start ones); exit 1 if any failed.
+async function autoall(conns: { name: string; auto: string }[], ctl: string): Promise<number> {
+  {
+    let failed = 0;
+    for (const c of conns) {
+      const r = await whackRequest(ctl, { cmd: "add", name: c.name });
+      process.stdout.write(r.ok ? `${r.text}\n` : "");
+      if (!r.ok) {
+        failed++;
+        process.stderr.write(`addconn: ${c.name}: ${r.error}\n`);
+        if (/cannot talk to pluto/.test(r.error ?? "")) return 1;
+        continue;
+      }
+      if (c.auto === "start") {
+        const u = await whackRequest(ctl, { cmd: "initiate", name: c.name });
+        if (!u.ok) {
+          failed++;
+          process.stderr.write(`addconn: ${c.name}: ${u.error}\n`);
+        } else process.stdout.write(`${u.text}\n`);
+      }
+    }
+    return failed ? 1 : 0;
+  }
+}
+
+const rc = main(process.argv.slice(2)) as number | Promise<number>;
+if (typeof rc === "number") process.exitCode = rc;
+else void rc.then((c) => (process.exitCode = c));

@@ -1,5 +1,5 @@
 // The addconn CLI (dist/hosts/node/addconn.js, built by `npx tsc -p tsconfig.json`): exit codes,
-// listings, JSON, and the not-yet-implemented --autoall.
+// listings, JSON, and --autoall without a daemon (test/hosts/daemon.test.ts has one).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -141,11 +141,11 @@ describe.skipIf(!built)("addconn", () => {
     expect(doc.setup.listenUdp).toBe(true);
   });
 
-  it("--autoall says the daemon is not implemented yet and exits 1", () => {
-    const r = run("--config", file("good.conf", GOOD), "--autoall");
+  it("--autoall without a running pluto says so and exits 1", () => {
+    const r = run("--config", file("good.conf", GOOD), "--autoall", "--ctlsocket", join(dir, "no-such.ctl"));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/daemon .*not implemented yet/);
+    expect(r.stderr).toMatch(/cannot talk to pluto on .*no-such\.ctl/);
   });
 
   it("a missing file exits 1", () => {

@@ -183,6 +183,14 @@ describe.skipIf(!built)("pluto and whack", () => {
     expect(whack("west", "--rereadall").code).toBe(0);
     expect(whack("west", "--up", "--name", "t").code).toBe(0);
   });
+  test("addconn --autoall loads the auto=add connections into a running pluto", () => {
+    expect(whack("east", "--delete", "--name", "t").code).toBe(0);
+    expect(whack("east", "--up", "--name", "t").code).toBe(1);
+    const r = spawnSync(process.execPath, [join(root, "dist/hosts/node/addconn.js"), "--config", join(dir, "east", "ipsec.conf"), "--autoall", "--rundir", join(dir, "east")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/added connection "t"/);
+    expect(JSON.parse(whack("east", "--briefstatus", "--json").out)).toMatchObject({ conns: 1 });
+  });
   test("secrets never appear in the logs", () => {
     expect(logs.west + logs.east).not.toContain("a test secret that is long enough");
   });
