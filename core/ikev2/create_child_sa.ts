@@ -497,6 +497,22 @@ function rekeyDone(n: IkeSa): i32 {
       // the surviving one (2.8.1: the redundant IKE SA is deleted by its creator, the peer)
       moveChildren(theirs, n);
       theirs.successor = n;
+      moveChildren(old, n);
+      old.successor = n;
+      old.replacedBy = n.serial;
+      old.rekeyAt = 0;
+      // The old IKE SA is deleted only once the peer has deleted its redundant one: until our
+      // answer to its rekey reaches it, the peer's request is outstanding on the old IKE SA,
+      // and a Delete of that IKE SA would make it forget its request (2.25.2) and leave the
+      // IKE SA we made from it behind, with nobody to delete it. Should the peer never do
+      // so, the old IKE SA goes after a while anyway.
+      if (theirs.state == ESTABLISHED_IKE_SA || theirs.state == IKE_SA_REKEY_R0) {
+        theirs.thenDelete = old;
+        old.deleteAt = now + 60000;
+        return 0;
+      }
+      queueExchange(old, X_DELETE_IKE, 0);
+      return 0;
     }
     moveChildren(old, n);
     old.successor = n;
@@ -506,6 +522,13 @@ function rekeyDone(n: IkeSa): i32 {
     return 0;
   }
   // the peer's rekey: it deletes the old IKE SA; settle a collision with ours if there is one
+  const won = old.successor;
+  if (won !== null && won !== n && won.state != IKE_SA_DEAD) {
+    // our rekey completed first and the collision was settled then: this one is redundant,
+    // the peer deletes it
+    n.successor = won;
+    return 0;
+  }
   const ours = old.rekeyNew;
   if (ours !== null && ours.state != IKE_SA_DEAD) {
     // our request is still out: the collision is decided when it completes, the Child SAs

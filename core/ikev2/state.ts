@@ -5,7 +5,7 @@ import { log, send, helperJob } from "../pump";
 import * as C from "../crypto";
 import {
   IkeSa, ChildSa, Pending, removeIke, findChildAnywhere, ESTABLISHED_IKE_SA, IKE_SA_DEAD, CHILD_SA_DEAD,
-  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, X_CREATE_CHILD, allIke,
+  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, X_CREATE_CHILD, X_DELETE_IKE, allIke,
 } from "../sa/sa";
 import { LOG_INFO, LOG_DEBUG } from "../abi";
 
@@ -132,17 +132,24 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   const theirs = sa.rekeyedByPeer;
   sa.rekeyedByPeer = null;
   if (theirs !== null && theirs.state != ESTABLISHED_IKE_SA) deleteIkeLocal(theirs, "the IKE SA it was to replace is gone");
+  // an IKE SA that was replaced hands its Child SAs, and the exchanges queued about them, to
+  // its successor (RFC 7296 2.18: they are inherited by the new IKE SA), whatever the reason
+  // it goes away now
+  const heir = heirOf(sa.successor);
+  if (heir !== null && heir !== sa && (sa.children.length > 0 || sa.queue.length > 0)) {
+    logSa(sa, LOG_DEBUG, "Child SAs move to IKE SA #" + heir.serial.toString());
+    moveChildren(sa, heir);
+  }
   // a Child SA our lost request may have made on the peer's side: delete it over the IKE SA
   // that replaces this one, so that no half of a pair is left behind
   const larval = sa.childInFlight;
   if (sa.outstanding !== null && larval !== null && larval.spiIn != 0) {
-    for (let i = 0; i < allIke.length; i++) {
-      const o = allIke[i];
-      if (o !== sa && o.conn === sa.conn && o.state == ESTABLISHED_IKE_SA && o.remote.sameAddr(sa.remote)) {
-        queueExchange(o, X_DELETE_SPI, <i32>larval.spiIn);
-        break;
-      }
+    let o = heir !== sa ? heir : null;
+    for (let i = 0; i < allIke.length && o === null; i++) {
+      const x = allIke[i];
+      if (x !== sa && x.conn === sa.conn && x.state == ESTABLISHED_IKE_SA && x.remote.sameAddr(sa.remote)) o = x;
     }
+    if (o !== null) queueExchange(o, X_DELETE_SPI, <i32>larval.spiIn);
   }
   // an exchange about a Child SA that moved to another IKE SA is started again there
   if (sa.outstanding !== null) {
@@ -157,14 +164,11 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
       }
     }
   }
-  // an IKE SA that was replaced hands its Child SAs to its successor (RFC 7296 2.18: they
-  // are inherited by the new IKE SA), whatever the reason it goes away now
-  const heir = heirOf(sa.successor);
-  if (heir !== null && heir !== sa && sa.children.length > 0) {
-    logSa(sa, LOG_DEBUG, "Child SAs move to IKE SA #" + heir.serial.toString());
-    moveChildren(sa, heir);
-  }
   while (sa.children.length > 0) deleteChildLocal(sa.children[0], why);
+  // the peer's redundant IKE SA of a collision is gone: now the old one can go (2.8.2)
+  const then = sa.thenDelete;
+  sa.thenDelete = null;
+  if (then !== null && then.state == ESTABLISHED_IKE_SA) queueExchange(then, X_DELETE_IKE, 0);
   sa.state = IKE_SA_DEAD;
   sa.outstanding = null;
   sa.queue.length = 0;
@@ -201,7 +205,7 @@ export function moveChildren(from: IkeSa, to: IkeSa): void {
   const keepQ = new Array<Pending>();
   for (let i = 0; i < from.queue.length; i++) {
     const p = from.queue[i];
-    if (p.what == X_DELETE_CHILD || p.what == X_REKEY_CHILD || p.what == X_CREATE_CHILD) to.queue.push(p);
+    if (p.what == X_DELETE_CHILD || p.what == X_REKEY_CHILD || p.what == X_CREATE_CHILD || p.what == X_DELETE_SPI) to.queue.push(p);
     else keepQ.push(p);
   }
   from.queue = keepQ;

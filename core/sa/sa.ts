@@ -169,6 +169,9 @@ export class IkeSa {
   // the IKE SA that replaces this one (its rekey, the peer's, or the winner of a collision):
   // its Child SAs live on there when this one goes away (RFC 7296 2.18)
   successor: IkeSa | null = null;
+  // for the peer's redundant IKE SA of a rekey collision: the old IKE SA we delete once the
+  // peer has deleted this one
+  thenDelete: IkeSa | null = null;
   pendingJob: i32 = 0;
   invalidKeRetries: i32 = 0;
   preparing: bool = false; // our next request waits for a helper job

@@ -298,6 +298,25 @@ describe("races (RFC 7296 2.8, 2.8.1, 2.18, 2.25)", () => {
     expect(w.log(/IKE SA rekey refused/).length, dump(w, e)).toBeGreaterThan(0);
   });
 
+  for (let seed = 70; seed < 76; seed++) {
+    test(`the winner of an IKE rekey collision deletes the old IKE SA only after the peer deleted its redundant one, seed ${seed}`, () => {
+      // Both rekey the IKE SA; east's answer to west is lost the first time. East's rekey
+      // completes first. Were east to delete the old IKE SA now, west would forget its own
+      // request (2.25.2) and never delete the IKE SA east made from it.
+      const { sim, w, e } = up(seed);
+      const t0 = sim.now;
+      sim.drop = (p) => sim.now < t0 + 100 && p.from === "east" && p.exchange === CREATE_CHILD_SA && p.response;
+      sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(w).serial));
+      sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(e).serial));
+      sim.run(sim.now + 5000);
+      sim.drop = null;
+      ok(sim, w, e);
+      expect(established(w), dump(w, e)).toHaveLength(1);
+      expect(established(e), dump(w, e)).toHaveLength(1);
+      expect(children(e), dump(w, e)).toHaveLength(1);
+    });
+  }
+
   for (let seed = 60; seed < 66; seed++) {
     test(`a Child SA rekey collision is settled after the old Child SA is gone, seed ${seed}`, () => {
       // Both rekey the Child SA; east's answer to west is lost the first time. East's rekey
@@ -319,9 +338,10 @@ describe("races (RFC 7296 2.8, 2.8.1, 2.18, 2.25)", () => {
 
 describe("random schedules that once failed (random.ts)", () => {
   // 3454: a Delete queued on an IKE SA whose Child SAs had moved to its replacement was lost;
-  // 5097: a Child SA rekey due on an IKE SA being deleted spun the timer; 4651, 5266, 5609,
-  // 49: IKE and Child SA rekey collisions with lost and late datagrams.
-  for (const seed of [49, 3454, 4651, 5097, 5266, 5609]) {
+  // 5097: a Child SA rekey due on an IKE SA being deleted spun the timer; 7116: the Delete of
+  // a Child SA whose creation was cut short was lost with a queue; 4651, 5266, 5609, 12430, 49:
+  // IKE and Child SA rekey collisions with lost and late datagrams.
+  for (const seed of [49, 3454, 4651, 5097, 5266, 5609, 7116, 12430]) {
     test(`seed ${seed}`, () => {
       expect(scenario(seed).failures).toEqual([]);
     });
