@@ -3,11 +3,13 @@
 import { loadWire } from "../hosts/node/corefile.ts";
 import { benchCodec } from "./codec.ts";
 import { benchHandshake } from "./handshake.ts";
+import { benchConfig } from "./config.ts";
 import { emitter } from "./util.ts";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const benches: Record<string, () => void> = {
+const benches: Record<string, () => void | Promise<void>> = {
+  config: () => benchConfig(emitter("config")),
   handshake: () => benchHandshake(emitter("handshake")),
   codec: () => {
     // The corpus lives in ../shared beside the project (from dist/bench/ or bench/).
@@ -24,4 +26,4 @@ for (const n of names) {
     process.exit(2);
   }
 }
-for (const n of names.length ? names : Object.keys(benches)) benches[n]();
+for (const n of names.length ? names : Object.keys(benches)) await benches[n]();

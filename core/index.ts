@@ -101,8 +101,15 @@ export function epPtr(): usize {
 export function evAdmin(now: f64, op: i32, len: i32): i32 {
   return admin(now, op, len);
 }
+// The reply as UTF-8 in a buffer of its own (a status of thousands of states does not fit
+// TEXT): replyLen() encodes it, replyPtr() says where it is until the next admin call.
+let replyBytes: Uint8Array = new Uint8Array(0);
 export function replyLen(): i32 {
-  return textOut(adminReply);
+  replyBytes = Uint8Array.wrap(String.UTF8.encode(adminReply, false));
+  return replyBytes.length;
+}
+export function replyPtr(): usize {
+  return replyBytes.dataStart;
 }
 export function setHalfOpenLimit(n: i32): void {
   setCookieThreshold(n);

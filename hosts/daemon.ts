@@ -38,6 +38,7 @@ export class Daemon {
   config: NormalizedConfig | null = null;
   secrets: SecretEntry[] = [];
   private specs = new Map<string, ConnSpec>();
+  private byName = new Map<string, NormalizedConn>();
   private debugOn: boolean;
   private stopping = false;
 
@@ -65,6 +66,7 @@ export class Daemon {
     if (this.host.io.readFile(this.opts.config) === null) return { ok: false, errors: [`cannot read ${this.opts.config}`], warnings };
     if (errors.length) return { ok: false, errors, warnings };
     this.config = cfg;
+    this.byName = new Map(cfg.conns.map((c) => [c.name, c]));
     const s = this.readSecrets();
     if (!s.ok) return { ok: false, errors: s.errors, warnings: [...warnings, ...s.warnings] };
     return { ok: true, errors: [], warnings: [...warnings, ...s.warnings] };
@@ -107,13 +109,23 @@ export class Daemon {
   // ---- connections ----------------------------------------------------------------------------
   // Which end is ours: the one whose host is a local address (or the listen= address).
   orient(c: NormalizedConn): { ok: true; local: NormalizedConn["left"]; remote: NormalizedConn["right"] } | { ok: false; error: string } {
-    const mine = new Set(this.config?.setup.listen ? [this.config.setup.listen] : this.host.localAddresses());
-    const isMine = (h: string | null) => h !== null && parseAddress(h) !== null && mine.has(canon(h));
+    const mine = this.localSet();
+    const isMine = (h: string | null) => h !== null && mine.has(canon(h));
     const l = isMine(c.left.host);
     const r = isMine(c.right.host);
     if (l && r) return { ok: false, error: `"${c.name}": both left=${c.left.host} and right=${c.right.host} are local addresses` };
     if (!l && !r) return { ok: false, error: `"${c.name}": neither left=${c.left.host} nor right=${c.right.host} is a local address of this host` };
     return l ? { ok: true, local: c.left, remote: c.right } : { ok: true, local: c.right, remote: c.left };
+  }
+
+  // The local addresses in canonical form, read once per configuration load.
+  private mineCache: { config: NormalizedConfig | null; set: Set<string> } | null = null;
+  private localSet(): Set<string> {
+    if (this.mineCache && this.mineCache.config === this.config) return this.mineCache.set;
+    const list = this.config?.setup.listen ? [this.config.setup.listen] : this.host.localAddresses();
+    const set = new Set(list.filter((a) => parseAddress(a) !== null).map(canon));
+    this.mineCache = { config: this.config, set };
+    return set;
   }
 
   spec(c: NormalizedConn): { ok: true; spec: ConnSpec } | { ok: false; error: string } {
@@ -186,7 +198,7 @@ export class Daemon {
   }
 
   add(name: string): WhackResponse {
-    const c = this.config?.conns.find((x) => x.name === name);
+    const c = this.byName.get(name);
     if (!c) {
       const failed = this.config?.failed.includes(name);
       return { ok: false, error: failed ? `"${name}": the connection has errors in ${this.opts.config}` : `no connection named "${name}" in ${this.opts.config}` };
@@ -293,6 +305,7 @@ export class Daemon {
         if (!l.ok) {
           this.config = before.config;
           this.secrets = before.secrets;
+          this.byName = new Map((before.config?.conns ?? []).map((c) => [c.name, c]));
           r = { ok: false, error: `configuration unchanged: ${l.errors.join("; ")}` };
         } else {
           r = { ok: true, text: `reread ${this.opts.config}: ${this.config?.conns.length} connections` };

@@ -87,10 +87,20 @@ export function endpointText(e: Endpoint): string {
 }
 
 export function connRecord(c: ConnSpec): Uint8Array {
-  const parts: number[] = [];
+  let buf = new Uint8Array(1024);
+  let n = 0;
   const tlv = (tag: number, v: Uint8Array) => {
     if (v.length > 0xffff) throw new RangeError(`connection field ${tag} too long`);
-    parts.push(tag, v.length & 255, v.length >> 8, ...v);
+    if (n + 3 + v.length > buf.length) {
+      const b = new Uint8Array(Math.max(buf.length * 2, n + 3 + v.length));
+      b.set(buf.subarray(0, n));
+      buf = b;
+    }
+    buf[n] = tag;
+    buf[n + 1] = v.length & 255;
+    buf[n + 2] = v.length >> 8;
+    buf.set(v, n + 3);
+    n += 3 + v.length;
   };
   const u32s = (...vs: number[]) => {
     const b = new Uint8Array(vs.length * 4);
@@ -125,8 +135,14 @@ export function connRecord(c: ConnSpec): Uint8Array {
   tlv(abi.CONN_NAME, new TextEncoder().encode(c.name));
   tlv(abi.CONN_LOCAL_EP, endpointBytes(c.local));
   tlv(abi.CONN_REMOTE_EP, endpointBytes(c.remote));
-  tlv(abi.CONN_LOCAL_ID, Uint8Array.of(c.localId.type, ...c.localId.data));
-  if (c.remoteId) tlv(abi.CONN_REMOTE_ID, Uint8Array.of(c.remoteId.type, ...c.remoteId.data));
+  const id = (v: { type: number; data: Uint8Array }) => {
+    const b = new Uint8Array(1 + v.data.length);
+    b[0] = v.type;
+    b.set(v.data, 1);
+    return b;
+  };
+  tlv(abi.CONN_LOCAL_ID, id(c.localId));
+  if (c.remoteId) tlv(abi.CONN_REMOTE_ID, id(c.remoteId));
   tlv(abi.CONN_PSK, c.psk);
   for (const p of c.ike) tlv(abi.CONN_IKE_PROPOSAL, proposal(p));
   for (const p of c.esp) tlv(abi.CONN_ESP_PROPOSAL, proposal(p));
@@ -140,7 +156,7 @@ export function connRecord(c: ConnSpec): Uint8Array {
   tlv(abi.CONN_FLAGS, u32s(flags));
   tlv(abi.CONN_AUTO, Uint8Array.of(c.auto ?? 1));
   if (c.fragSize) tlv(abi.CONN_FRAG_SIZE, Uint8Array.of(c.fragSize & 255, c.fragSize >> 8));
-  return Uint8Array.from(parts);
+  return buf.subarray(0, n);
 }
 
 // ---- helper job blobs (abi.ts JOB_*) ---------------------------------------------------------
@@ -329,7 +345,9 @@ export class Engine {
   admin(now: number, op: number, data: Uint8Array = new Uint8Array(0)): { ok: boolean; reply: string } {
     this.core.setInput(data);
     const r = this.core.call("evAdmin", now, op, data.length);
-    const reply = this.core.text(this.core.call("replyLen"));
+    const n = this.core.call("replyLen");
+    const p = this.core.call("replyPtr");
+    const reply = new TextDecoder().decode(this.core.bytes.subarray(p, p + n));
     this.drain();
     return { ok: r === abi.ADM_OK, reply };
   }

@@ -135,10 +135,21 @@ export class Conn {
 }
 
 export const conns = new Array<Conn>();
+const byName = new Map<string, Conn>();
 
 export function findConn(name: string): Conn | null {
-  for (let i = 0; i < conns.length; i++) if (conns[i].name == name) return conns[i];
-  return null;
+  return byName.has(name) ? byName.get(name) : null;
+}
+
+export function addConn(c: Conn): void {
+  conns.push(c);
+  byName.set(c.name, c);
+}
+
+export function removeConn(c: Conn): void {
+  const i = conns.indexOf(c);
+  if (i >= 0) conns.splice(i, 1);
+  if (byName.has(c.name) && byName.get(c.name) === c) byName.delete(c.name);
 }
 
 // The connection for an IKE_SA_INIT from `remote` to `local`: exact peer first, then %any.

@@ -15,7 +15,7 @@ import {
 } from "./state";
 import { copyIn, u64FromBytes, hex } from "../bytes";
 import * as C from "../crypto";
-import { Conn, Endpoint, Ts, conns, findConn, readConn, connError } from "../conn/conn";
+import { Conn, Endpoint, Ts, conns, findConn, addConn, removeConn, readConn, connError } from "../conn/conn";
 import {
   IkeSa, ChildSa, Pending, allIke, ikeSas, removeIke, ikeStateName, childStateName,
   ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, CHILD_SA_DEAD, ESTABLISHED_CHILD_SA,
@@ -377,7 +377,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
         adminReply = 'connection "' + c.name + '" already exists';
         return ADM_ERROR;
       }
-      conns.push(c);
+      addConn(c);
       adminReply = 'added connection "' + c.name + '"';
       log(LOG_INFO, '"' + c.name + '": added IKEv2 connection');
       return ADM_OK;
@@ -404,8 +404,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
         else deleteIkeLocal(sa, "terminated by the administrator");
       }
       if (op == ADM_DELETE_CONN) {
-        const i = conns.indexOf(c);
-        if (i >= 0) conns.splice(i, 1);
+        removeConn(c);
         adminReply = 'deleted connection "' + name + '"';
       } else {
         adminReply = 'terminating "' + name + '": ' + n.toString() + " IKE SA(s)";
@@ -456,16 +455,17 @@ function saOp(op: i32, serial: i32): i32 {
 
 // JSON of connections and states; with secrets (tests, key logging on request) the keys too.
 export function statusJson(secrets: bool): string {
-  let s = '{"now":' + now.toString() + ',"conns":[';
+  const out = new Array<string>();
+  out.push('{"now":' + now.toString() + ',"conns":[');
   for (let i = 0; i < conns.length; i++) {
-    if (i) s += ",";
-    s += '{"name":"' + conns[i].name + '","local":"' + conns[i].local.toString() + '","remote":"' + conns[i].remote.toString() + '"}';
+    if (i) out.push(",");
+    out.push('{"name":"' + conns[i].name + '","local":"' + conns[i].local.toString() + '","remote":"' + conns[i].remote.toString() + '"}');
   }
-  s += '],"ike":[';
+  out.push('],"ike":[');
   for (let i = 0; i < allIke.length; i++) {
     const sa = allIke[i];
-    if (i) s += ",";
-    s += '{"serial":' + sa.serial.toString() + ',"conn":"' + sa.conn.name + '","state":"' + ikeStateName(sa.state) +
+    if (i) out.push(",");
+    let s = '{"serial":' + sa.serial.toString() + ',"conn":"' + sa.conn.name + '","state":"' + ikeStateName(sa.state) +
       '","initiator":' + (sa.initiator ? "true" : "false") + ',"spiI":"' + sa.spiI.toString(16) + '","spiR":"' + sa.spiR.toString(16) +
       '","encr":' + sa.encr.toString() + ',"keyBits":' + sa.keyBits.toString() + ',"prf":' + sa.prf.toString() + ',"integ":' + sa.integ.toString() +
       ',"dh":' + sa.dh.toString() + ',"nextRequestId":' + sa.nextRequestId.toString() + ',"expectRequestId":' + sa.expectRequestId.toString() +
@@ -479,7 +479,7 @@ export function statusJson(secrets: bool): string {
     s += ',"children":[';
     for (let k = 0; k < sa.children.length; k++) {
       const c = sa.children[k];
-      if (k) s += ",";
+      if (k) out.push(",");
       s += '{"serial":' + c.serial.toString() + ',"state":"' + childStateName(c.state) + '","spiIn":"' + c.spiIn.toString(16) +
         '","spiOut":"' + c.spiOut.toString(16) + '","encr":' + c.encr.toString() + ',"keyBits":' + c.keyBits.toString() +
         ',"integ":' + c.integ.toString() + ',"dh":' + c.dh.toString() + ',"transport":' + (c.transport ? "true" : "false") +
@@ -490,8 +490,10 @@ export function statusJson(secrets: bool): string {
       s += "}";
     }
     s += "]}";
+    out.push(s);
   }
-  return s + "]}";
+  out.push("]}");
+  return out.join("");
 }
 
 function tsJson(ts: Array<Ts>): string {

@@ -430,8 +430,10 @@ export function findPsk(entries: SecretEntry[], local: string, remote: string, k
   const matches = (s: Selector, id: string): number => {
     if (s.text === id) return 2;
     if (s.kind === "any") {
+      // %any stands for any peer, whatever its ID; %any4 / %any6 for addresses of that family
+      if (s.text === "%any") return 1;
       const a = parseAddress(id);
-      if (a !== null && ((s.text === "%any6") === (a.family === 6) || s.text === "%any")) return 1;
+      if (a !== null && (s.text === "%any6") === (a.family === 6)) return 1;
     }
     return 0;
   };
@@ -440,10 +442,21 @@ export function findPsk(entries: SecretEntry[], local: string, remote: string, k
     let score: number;
     if (e.selectors.length === 0) score = 1;
     else {
-      const l = Math.max(...e.selectors.map((s) => matches(s, local)));
-      const r = Math.max(...e.selectors.map((s) => matches(s, remote)));
-      if (e.selectors.length === 1) score = l > 0 ? 2 + l : 0;
-      else score = l > 0 && r > 0 ? 4 + l + r : 0;
+      if (e.selectors.length === 1) {
+        const l = matches(e.selectors[0]!, local);
+        score = l > 0 ? 2 + l : 0;
+      } else {
+        // one selector for each end: the best pairing of two different selectors
+        score = 0;
+        e.selectors.forEach((a, i) => {
+          const l = matches(a, local);
+          if (l === 0) return;
+          e.selectors.forEach((b, j) => {
+            const r = i === j ? 0 : matches(b, remote);
+            if (r > 0) score = Math.max(score, 4 + l + r);
+          });
+        });
+      }
     }
     if (score > bestScore && score > 0) {
       best = e;
