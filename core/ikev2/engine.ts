@@ -479,7 +479,7 @@ export function statusJson(secrets: bool): string {
     s += ',"children":[';
     for (let k = 0; k < sa.children.length; k++) {
       const c = sa.children[k];
-      if (k) out.push(",");
+      if (k) s += ",";
       s += '{"serial":' + c.serial.toString() + ',"state":"' + childStateName(c.state) + '","spiIn":"' + c.spiIn.toString(16) +
         '","spiOut":"' + c.spiOut.toString(16) + '","encr":' + c.encr.toString() + ',"keyBits":' + c.keyBits.toString() +
         ',"integ":' + c.integ.toString() + ',"dh":' + c.dh.toString() + ',"transport":' + (c.transport ? "true" : "false") +
