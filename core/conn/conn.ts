@@ -47,7 +47,25 @@ export class Endpoint {
     if (this.family == 4) {
       for (let i = 0; i < 4; i++) s += (i ? "." : "") + this.addr[i].toString();
     } else {
-      for (let i = 0; i < 16; i += 2) s += (i ? ":" : "") + ((<u32>this.addr[i] << 8) | this.addr[i + 1]).toString(16);
+      // RFC 5952: the longest run of two or more zero words becomes "::"
+      let best = -1, bestLen = 0, run = -1;
+      for (let w = 0; w <= 8; w++) {
+        const zero = w < 8 && this.addr[2 * w] == 0 && this.addr[2 * w + 1] == 0;
+        if (zero && run < 0) run = w;
+        if (!zero && run >= 0) {
+          if (w - run > bestLen && w - run >= 2) { best = run; bestLen = w - run; }
+          run = -1;
+        }
+      }
+      for (let w = 0; w < 8; w++) {
+        if (w == best) {
+          s += "::";
+          w += bestLen - 1;
+          continue;
+        }
+        if (s.length > 0 && !s.endsWith(":")) s += ":";
+        s += ((<u32>this.addr[2 * w] << 8) | this.addr[2 * w + 1]).toString(16);
+      }
       s = "[" + s + "]";
     }
     return s + ":" + this.port.toString();

@@ -118,6 +118,8 @@ export function evDatagram(t: f64, len: i32, flags: i32): i32 {
     sa.remote = remote;
     sa.local = local;
   }
+  // once the peer talks to us on port 4500, we answer there with the non-ESP marker (RFC 3948)
+  if ((flags & DECODE_PORT4500) != 0) sa.natT = true;
   switch (exchange) {
     case IKE_AUTH:
       return response ? onAuthResponse(sa, msgid) : onAuthRequest(sa, msgid);

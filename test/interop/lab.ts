@@ -1,0 +1,207 @@
+// A two-namespace lab for interop tests: our pluto in one network namespace, a peer
+// (strongSwan's charon) in the other, joined by a veth pair. Everything created here is
+// removed by `down()`; processes are stopped by the PIDs recorded when they were started.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync, chmodSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+export const PLUTO = join(root, "dist/hosts/node/pluto.js");
+export const WHACK = join(root, "dist/hosts/node/whack.js");
+export const CHARON = "/usr/lib/ipsec/charon";
+export const SWANCTL = "/usr/sbin/swanctl";
+
+// Why interop tests cannot run here, or null when they can.
+export function unavailable(): string | null {
+  if (process.getuid?.() !== 0) return "interop tests need root (network namespaces)";
+  if (!existsSync(CHARON) || !existsSync(SWANCTL)) return "strongSwan is not installed (apt-get install strongswan strongswan-swanctl libcharon-extra-plugins)";
+  if (!existsSync(PLUTO)) return "dist/ is not built (npm run build)";
+  try {
+    execFileSync("ip", ["netns", "list"], { stdio: "ignore" });
+  } catch {
+    return "ip netns does not work here";
+  }
+  return null;
+}
+
+const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: "utf8", timeout: 30000 });
+const trySh = (cmd: string, args: string[]) => {
+  try {
+    return sh(cmd, args);
+  } catch {
+    return "";
+  }
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface LabOptions {
+  v6?: boolean;
+}
+
+export class Lab {
+  readonly w: string;
+  readonly e: string;
+  readonly dir: string;
+  readonly wAddr: string;
+  readonly eAddr: string;
+  private procs: ChildProcess[] = [];
+  plutoLog = "";
+
+  constructor(readonly tag: string, readonly opts: LabOptions = {}) {
+    const id = `${process.pid % 100000}${tag}`;
+    this.w = `pwi${id}w`;
+    this.e = `pwi${id}e`;
+    this.dir = join("/tmp", `pwi-${id}`);
+    this.wAddr = opts.v6 ? "2001:db8::1" : "192.0.2.1";
+    this.eAddr = opts.v6 ? "2001:db8::2" : "192.0.2.2";
+  }
+
+  up(): void {
+    this.down();
+    mkdirSync(join(this.dir, "w"), { recursive: true, mode: 0o700 });
+    mkdirSync(join(this.dir, "ss", "run"), { recursive: true });
+    sh("ip", ["netns", "add", this.w]);
+    sh("ip", ["netns", "add", this.e]);
+    sh("ip", ["link", "add", "vw", "netns", this.w, "type", "veth", "peer", "name", "ve", "netns", this.e]);
+    for (const [ns, dev, addr, inner] of [[this.w, "vw", this.wAddr, "198.51.100.1"], [this.e, "ve", this.eAddr, "198.51.100.129"]]) {
+      sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
+      if (this.opts.v6) sh("ip", ["-n", ns, "addr", "add", `${addr}/64`, "dev", dev, "nodad"]);
+      else sh("ip", ["-n", ns, "addr", "add", `${addr}/24`, "dev", dev]);
+      sh("ip", ["-n", ns, "link", "set", dev, "up"]);
+      sh("ip", ["-n", ns, "addr", "add", `${inner}/32`, "dev", "lo"]); // kernel-libipsec routes from here
+    }
+  }
+
+  // strongSwan in the east namespace (kernel-libipsec: userspace ESP, as this kernel has none).
+  async charon(swanctlConf: string): Promise<void> {
+    const d = join(this.dir, "ss");
+    writeFileSync(join(d, "strongswan.conf"), `charon {
+  load = random nonce openssl pem pkcs1 x509 pubkey hmac sha1 sha2 aes gcm curve25519 kdf kernel-libipsec kernel-netlink socket-default vici updown
+  filelog { main { path = ${d}/charon.log
+    flush_line = yes
+    default = 1
+    ike = 2 } }
+  plugins { vici { socket = unix://${d}/charon.vici } }
+  install_routes = yes
+  retransmit_tries = 3
+}
+`);
+    writeFileSync(join(d, "swanctl.conf"), swanctlConf);
+    // charon's pid file is compiled in (/run/charon.pid): a private /run in the namespace's
+    // own mount namespace keeps it from meeting any other charon
+    const p = spawn("ip", ["netns", "exec", this.e, "sh", "-c", `mount --bind '${d}/run' /run && exec env STRONGSWAN_CONF='${d}/strongswan.conf' ${CHARON}`], { stdio: "ignore" });
+    this.procs.push(p);
+    for (let i = 0; i < 100 && !existsSync(join(d, "charon.vici")); i++) await sleep(50);
+    if (!existsSync(join(d, "charon.vici"))) throw new Error("charon did not start");
+    this.swanctl("--load-all", "--file", join(d, "swanctl.conf"));
+  }
+
+  swanctl(...args: string[]): string {
+    return sh(SWANCTL, [args[0], "--uri", `unix://${this.dir}/ss/charon.vici`, ...args.slice(1)]);
+  }
+
+  charonLog(): string {
+    return trySh("cat", [join(this.dir, "ss", "charon.log")]);
+  }
+
+  // Our pluto in the west namespace.
+  async pluto(conf: string, secrets: string): Promise<void> {
+    const d = join(this.dir, "w");
+    writeFileSync(join(d, "ipsec.conf"), conf);
+    writeFileSync(join(d, "ipsec.secrets"), secrets);
+    chmodSync(join(d, "ipsec.secrets"), 0o600);
+    const p = spawn("ip", ["netns", "exec", this.w, process.execPath, PLUTO, "--config", join(d, "ipsec.conf"), "--secrets", join(d, "ipsec.secrets"), "--rundir", d, "--stderrlog", "--nhelpers", "1", "--debug", "all"], { stdio: ["ignore", "pipe", "pipe"] });
+    p.stderr!.on("data", (b) => (this.plutoLog += b));
+    p.stdout!.on("data", (b) => (this.plutoLog += b));
+    this.procs.push(p);
+    for (let i = 0; i < 100 && !this.plutoLog.includes("added connection"); i++) await sleep(50);
+    if (!this.plutoLog.includes("added connection")) throw new Error(`pluto did not start:\n${this.plutoLog}`);
+  }
+
+  whack(...args: string[]): { code: number; out: string } {
+    try {
+      return { code: 0, out: sh(process.execPath, [WHACK, "--rundir", join(this.dir, "w"), ...args]) };
+    } catch (e) {
+      const x = e as { status?: number; stdout?: string; stderr?: string };
+      return { code: x.status ?? 1, out: `${x.stdout ?? ""}${x.stderr ?? ""}` };
+    }
+  }
+
+  states(): { state: string; spiI: string; spiR: string; encr: number; keyBits: number; prf: number; integ: number; dh: number; children: { state: string; spiIn: string; spiOut: string; encr: number; keyBits: number; integ: number }[] }[] {
+    const r = this.whack("--showstates", "--json");
+    return r.code === 0 ? JSON.parse(r.out).states : [];
+  }
+
+  // Waits (bounded) until f() holds; yields to the event loop before every check, so that the
+  // daemons' output read by stream events is up to date when f() looks at it.
+  async until(what: string, f: () => boolean, ms = 30000): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      await sleep(100);
+      if (f()) return;
+    }
+    throw new Error(`timed out waiting for ${what}\n--- pluto\n${this.plutoLog}\n--- charon\n${this.charonLog().split("\n").slice(-60).join("\n")}`);
+  }
+
+  down(): void {
+    for (const p of this.procs) {
+      if (p.pid && p.exitCode === null) {
+        try {
+          process.kill(p.pid, "SIGTERM");
+        } catch {
+          // gone
+        }
+      }
+    }
+    // processes left inside our namespaces (the exec'd daemons) are ours: stop them by PID
+    for (const ns of [this.w, this.e]) {
+      for (const pid of trySh("ip", ["netns", "pids", ns]).split(/\s+/).filter(Boolean)) {
+        try {
+          process.kill(Number(pid), "SIGTERM");
+        } catch {
+          // gone
+        }
+      }
+    }
+    const end = Date.now() + 3000;
+    while (Date.now() < end && [this.w, this.e].some((ns) => trySh("ip", ["netns", "pids", ns]).trim())) execFileSync("sleep", ["0.1"]);
+    for (const ns of [this.w, this.e]) {
+      for (const pid of trySh("ip", ["netns", "pids", ns]).split(/\s+/).filter(Boolean)) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      trySh("ip", ["netns", "del", ns]);
+    }
+    this.procs = [];
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// swanctl --list-sas, parsed into what the tests compare: SPIs and algorithms.
+export function parseListSas(text: string): { ike: { spiI: string; spiR: string; algs: string; state: string }[]; child: { spiIn: string; spiOut: string; algs: string; state: string }[] } {
+  const ike: { spiI: string; spiR: string; algs: string; state: string }[] = [];
+  const child: { spiIn: string; spiOut: string; algs: string; state: string }[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\S+: #\d+, (\w+), IKEv2, ([0-9a-f]{16})_i\*? ([0-9a-f]{16})_r/.exec(lines[i]);
+    if (m) {
+      const algs = (lines.slice(i + 1, i + 5).find((l) => /^\s+[A-Z0-9_]+(-\d+)?\/[A-Z0-9_/-]*PRF_/.test(l)) ?? "").trim();
+      ike.push({ state: m[1], spiI: m[2], spiR: m[3], algs });
+    }
+    const c = /^\s+\S+: #\d+, reqid \d+, (\w+), [\w-]+, ESP:(\S+)/.exec(lines[i]);
+    if (c) {
+      const inn = /^\s+in\s+([0-9a-f]{8})/.exec(lines[i + 2] ?? "") ?? /^\s+in\s+([0-9a-f]{8})/.exec(lines[i + 3] ?? "");
+      const out = /^\s+out\s+([0-9a-f]{8})/.exec(lines[i + 3] ?? "") ?? /^\s+out\s+([0-9a-f]{8})/.exec(lines[i + 4] ?? "");
+      child.push({ state: c[1], algs: c[2], spiIn: inn?.[1] ?? "", spiOut: out?.[1] ?? "" });
+    }
+  }
+  return { ike, child };
+}
+
+export function readLog(path: string): string {
+  return existsSync(path) ? readFileSync(path, "utf8") : "";
+}
