@@ -5,7 +5,7 @@
 // (a log line, a datagram) are copied into TEXT or OUT when it is polled.
 import { OUT, textOut } from "./wire/buffers";
 import { Endpoint } from "./conn/conn";
-import { CMD_NONE, CMD_LOG, CMD_SEND, CMD_HELPER, CMD_ARGS, LOG_INFO, OUT_CAP, EP_REMOTE } from "./abi";
+import { CMD_NONE, CMD_LOG, CMD_SEND, CMD_HELPER, CMD_KERNEL, CMD_ARGS, LOG_INFO, OUT_CAP, EP_REMOTE } from "./abi";
 
 const QUEUE_MAX = 1024;
 
@@ -54,6 +54,16 @@ export function helperJob(id: i32, kind: i32, request: Uint8Array): void {
   push(new Command(CMD_HELPER, a, "", request));
 }
 
+let kernelText: Uint8Array = new Uint8Array(0);
+export function kernelTextPtr(): usize {
+  return kernelText.dataStart;
+}
+
+// A kernel operation (core/kernel.ts): its JSON description is the command's text.
+export function kernelOp(json: string): void {
+  push(new Command(CMD_KERNEL, new StaticArray<i32>(CMD_ARGS), json, null));
+}
+
 // Where the endpoints of the current CMD_SEND are written (set by the engine at start).
 let epOut: usize = 0;
 export function setEpBuffer(p: usize): void {
@@ -90,6 +100,11 @@ export function cmdData(): i32 {
   const c = current;
   if (c === null) return 0;
   if (c.op == CMD_LOG) return textOut(c.text);
+  if (c.op == CMD_KERNEL) {
+    // may exceed TEXT: sent through the reply buffer
+    kernelText = Uint8Array.wrap(String.UTF8.encode(c.text, false));
+    return kernelText.length;
+  }
   const b = c.bytes;
   if (b === null) return 0;
   if (c.op == CMD_SEND && epOut != 0 && c.local !== null && c.remote !== null) {

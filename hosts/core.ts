@@ -32,6 +32,7 @@ export interface CoreExports {
   v1TransformIdName(protocol: number, id: number): number;
   v1AttrValueName(phase: number, type: number, value: number): number;
   selftestTrap(how: number): number;
+  kernelTextPtr(): number;
   [name: string]: unknown;
 }
 

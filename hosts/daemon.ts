@@ -11,6 +11,8 @@ import { parseSecrets, findPsk, type SecretEntry, type SecretBytes } from "./con
 import { formatDiagnostic } from "./config/diagnostics.ts";
 import { parseAddress, parseCidr } from "./config/values.ts";
 import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
+import { KernelAdapter, type KernelChildOp } from "./kernel-adapter.ts";
+import type { Kernel } from "../kernel-shims/kernel.ts";
 
 export interface DaemonHost {
   now(): number; // ms
@@ -28,6 +30,7 @@ export interface DaemonOptions {
   config: string;
   secrets?: string;
   kernel: "memory" | "xfrm";
+  kernelImpl?: Kernel; // the kernel interface itself (default: none, nothing is installed)
   debug?: string[];
 }
 
@@ -41,14 +44,17 @@ export class Daemon {
   private byName = new Map<string, NormalizedConn>();
   private debugOn: boolean;
   private stopping = false;
+  readonly kernel: KernelAdapter | null;
 
   constructor(module: WebAssembly.Module, readonly provider: CryptoProvider, readonly host: DaemonHost, readonly opts: DaemonOptions) {
     this.debugOn = (opts.debug ?? []).length > 0;
+    this.kernel = opts.kernelImpl ? new KernelAdapter(opts.kernelImpl, opts.kernel, (l) => this.host.log(l)) : null;
     this.engine = new Engine(module, { provider, core: { onTrap: (r) => this.host.log(`core trapped in ${r.call}: ${r.message}; the core was restarted and its states lost`) } }, {
       send: (c) => this.host.send(c.local, c.remote, c.bytes, c.natT),
       log: (level, line) => {
         if (level <= abi.LOG_INFO || this.debugOn) this.host.log(level === abi.LOG_DEBUG ? `| ${line}` : line);
       },
+      kernel: (op) => this.kernel?.apply(op as KernelChildOp),
       job: (id, job) => {
         this.host.runJob(job).then(
           (r) => this.afterEvent(() => this.engine.helperDone(this.host.now(), id, r)),
@@ -284,7 +290,21 @@ export class Daemon {
         break;
       case "status": case "briefstatus": case "showstates": case "trafficstatus": case "connectionstatus": {
         const st = this.engine.status(now);
-        r = { ok: true, text: statusText(req.cmd, st, this.opts.kernel, now), ...(req.json ? { data: statusData(req.cmd, st) } : {}) };
+        await this.kernel?.settled();
+        let text = statusText(req.cmd, st, this.opts.kernel, now);
+        if (req.cmd === "trafficstatus" && this.kernel) {
+          const lines: string[] = [];
+          for (const s of st.ike) {
+            for (const c of s.children) {
+              if (c.state !== "ESTABLISHED_CHILD_SA") continue;
+              const k = await this.kernel.counters(c.serial);
+              lines.push(`000 #${c.serial}: "${s.conn}", type=ESP, add_time=${k.in?.addTime ?? 0}, inBytes=${k.in?.bytes ?? 0}, outBytes=${k.out?.bytes ?? 0}, id='${s.remote}'`);
+            }
+          }
+          text = lines.join("\n");
+        }
+        if (req.cmd === "status" && this.kernel) text += "\n" + this.kernel.holdings().map((l) => `000 ${l}`).join("\n");
+        r = { ok: true, text, ...(req.json ? { data: statusData(req.cmd, st) } : {}) };
         break;
       }
       case "listen": {
@@ -337,6 +357,7 @@ export class Daemon {
     while (this.engine.status(this.host.now()).ike.length > 0 && this.host.now() < until) {
       await new Promise((res) => setTimeout(res, 20));
     }
+    await this.kernel?.close();
   }
 }
 

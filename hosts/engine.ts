@@ -26,6 +26,8 @@ export interface EngineCallbacks {
   log(level: number, line: string): void;
   // A helper job; call engine.helperDone(id, result) when it finishes (now or later).
   job(id: number, job: Job): void;
+  // A kernel operation (core/kernel.ts; hosts/kernel-adapter.ts carries it out).
+  kernel?(op: unknown): void;
 }
 
 // ---- connection records (CONN_* TLVs of abi.ts) -----------------------------------------------
@@ -391,6 +393,16 @@ export class Engine {
           const local = readEndpoint(m, this.ep);
           const remote = readEndpoint(m, this.ep + abi.EP_REMOTE);
           this.cb.send({ local, remote, natT: c.call("cmdArg", 0) === 1, bytes: c.out(n).slice() });
+          break;
+        }
+        case abi.CMD_KERNEL: {
+          const p = c.call("kernelTextPtr");
+          const text = new TextDecoder().decode(c.bytes.subarray(p, p + n));
+          try {
+            this.cb.kernel?.(JSON.parse(text));
+          } catch (err) {
+            this.cb.log(abi.LOG_ERROR, `kernel operation failed: ${(err as Error).message}`);
+          }
           break;
         }
         case abi.CMD_HELPER: {

@@ -97,6 +97,7 @@ export function startChildExchange(sa: IkeSa, what: i32, arg: i32): void {
     const old = findChild(sa, arg);
     if (old === null || old.state != ESTABLISHED_CHILD_SA || old.rekeyedByUs !== null) return;
     child.replaces = old.serial;
+    child.reqid = old.reqid > 0 ? old.reqid : old.serial; // the kernel policies stay with the new one
     child.transport = old.transport;
     old.rekeyedByUs = child;
     logChild(old, LOG_INFO, "rekeying Child SA as #" + child.serial.toString());
@@ -310,6 +311,7 @@ export function onChildRequest(sa: IkeSa, msgid: u32): i32 {
     // it moved to the IKE SA that replaces this one: the peer is to retry there
     if (old.ike !== sa) return refuse(sa, msgid, N_TEMPORARY_FAILURE, "the Child SA moved to IKE SA #" + old.ike.serial.toString());
     child.replaces = old.serial;
+    child.reqid = old.reqid > 0 ? old.reqid : old.serial; // the kernel policies stay with the new one
   }
   const r = offerChild(sa, child);
   if (r != 0) return refuse(sa, msgid, r, "no acceptable Child SA");

@@ -24,6 +24,7 @@ import {
   kick, queueExchange, IKE_AUTH,
 } from "./state";
 import { suite } from "./ike_sa_init";
+import { kernelAddChild } from "../kernel";
 import { LOG_INFO, LOG_DEBUG, JOB_OK, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR } from "../abi";
 
 export const N_AUTHENTICATION_FAILED = 24;
@@ -126,6 +127,7 @@ export function keymatLen(c: ChildSa): i32 {
 export function childEstablished(c: ChildSa): void {
   c.state = ESTABLISHED_CHILD_SA;
   armChildTimers(c);
+  kernelAddChild(c);
   logChild(c, LOG_INFO, "established Child SA " + (c.transport ? "transport" : "tunnel") + " mode " +
     tsText(c.tsLocal) + " === " + tsText(c.tsRemote) + " {ESP=>0x" + c.spiOut.toString(16) + " <0x" + c.spiIn.toString(16) +
     " ENCR " + c.encr.toString() + (c.keyBits > 0 ? "_" + c.keyBits.toString() : "") + (c.integ != 0 ? " INTEG " + c.integ.toString() : "") +

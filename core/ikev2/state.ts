@@ -8,6 +8,7 @@ import {
   CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, X_CREATE_CHILD, X_DELETE_IKE, allIke,
 } from "../sa/sa";
 import { LOG_INFO, LOG_DEBUG } from "../abi";
+import { kernelDelChild } from "../kernel";
 
 export const IKE_SA_INIT = 34;
 export const IKE_AUTH = 35;
@@ -118,6 +119,7 @@ export function kick(sa: IkeSa): void {
 export function deleteChildLocal(c: ChildSa, why: string): void {
   if (c.state == CHILD_SA_DEAD) return;
   c.state = CHILD_SA_DEAD;
+  kernelDelChild(c);
   logChild(c, LOG_INFO, "deleted Child SA (" + why + ")");
   const i = c.ike.children.indexOf(c);
   if (i >= 0) c.ike.children.splice(i, 1);

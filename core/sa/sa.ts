@@ -63,6 +63,8 @@ export class ChildSa {
   esn: i32 = 0;
   dh: i32 = 0;
   transport: bool = false;
+  installed: bool = false; // handed to the kernel (core/kernel.ts)
+  reqid: i32 = 0; // the kernel's reqid: the first Child SA's serial, kept across rekeys
   tsLocal: Array<Ts> = new Array<Ts>();
   tsRemote: Array<Ts> = new Array<Ts>();
   encrIn: Uint8Array = new Uint8Array(0);

@@ -13,6 +13,9 @@ import { coreModule } from "./corefile.ts";
 import { nativeProvider } from "../crypto/native.ts";
 import { runJob } from "../crypto/jobs.ts";
 import { HelperPool } from "./helpers.ts";
+import type { Kernel } from "../../kernel-shims/kernel.ts";
+import { MemoryKernel } from "../../kernel-shims/memory.ts";
+import { openNodeXfrmKernel } from "../../kernel-shims/netlink-node.ts";
 
 const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
              [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]`;
@@ -45,9 +48,16 @@ function main(): void {
     console.error(`pluto: --kernel must be xfrm or memory, not ${args.kernel}`);
     process.exit(2);
   }
+  let kernelImpl: Kernel;
   if (kernel === "xfrm") {
-    console.error("pluto: --kernel xfrm: the XFRM interface is not wired into the daemon yet; use --kernel memory");
-    process.exit(1);
+    try {
+      kernelImpl = openNodeXfrmKernel();
+    } catch (e) {
+      console.error(`pluto: --kernel xfrm: ${(e as Error).message} (use --kernel memory where XFRM cannot be used)`);
+      process.exit(1);
+    }
+  } else {
+    kernelImpl = new MemoryKernel();
   }
   const rundir = args.rundir ?? "/run/pluto";
   try {
@@ -157,7 +167,7 @@ function main(): void {
     },
   };
 
-  daemon = new Daemon(coreModule(), nativeProvider, host, { config: args.config, secrets: args.secrets, kernel, debug: args.debug });
+  daemon = new Daemon(coreModule(), nativeProvider, host, { config: args.config, secrets: args.secrets, kernel, kernelImpl, debug: args.debug });
   const loaded = daemon.load();
   for (const w of loaded.warnings) log(`warning: ${w}`);
   if (!loaded.ok) {

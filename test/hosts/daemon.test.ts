@@ -126,7 +126,13 @@ describe.skipIf(!built)("pluto and whack", () => {
     expect(st.out).toMatch(/^000 "t": 127\.0\.0\.2:\d+\.\.\.127\.0\.0\.1:\d+; kind: PERMANENT/m);
     expect(st.out).toMatch(/ESTABLISHED_IKE_SA \(responder\).*AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048/);
     expect(st.out).toMatch(/ESTABLISHED_CHILD_SA; .*10\.2\.0\.0-10\.2\.255\.255 === 10\.1\.0\.0-10\.1\.255\.255/);
-    expect(whack("west", "--trafficstatus").out).toMatch(/type=ESP/);
+    expect(whack("west", "--trafficstatus").out).toMatch(/type=ESP, add_time=\d+, inBytes=0, outBytes=0/);
+    // the memory kernel holds both SAs of the Child SA and its three policies
+    const child = states("west")[0].children[0] as unknown as { serial: number; spiIn: string; spiOut: string };
+    const k = whack("west", "--status").out;
+    expect(k).toContain(`kernel: #${child.serial} ESP SA in 0x${child.spiIn.padStart(8, "0")} 127.0.0.2 -> 127.0.0.1, out 0x${child.spiOut.padStart(8, "0")} 127.0.0.1 -> 127.0.0.2`);
+    expect(k).toMatch(/kernel: policy out 10\.1\.0\.0\/16 -> 10\.2\.0\.0\/16/);
+    expect(k).toMatch(/kernel: policy fwd 10\.2\.0\.0\/16 -> 10\.1\.0\.0\/16/);
     expect(JSON.parse(whack("west", "--briefstatus", "--json").out)).toMatchObject({ established: 1, conns: 1 });
     expect(whack("west", "--rekey-child", "--name", "t").code).toBe(0);
     expect(whack("east", "--rekey-ike", "--name", "t").code).toBe(0);

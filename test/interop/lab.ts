@@ -97,6 +97,11 @@ export class Lab {
     this.swanctl("--load-all", "--file", join(d, "swanctl.conf"));
   }
 
+  // `ip xfrm ...` in our namespace
+  xfrm(...args: string[]): string {
+    return sh("ip", ["-n", this.w, "xfrm", ...args]);
+  }
+
   swanctl(...args: string[]): string {
     return sh(SWANCTL, [args[0], "--uri", `unix://${this.dir}/ss/charon.vici`, ...args.slice(1)]);
   }
@@ -106,12 +111,12 @@ export class Lab {
   }
 
   // Our pluto in the west namespace.
-  async pluto(conf: string, secrets: string): Promise<void> {
+  async pluto(conf: string, secrets: string, kernel: "memory" | "xfrm" = "memory"): Promise<void> {
     const d = join(this.dir, "w");
     writeFileSync(join(d, "ipsec.conf"), conf);
     writeFileSync(join(d, "ipsec.secrets"), secrets);
     chmodSync(join(d, "ipsec.secrets"), 0o600);
-    const p = spawn("ip", ["netns", "exec", this.w, process.execPath, PLUTO, "--config", join(d, "ipsec.conf"), "--secrets", join(d, "ipsec.secrets"), "--rundir", d, "--stderrlog", "--nhelpers", "1", "--debug", "all"], { stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn("ip", ["netns", "exec", this.w, process.execPath, PLUTO, "--config", join(d, "ipsec.conf"), "--secrets", join(d, "ipsec.secrets"), "--rundir", d, "--stderrlog", "--nhelpers", "1", "--debug", "all", "--kernel", kernel], { stdio: ["ignore", "pipe", "pipe"] });
     p.stderr!.on("data", (b) => (this.plutoLog += b));
     p.stdout!.on("data", (b) => (this.plutoLog += b));
     this.procs.push(p);

@@ -92,6 +92,9 @@ describe.skipIf(why !== null)("interop with strongSwan 5.9", () => {
     expect(first).toMatchObject({ encr: 20, keyBits: 256, prf: 5, dh: 31 });
     expect(parseListSas(lab.swanctl("--list-sas")).ike[0].algs).toBe("AES_GCM_16-256/PRF_HMAC_SHA2_256/CURVE_25519");
     expect(parseListSas(lab.swanctl("--list-sas")).child[0].algs).toMatch(/^AES_GCM_16-256/);
+    // our (memory) kernel holds the two SAs of the Child SA, with the SPIs strongSwan shows
+    const c = first.children[0];
+    expect(lab.whack("--status").out).toMatch(new RegExp(`kernel: #\\d+ ESP SA in 0x${c.spiIn.padStart(8, "0")} .* out 0x${c.spiOut.padStart(8, "0")}`));
     // kernel-libipsec fakes a NAT, so both float to port 4500 (RFC 7296 2.23)
     await lab.until("our log of the float", () => /switching to port 4500/.test(lab!.plutoLog));
     expect(lab.charonLog()).toMatch(/local endpoint changed from .*\[500\] to .*\[4500\]/);
@@ -110,22 +113,28 @@ describe.skipIf(why !== null)("interop with strongSwan 5.9", () => {
     await lab.until("no SAs on either side", () => lab!.states().length === 0 && parseListSas(lab!.swanctl("--list-sas")).ike.length === 0);
   });
 
-  test("strongSwan initiates: MODP2048 + AES-CBC-256/SHA2-256; strongSwan deletes the IKE SA", async () => {
+  test("strongSwan initiates: MODP2048 + AES-CBC-256/SHA2-256, our kernel is XFRM; strongSwan deletes the IKE SA", async () => {
     lab = new Lab("b");
     lab.up();
     await lab.charon(ssConf({ local: lab.eAddr, remote: lab.wAddr, ike: "aes256-sha256-modp2048", esp: "aes256-sha256-modp2048", lts: "198.51.100.128/25", rts: "198.51.100.0/25" }));
-    await lab.pluto(plutoConf({ left: lab.wAddr, right: lab.eAddr, ike: "aes256-sha2_256;modp2048", esp: "aes256-sha2_256" }), secrets);
+    await lab.pluto(plutoConf({ left: lab.wAddr, right: lab.eAddr, ike: "aes256-sha2_256;modp2048", esp: "aes256-sha2_256" }), secrets, "xfrm");
     lab.swanctl("--initiate", "--child", "net", "--timeout", "10");
     await lab.until("both sides agree", () => agree(lab!));
     expect(lab.states()[0]).toMatchObject({ encr: 12, keyBits: 256, prf: 5, integ: 12, dh: 14 });
     expect(lab.states()[0].children[0]).toMatchObject({ encr: 12, keyBits: 256, integ: 12 });
     expect(parseListSas(lab.swanctl("--list-sas")).ike[0].algs).toBe("AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048");
+    // XFRM: the policies are in the kernel; the SAs reach its protocol check, which this kernel
+    // (no ESP) refuses with EPROTONOSUPPORT, and the daemon says so and goes on
+    await lab.until("our policies in the kernel", () => /src 198\.51\.100\.0\/25 dst 198\.51\.100\.128\/25\s+dir out/.test(lab!.xfrm("policy")));
+    expect(lab.xfrm("policy")).toMatch(/dir fwd/);
+    await lab.until("the kernel's refusal logged", () => /kernel refused the inbound SA 0x[0-9a-f]+: .*EPROTONOSUPPORT/.test(lab!.plutoLog));
     // strongSwan rekeys the Child SA, then deletes the IKE SA
     const before = lab.states()[0].children[0].spiIn;
     lab.swanctl("--rekey", "--child", "net");
     await lab.until("strongSwan's Child SA rekey", () => agree(lab!) && lab!.states()[0].children[0].spiIn !== before);
     lab.swanctl("--terminate", "--ike", "lab", "--timeout", "10");
     await lab.until("no SAs on our side", () => lab!.states().length === 0 && /the peer deleted the IKE SA/.test(lab!.plutoLog));
+    await lab.until("our policies removed", () => !/198\.51\.100/.test(lab!.xfrm("policy")));
   });
 
   test("we initiate with ECP-256; strongSwan deletes the Child SA, the IKE SA stays; strongSwan rekeys the IKE SA", async () => {

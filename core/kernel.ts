@@ -1,0 +1,47 @@
+// Kernel operations: what the host is to install when a Child SA is established and remove when
+// it goes (SAs both ways and the policies of its traffic selectors). The core decides; the host's
+// kernel interface (XFRM netlink, or the in-memory kernel) carries it out. The description is
+// JSON (it holds the keys: hosts pass it to the kernel and never log it).
+import { ChildSa } from "./sa/sa";
+import { Ts } from "./conn/conn";
+import { hex } from "./bytes";
+import { kernelOp } from "./pump";
+
+function tsList(list: Array<Ts>): string {
+  let s = "[";
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i];
+    if (i) s += ",";
+    s += '{"proto":' + t.proto.toString() + ',"sport":' + t.sport.toString() + ',"eport":' + t.eport.toString() +
+      ',"start":"' + hex(t.start) + '","end":"' + hex(t.end) + '"}';
+  }
+  return s + "]";
+}
+
+function describe(op: string, c: ChildSa, keys: bool): string {
+  const ike = c.ike;
+  let s = '{"op":"' + op + '","serial":' + c.serial.toString() + ',"reqid":' + (c.reqid > 0 ? c.reqid : c.serial).toString() +
+    ',"conn":"' + ike.conn.name + '","family":' + ike.local.family.toString() +
+    ',"local":"' + hex(ike.local.addrBytes()) + '","remote":"' + hex(ike.remote.addrBytes()) +
+    '","localPort":' + ike.local.port.toString() + ',"remotePort":' + ike.remote.port.toString() +
+    ',"natT":' + (ike.natT ? "true" : "false") + ',"mode":"' + (c.transport ? "transport" : "tunnel") +
+    '","spiIn":' + c.spiIn.toString() + ',"spiOut":' + c.spiOut.toString() +
+    ',"encr":' + c.encr.toString() + ',"keyBits":' + c.keyBits.toString() + ',"integ":' + c.integ.toString() +
+    ',"esn":' + (c.esn == 1 ? "true" : "false") + ',"tsLocal":' + tsList(c.tsLocal) + ',"tsRemote":' + tsList(c.tsRemote);
+  if (keys) {
+    s += ',"encrIn":"' + hex(c.encrIn) + '","integIn":"' + hex(c.integIn) + '","encrOut":"' + hex(c.encrOut) + '","integOut":"' + hex(c.integOut) + '"';
+  }
+  return s + "}";
+}
+
+export function kernelAddChild(c: ChildSa): void {
+  if (c.installed) return;
+  c.installed = true;
+  kernelOp(describe("add", c, true));
+}
+
+export function kernelDelChild(c: ChildSa): void {
+  if (!c.installed) return;
+  c.installed = false;
+  kernelOp(describe("del", c, false));
+}

@@ -1,0 +1,220 @@
+// Carries out the core's kernel operations (core/kernel.ts) on a Kernel (kernel-shims): the
+// two SAs of a Child SA and the policies of its traffic selectors (out, in, fwd), removed again
+// when it goes. Policies are shared by a Child SA and its rekeyed successor (same reqid), so
+// they are counted and removed with the last one. Failures are logged; the daemon goes on.
+import type { Kernel, SaSpec, PolicySpec, Selector, SaCounters } from "../kernel-shims/kernel.ts";
+
+export interface KernelTs {
+  proto: number;
+  sport: number;
+  eport: number;
+  start: string; // hex
+  end: string;
+}
+
+export interface KernelChildOp {
+  op: "add" | "del";
+  serial: number;
+  reqid: number;
+  conn: string;
+  family: 4 | 6;
+  local: string; // hex address
+  remote: string;
+  localPort: number;
+  remotePort: number;
+  natT: boolean;
+  mode: "tunnel" | "transport";
+  spiIn: number;
+  spiOut: number;
+  encr: number;
+  keyBits: number;
+  integ: number;
+  esn: boolean;
+  tsLocal: KernelTs[];
+  tsRemote: KernelTs[];
+  encrIn?: string;
+  integIn?: string;
+  encrOut?: string;
+  integOut?: string;
+}
+
+const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+
+export function addrText(hex: string): string {
+  const b = fromHex(hex);
+  if (b.length === 4) return Array.from(b).join(".");
+  const w: string[] = [];
+  for (let i = 0; i < 16; i += 2) w.push(((b[i] << 8) | b[i + 1]).toString(16));
+  return w.join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
+}
+
+// A TS range as the prefix XFRM selectors need; null when the range is not one prefix.
+export function rangePrefix(startHex: string, endHex: string): string | null {
+  const s = fromHex(startHex);
+  const e = fromHex(endHex);
+  if (s.length !== e.length || s.length === 0) return null;
+  let bits = 0;
+  let i = 0;
+  for (; i < s.length && s[i] === e[i]; i++) bits += 8;
+  if (i < s.length) {
+    const diff = s[i] ^ e[i];
+    let k = 0;
+    while (k < 8 && !(diff & (0x80 >> k))) k++;
+    bits += k;
+    // the rest must be all zeros in start and all ones in end
+    const mask = 0xff >> k;
+    if ((s[i] & mask) !== 0 || (e[i] & mask) !== mask) return null;
+    for (let j = i + 1; j < s.length; j++) if (s[j] !== 0 || e[j] !== 0xff) return null;
+  }
+  return `${addrText(startHex)}/${bits}`;
+}
+
+export class KernelAdapter {
+  private policies = new Map<string, Set<number>>(); // policy key -> Child SA serials using it
+  private sas = new Map<number, { local: string; remote: string; spiIn: number; spiOut: number }>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(readonly kernel: Kernel, readonly name: string, private log: (line: string) => void) {}
+
+  // Kernel operations run one after another, in the order the core asked for them.
+  apply(op: KernelChildOp): void {
+    this.chain = this.chain.then(() => (op.op === "add" ? this.add(op) : this.del(op))).catch((e) => this.log(`kernel: ${(e as Error).message}`));
+  }
+
+  async settled(): Promise<void> {
+    await this.chain;
+  }
+
+  private selectors(op: KernelChildOp): { out: Selector; in: Selector }[] {
+    const out: { out: Selector; in: Selector }[] = [];
+    for (const l of op.tsLocal) {
+      for (const r of op.tsRemote) {
+        const lp = rangePrefix(l.start, l.end);
+        const rp = rangePrefix(r.start, r.end);
+        if (!lp || !rp) {
+          this.log(`"${op.conn}" #${op.serial}: kernel: traffic selector range is not a prefix; policy not installed`);
+          continue;
+        }
+        const proto = l.proto || r.proto || 0;
+        const sel = (src: string, dst: string, sp: KernelTs, dp: KernelTs): Selector => {
+          const s: Selector = { src, dst };
+          if (proto) s.proto = proto;
+          if (sp.sport === sp.eport && sp.sport !== 0) s.sport = sp.sport;
+          if (dp.sport === dp.eport && dp.sport !== 0) s.dport = dp.sport;
+          return s;
+        };
+        out.push({ out: sel(lp, rp, l, r), in: sel(rp, lp, r, l) });
+      }
+    }
+    return out;
+  }
+
+  private async add(op: KernelChildOp): Promise<void> {
+    const local = addrText(op.local);
+    const remote = addrText(op.remote);
+    const encap = op.natT ? { sport: op.remotePort, dport: op.localPort } : undefined;
+    const base = { proto: "esp" as const, mode: op.mode, reqid: op.reqid, esn: op.esn };
+    const inbound: SaSpec = { ...base, src: remote, dst: local, spi: op.spiIn, encr: { id: op.encr, key: fromHex(op.encrIn ?? "") }, replayWindow: 32 };
+    const outbound: SaSpec = { ...base, src: local, dst: remote, spi: op.spiOut, encr: { id: op.encr, key: fromHex(op.encrOut ?? "") }, replayWindow: 0 };
+    if (op.integ) {
+      inbound.integ = { id: op.integ, key: fromHex(op.integIn ?? "") };
+      outbound.integ = { id: op.integ, key: fromHex(op.integOut ?? "") };
+    }
+    if (encap) {
+      inbound.encap = encap;
+      outbound.encap = { sport: op.localPort, dport: op.remotePort };
+    }
+    this.sas.set(op.serial, { local, remote, spiIn: op.spiIn, spiOut: op.spiOut });
+    for (const sa of [inbound, outbound]) {
+      try {
+        await this.kernel.addSa(sa);
+      } catch (e) {
+        this.log(`"${op.conn}" #${op.serial}: kernel refused the ${sa === inbound ? "inbound" : "outbound"} SA 0x${sa.spi.toString(16)}: ${(e as Error).message}`);
+      }
+    }
+    const tmpl = (src: string, dst: string) => [{ src: op.mode === "tunnel" ? src : undefined, dst: op.mode === "tunnel" ? dst : undefined, proto: "esp" as const, mode: op.mode, reqid: op.reqid }];
+    for (const s of this.selectors(op)) {
+      const specs: PolicySpec[] = [
+        { selector: s.out, dir: "out", templates: tmpl(local, remote) },
+        { selector: s.in, dir: "in", templates: tmpl(remote, local) },
+      ];
+      if (op.mode === "tunnel") specs.push({ selector: s.in, dir: "fwd", templates: tmpl(remote, local) });
+      for (const p of specs) {
+        const key = `${p.dir}|${JSON.stringify(p.selector)}`;
+        const users = this.policies.get(key) ?? new Set<number>();
+        const fresh = users.size === 0;
+        users.add(op.serial);
+        this.policies.set(key, users);
+        try {
+          await this.kernel.addPolicy(p, { update: !fresh });
+        } catch (e) {
+          this.log(`"${op.conn}" #${op.serial}: kernel refused the ${p.dir} policy ${p.selector.src} -> ${p.selector.dst}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  private async del(op: KernelChildOp): Promise<void> {
+    const known = this.sas.get(op.serial);
+    const local = known?.local ?? addrText(op.local);
+    const remote = known?.remote ?? addrText(op.remote);
+    this.sas.delete(op.serial);
+    for (const id of [{ src: remote, dst: local, spi: op.spiIn }, { src: local, dst: remote, spi: op.spiOut }]) {
+      try {
+        await this.kernel.deleteSa({ ...id, proto: "esp" });
+      } catch {
+        // an SA the kernel refused earlier, or already expired: nothing to remove
+      }
+    }
+    for (const s of this.selectors(op)) {
+      for (const [dir, selector] of [["out", s.out], ["in", s.in], ["fwd", s.in]] as const) {
+        const key = `${dir}|${JSON.stringify(selector)}`;
+        const users = this.policies.get(key);
+        if (!users) continue;
+        users.delete(op.serial);
+        if (users.size > 0) continue; // a rekeyed successor still uses it
+        this.policies.delete(key);
+        try {
+          await this.kernel.deletePolicy({ selector, dir });
+        } catch {
+          // refused at install time
+        }
+      }
+    }
+  }
+
+  async counters(serial: number): Promise<{ in: SaCounters | null; out: SaCounters | null }> {
+    const s = this.sas.get(serial);
+    if (!s) return { in: null, out: null };
+    const get = async (src: string, dst: string, spi: number) => {
+      try {
+        return await this.kernel.getSaCounters({ src, dst, spi, proto: "esp" });
+      } catch {
+        return null;
+      }
+    };
+    return { in: await get(s.remote, s.local, s.spiIn), out: await get(s.local, s.remote, s.spiOut) };
+  }
+
+  // What the kernel holds for us, one line each (whack --status).
+  holdings(): string[] {
+    const out: string[] = [];
+    for (const [serial, s] of this.sas) out.push(`kernel: #${serial} ESP SA in 0x${s.spiIn.toString(16).padStart(8, "0")} ${s.remote} -> ${s.local}, out 0x${s.spiOut.toString(16).padStart(8, "0")} ${s.local} -> ${s.remote}`);
+    for (const [key, users] of this.policies) {
+      const [dir, sel] = key.split("|");
+      const s = JSON.parse(sel) as Selector;
+      out.push(`kernel: policy ${dir} ${s.src} -> ${s.dst}${s.proto ? ` proto ${s.proto}` : ""} (#${[...users].join(", #")})`);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    try {
+      await this.kernel.flushOurs();
+    } catch (e) {
+      this.log(`kernel: flushing our entries failed: ${(e as Error).message}`);
+    }
+    await this.kernel.close();
+  }
+}
