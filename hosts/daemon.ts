@@ -24,6 +24,7 @@ export interface DaemonHost {
   setTimer(at: number): void; // one timer; 0 = none
   log(line: string): void;
   listen(ports: Endpoint[]): Promise<string[]>; // bind these; returns errors
+  appendFile?(path: string, text: string): void;
 }
 
 export interface DaemonOptions {
@@ -32,6 +33,9 @@ export interface DaemonOptions {
   kernel: "memory" | "xfrm";
   kernelImpl?: Kernel; // the kernel interface itself (default: none, nothing is installed)
   debug?: string[];
+  // A Wireshark ikev2_decryption_table to append each established IKE SA's keys to (like
+  // strongSwan's save-keys). Off by default: these are secrets.
+  keylog?: string;
 }
 
 const LOG_NAMES = ["error", "info", "debug"];
@@ -245,7 +249,19 @@ export class Daemon {
     } catch (e) {
       this.host.log(`event failed: ${(e as Error).message}`);
     }
+    if (this.opts.keylog) this.logKeys();
     this.rearm();
+  }
+
+  private keysLogged = new Set<string>();
+  private logKeys(): void {
+    for (const s of this.engine.status(this.host.now(), true).ike) {
+      const id = `${s.spiI}/${s.spiR}`;
+      if (s.state !== "ESTABLISHED_IKE_SA" || this.keysLogged.has(id)) continue;
+      this.keysLogged.add(id);
+      const line = keylogLine(s);
+      if (line) this.host.appendFile?.(this.opts.keylog!, line + "\n");
+    }
   }
 
   private rearm(): void {
@@ -405,6 +421,15 @@ function retransmits(intervalMs: number, timeoutMs: number): number {
     n++;
   }
   return Math.max(n, 1);
+}
+
+// One line of Wireshark's ikev2_decryption_table for an IKE SA, or null for a cipher Wireshark
+// cannot decrypt.
+export function keylogLine(s: EngineStatus["ike"][0]): string | null {
+  const enc = s.encr === 12 ? `"AES-CBC-${s.keyBits} [RFC3602]"` : s.encr === 20 ? `"AES-GCM-${s.keyBits} with 16 octet ICV [RFC5282]"` : null;
+  const integ = s.integ === 0 ? `"NONE [RFC4306]"` : ({ 2: `"HMAC_SHA1_96 [RFC2404]"`, 12: `"HMAC_SHA2_256_128 [RFC4868]"`, 13: `"HMAC_SHA2_384_192 [RFC4868]"`, 14: `"HMAC_SHA2_512_256 [RFC4868]"` } as Record<number, string>)[s.integ];
+  if (!enc || !integ) return null;
+  return [s.spiI.padStart(16, "0"), s.spiR.padStart(16, "0"), s.SK_ei, s.SK_er, enc, s.SK_ai ?? "", s.SK_ar ?? "", integ].join(",");
 }
 
 // ---- status, in pluto's words --------------------------------------------------------------

@@ -18,7 +18,9 @@ import { MemoryKernel } from "../../kernel-shims/memory.ts";
 import { openNodeXfrmKernel } from "../../kernel-shims/netlink-node.ts";
 
 const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
-             [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]`;
+             [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]
+             [--keylog FILE]   append each IKE SA's keys to FILE as a Wireshark
+                               ikev2_decryption_table (secrets! off by default)`;
 
 function main(): void {
   let args;
@@ -27,7 +29,7 @@ function main(): void {
       options: {
         config: { type: "string" }, secrets: { type: "string" }, rundir: { type: "string" }, kernel: { type: "string" },
         nhelpers: { type: "string" }, stderrlog: { type: "boolean" }, logfile: { type: "string" }, debug: { type: "string", multiple: true },
-        nofork: { type: "boolean" }, help: { type: "boolean", short: "h" },
+        nofork: { type: "boolean" }, keylog: { type: "string" }, help: { type: "boolean", short: "h" },
       },
       strict: true,
     }).values;
@@ -135,6 +137,13 @@ function main(): void {
       if (at > 0) timer = setTimeout(() => daemon.timeout(), Math.max(0, at - host.now()));
     },
     log,
+    appendFile: (path, text) => {
+      try {
+        appendFileSync(path, text, { mode: 0o600 });
+      } catch (e) {
+        log(`cannot write the key log ${path}: ${(e as Error).message}`);
+      }
+    },
     listen: async (eps) => {
       const errors: string[] = [];
       for (const e of eps) {
@@ -167,7 +176,7 @@ function main(): void {
     },
   };
 
-  daemon = new Daemon(coreModule(), nativeProvider, host, { config: args.config, secrets: args.secrets, kernel, kernelImpl, debug: args.debug });
+  daemon = new Daemon(coreModule(), nativeProvider, host, { config: args.config, secrets: args.secrets, kernel, kernelImpl, debug: args.debug, keylog: args.keylog });
   const loaded = daemon.load();
   for (const w of loaded.warnings) log(`warning: ${w}`);
   if (!loaded.ok) {

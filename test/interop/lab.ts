@@ -111,12 +111,12 @@ export class Lab {
   }
 
   // Our pluto in the west namespace.
-  async pluto(conf: string, secrets: string, kernel: "memory" | "xfrm" = "memory"): Promise<void> {
+  async pluto(conf: string, secrets: string, kernel: "memory" | "xfrm" = "memory", extra: string[] = []): Promise<void> {
     const d = join(this.dir, "w");
     writeFileSync(join(d, "ipsec.conf"), conf);
     writeFileSync(join(d, "ipsec.secrets"), secrets);
     chmodSync(join(d, "ipsec.secrets"), 0o600);
-    const p = spawn("ip", ["netns", "exec", this.w, process.execPath, PLUTO, "--config", join(d, "ipsec.conf"), "--secrets", join(d, "ipsec.secrets"), "--rundir", d, "--stderrlog", "--nhelpers", "1", "--debug", "all", "--kernel", kernel], { stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn("ip", ["netns", "exec", this.w, process.execPath, PLUTO, "--config", join(d, "ipsec.conf"), "--secrets", join(d, "ipsec.secrets"), "--rundir", d, "--stderrlog", "--nhelpers", "1", "--debug", "all", "--kernel", kernel, ...extra], { stdio: ["ignore", "pipe", "pipe"] });
     p.stderr!.on("data", (b) => (this.plutoLog += b));
     p.stdout!.on("data", (b) => (this.plutoLog += b));
     this.procs.push(p);
@@ -147,6 +147,28 @@ export class Lab {
       if (f()) return;
     }
     throw new Error(`timed out waiting for ${what}\n--- pluto\n${this.plutoLog}\n--- charon\n${this.charonLog().split("\n").slice(-60).join("\n")}`);
+  }
+
+  // tshark on our side of the veth, for the test's own traffic only
+  private cap: ChildProcess | null = null;
+  async captureStart(file: string): Promise<void> {
+    let err = "";
+    this.cap = spawn("ip", ["netns", "exec", this.w, "timeout", "60", "tshark", "-q", "-i", "vw", "-f", "udp port 500 or udp port 4500", "-w", file], { stdio: ["ignore", "ignore", "pipe"] });
+    this.procs.push(this.cap);
+    this.cap.stderr!.on("data", (b) => (err += b));
+    for (let i = 0; i < 100 && !err.includes("Capturing on"); i++) await sleep(50);
+    if (!err.includes("Capturing on")) throw new Error(`tshark did not start: ${err}`);
+  }
+  async captureStop(): Promise<void> {
+    await sleep(300);
+    const c = this.cap;
+    if (!c) return;
+    await new Promise<void>((res) => {
+      if (c.exitCode !== null) return res();
+      c.once("exit", () => res());
+      c.kill("SIGINT");
+    });
+    this.cap = null;
   }
 
   down(): void {

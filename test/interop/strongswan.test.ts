@@ -3,6 +3,8 @@
 // the KE group too (a Child SA rekey then carries a KE payload, as RFC 7296 1.3.3 allows). Passing means both sides' own status shows the IKE SA and the Child SA
 // established with the same SPIs and algorithms. Needs root and strongSwan; skips otherwise.
 import { afterEach, describe, expect, test } from "vitest";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Lab, parseListSas, unavailable } from "./lab.ts";
 
 const why = unavailable();
@@ -152,6 +154,35 @@ describe.skipIf(why !== null)("interop with strongSwan 5.9", () => {
     await lab.until("the Child SA gone on our side", () => lab!.states()[0]?.children.length === 0);
     expect(lab.states()).toHaveLength(1);
     expect(lab.states()[0].state).toBe("ESTABLISHED_IKE_SA");
+  });
+
+  test("captures: what our daemon sends decodes in tshark without errors, and decrypts with the key log it writes", async () => {
+    lab = new Lab("e");
+    lab.up();
+    const pcap = `${lab.dir}/cap.pcapng`;
+    const keylog = `${lab.dir}/w/ikev2_decryption_table`;
+    await lab.charon(ssConf({ local: lab.eAddr, remote: lab.wAddr, ike: "aes256-sha256-modp2048", esp: "aes256-sha256-modp2048", lts: "198.51.100.128/25", rts: "198.51.100.0/25" }));
+    await lab.pluto(plutoConf({ left: lab.wAddr, right: lab.eAddr, ike: "aes256-sha2_256;modp2048", esp: "aes256-sha2_256" }), secrets, "memory", ["--keylog", keylog]);
+    await lab.captureStart(pcap);
+    expect(lab.whack("--up", "--name", "lab").code).toBe(0);
+    await lab.until("both sides agree", () => agree(lab!));
+    expect(lab.whack("--rekey-child", "--name", "lab").code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(lab.whack("--down", "--name", "lab").code).toBe(0);
+    await lab.until("no SAs", () => lab!.states().length === 0);
+    await lab.captureStop();
+    const keys = readFileSync(keylog, "utf8").trim().split("\n");
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^[0-9a-f]{16},[0-9a-f]{16},[0-9a-f]{64},[0-9a-f]{64},"AES-CBC-256 \[RFC3602\]",[0-9a-f]{64},[0-9a-f]{64},"HMAC_SHA2_256_128 \[RFC4868\]"$/);
+    const tshark = (...a: string[]) => execFileSync("tshark", ["-r", pcap, "-o", `uat:ikev2_decryption_table:${keys[0]}`, ...a], { encoding: "utf8" });
+    const ours = `ip.src == ${lab.wAddr} && isakmp`;
+    const sent = tshark("-Y", ours, "-T", "fields", "-e", "frame.number").trim().split("\n").filter(Boolean);
+    expect(sent.length).toBeGreaterThanOrEqual(4); // IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL
+    expect(tshark("-Y", `(${ours}) && (_ws.malformed || _ws.expert.severity >= 8388608)`).trim()).toBe("");
+    const encrypted = tshark("-Y", `(${ours}) && isakmp.typepayload == 46`, "-T", "fields", "-e", "frame.number").trim().split("\n").filter(Boolean);
+    const decrypted = tshark("-Y", `(${ours}) && isakmp.enc.decrypted`, "-T", "fields", "-e", "frame.number").trim().split("\n").filter(Boolean);
+    expect(encrypted.length).toBeGreaterThanOrEqual(3);
+    expect(decrypted).toEqual(encrypted);
   });
 
   test("IPv6 endpoints: strongSwan initiates to us over IPv6", async () => {
