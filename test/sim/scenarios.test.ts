@@ -317,6 +317,19 @@ describe("races (RFC 7296 2.8, 2.8.1, 2.18, 2.25)", () => {
     });
   }
 
+  test("a Child SA rekey falling due while its IKE SA is being deleted does not spin the timer", () => {
+    // East deletes the IKE SA while west is cut off; the Delete is retransmitted for a while,
+    // and meanwhile the Child SA reaches its rekey margin. The rekey waits for an established
+    // IKE SA, so the deadline must not ask for it either (seed 5097 hung on this).
+    const short = { timers: { childLifetime: 50, ikeLifetime: 600, rekeyMargin: 10, rekeyFuzz: 0, retransmitLimit: 8 } };
+    const { sim, w, e } = up(58, short, short);
+    sim.partitioned.add("west");
+    sim.act(e, (x) => x.terminate(sim.now, "west-east"));
+    sim.run(sim.now + 200_000);
+    expect(empty(e), dump(e)).toEqual([]);
+    void w;
+  });
+
   for (let seed = 60; seed < 66; seed++) {
     test(`a Child SA rekey collision is settled after the old Child SA is gone, seed ${seed}`, () => {
       // Both rekey the Child SA; east's answer to west is lost the first time. East's rekey
