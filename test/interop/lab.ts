@@ -11,6 +11,14 @@ export const PLUTO = join(root, "dist/hosts/node/pluto.js");
 export const WHACK = join(root, "dist/hosts/node/whack.js");
 export const CHARON = "/usr/lib/ipsec/charon";
 export const SWANCTL = "/usr/sbin/swanctl";
+// Libreswan 4.10, unpacked from Debian's .deb (it conflicts with strongSwan in apt); .ci/run
+// puts it here.
+export const LIBRESWAN = process.env.PW_LIBRESWAN ?? "/opt/pw-libreswan";
+
+export function libreswanUnavailable(): string | null {
+  if (!existsSync(`${LIBRESWAN}/usr/libexec/ipsec/pluto`)) return `Libreswan is not unpacked in ${LIBRESWAN} (see .ci/run)`;
+  return null;
+}
 
 // Why interop tests cannot run here, or null when they can.
 export function unavailable(): string | null {
@@ -95,6 +103,43 @@ export class Lab {
     for (let i = 0; i < 100 && !existsSync(join(d, "charon.vici")); i++) await sleep(50);
     if (!existsSync(join(d, "charon.vici"))) throw new Error("charon did not start");
     this.swanctl("--load-all", "--file", join(d, "swanctl.conf"));
+  }
+
+  // Libreswan's pluto in the east namespace, with its own NSS database. pluto hard-codes
+  // /usr/libexec/ipsec/addconn, so it runs in a private mount namespace where libexec/ipsec of
+  // the unpacked package is bound there.
+  async libreswan(conf: string, secrets: string): Promise<void> {
+    const d = join(this.dir, "ls");
+    mkdirSync(join(d, "run"), { recursive: true });
+    mkdirSync(join(d, "nss"), { recursive: true });
+    mkdirSync(join(d, "ipsec.d"), { recursive: true });
+    execFileSync(`${LIBRESWAN}/usr/sbin/ipsec`, ["initnss", "--nssdir", join(d, "nss")], { env: { ...process.env, IPSEC_EXECDIR: `${LIBRESWAN}/usr/libexec/ipsec` }, stdio: "ignore", timeout: 30000 });
+    writeFileSync(join(d, "ipsec.conf"), `config setup
+    logfile=${d}/pluto.log
+    logappend=no
+    plutodebug=none
+    nssdir=${d}/nss
+    ipsecdir=${d}/ipsec.d
+    secretsfile=${d}/ipsec.secrets
+    dumpdir=${d}/run
+${conf}`);
+    writeFileSync(join(d, "ipsec.secrets"), secrets);
+    chmodSync(join(d, "ipsec.secrets"), 0o600);
+    const script = 'mount -t tmpfs pw-libexec /usr/libexec && mkdir /usr/libexec/ipsec && mount --bind "$0/usr/libexec/ipsec" /usr/libexec/ipsec && PATH="$0/usr/sbin:$PATH" exec /usr/libexec/ipsec/pluto "$@"';
+    const p = spawn("ip", ["netns", "exec", this.e, "unshare", "-m", "--propagation", "private", "sh", "-c", script, LIBRESWAN,
+      "--config", join(d, "ipsec.conf"), "--nofork", "--rundir", join(d, "run"), "--nssdir", join(d, "nss"), "--secretsfile", join(d, "ipsec.secrets"), "--ipsecdir", join(d, "ipsec.d")], { stdio: "ignore" });
+    this.procs.push(p);
+    for (let i = 0; i < 100 && !existsSync(join(d, "run", "pluto.ctl")); i++) await sleep(50);
+    if (!existsSync(join(d, "run", "pluto.ctl"))) throw new Error(`Libreswan's pluto did not start:\n${this.libreswanLog()}`);
+    for (let i = 0; i < 60 && !this.lswhack("--status").includes('"lab":'); i++) await sleep(100);
+  }
+
+  lswhack(...args: string[]): string {
+    return trySh(`${LIBRESWAN}/usr/libexec/ipsec/whack`, ["--ctlsocket", join(this.dir, "ls", "run", "pluto.ctl"), ...args]);
+  }
+
+  libreswanLog(): string {
+    return trySh("cat", [join(this.dir, "ls", "pluto.log")]);
   }
 
   // `ip xfrm ...` in our namespace
