@@ -448,13 +448,23 @@ function hexTs(t: { start: string; end: string }): string {
 
 export function statusText(cmd: string, st: EngineStatus, kernel: string, now: number): string {
   const lines: string[] = [];
+  // an IKE SA of a template (right=%any) belongs to an instance: "name"[N] peer, as pluto says
+  const templates = new Set(st.conns.filter((c) => c.remote === "%any").map((c) => c.name));
+  const instance = new Map<string, number>();
+  const connOf = (s: EngineStatus["ike"][0]) => {
+    if (!templates.has(s.conn)) return `"${s.conn}"`;
+    const peer = s.remote.replace(/:\d+$/, "");
+    const key = `${s.conn}|${peer}`;
+    if (!instance.has(key)) instance.set(key, instance.size + 1);
+    return `"${s.conn}"[${instance.get(key)}] ${peer}`;
+  };
   const ike = (s: EngineStatus["ike"][0]) =>
-    `#${s.serial}: "${s.conn}":${s.remote.split(":").pop()} ${s.state} (${s.initiator ? "initiator" : "responder"}); ` +
+    `#${s.serial}: ${connOf(s)}:${s.remote.split(":").pop()} ${s.state} (${s.initiator ? "initiator" : "responder"}); ` +
     (s.rekeyAt ? `REKEY in ${secs(s.rekeyAt, now)}; ` : "") + (s.expireAt ? `REPLACE in ${secs(s.expireAt, now)}; ` : "") +
     (s.outstanding ? "RETRANSMIT pending; " : "") + `SPIs ${s.spiI.padStart(16, "0")}:${s.spiR.padStart(16, "0")}; ` +
     `${ENCR[s.encr] ?? s.encr}${s.keyBits ? "_" + s.keyBits : ""}-${PRF[s.prf] ?? s.prf}${s.integ ? "-" + (INTEG[s.integ] ?? s.integ) : ""}-${DH[s.dh] ?? s.dh}`;
   const child = (s: EngineStatus["ike"][0], c: EngineStatus["ike"][0]["children"][0]) =>
-    `#${c.serial}: "${s.conn}":${s.remote.split(":").pop()} ${c.state}; ` + (c.rekeyAt ? `REKEY in ${secs(c.rekeyAt, now)}; ` : "") +
+    `#${c.serial}: ${connOf(s)}:${s.remote.split(":").pop()} ${c.state}; ` + (c.rekeyAt ? `REKEY in ${secs(c.rekeyAt, now)}; ` : "") +
     (c.expireAt ? `EXPIRE in ${secs(c.expireAt, now)}; ` : "") + `IKE SA #${s.serial}; ${c.transport ? "transport" : "tunnel"} mode; ` +
     `ESP SPIs out 0x${c.spiOut.padStart(8, "0")} in 0x${c.spiIn.padStart(8, "0")}; ${ENCR[c.encr] ?? c.encr}${c.keyBits ? "_" + c.keyBits : ""}${c.integ ? "-" + (INTEG[c.integ] ?? c.integ) : ""}${c.dh ? "-" + (DH[c.dh] ?? c.dh) : ""}; ` +
     `${c.tsLocal.map(hexTs).join(",")} === ${c.tsRemote.map(hexTs).join(",")}`;

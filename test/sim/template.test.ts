@@ -1,0 +1,63 @@
+// Templates (right=%any): the responder accepts any peer and runs the IKE SA with the address
+// the peer really has; several peers each get their own IKE SA from the one connection.
+import { describe, expect, test } from "vitest";
+import { Sim, pairConn, WEST, EAST } from "./sim.ts";
+import { consistency, established } from "./check.ts";
+
+describe("template connections", () => {
+  test("right=%any accepts two different peers, each with its own IKE SA and Child SA", () => {
+    const sim = new Sim(50);
+    const w = sim.addNode("west", WEST);
+    const n = sim.addNode("north", Uint8Array.of(192, 0, 2, 3));
+    const e = sim.addNode("east", EAST);
+    const any = { family: 0 as const, port: 500, addr: new Uint8Array(4) };
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", remote: any, remoteId: undefined }));
+    sim.act(w, (x) => x.addConn(0, pairConn("west")));
+    sim.act(n, (x) => x.addConn(0, { ...pairConn("west"), local: { family: 4, port: 500, addr: n.addr }, localId: { type: 2, data: new TextEncoder().encode("north.example") } }));
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.act(n, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(3000);
+    const st = e.status();
+    expect(st.conns).toEqual([{ name: "road", local: "192.0.2.2:500", remote: "%any" }]);
+    expect(st.ike.map((s) => [s.conn, s.state, s.remote]).sort()).toEqual([
+      ["road", "ESTABLISHED_IKE_SA", "192.0.2.1:500"],
+      ["road", "ESTABLISHED_IKE_SA", "192.0.2.3:500"],
+    ]);
+    expect(established(w)[0].children).toHaveLength(1);
+    expect(established(n)[0].children).toHaveLength(1);
+    // each peer agrees with east about its own IKE SA
+    const eastIke = e.status(true).ike;
+    for (const peer of [w, n]) {
+      const mine = established(peer)[0];
+      const theirs = eastIke.find((s) => s.spiI === mine.spiI)!;
+      expect(theirs.SK_d).toBe(mine.SK_d);
+    }
+    void consistency;
+  });
+  test("a template does not initiate: there is no peer to send to", () => {
+    const sim = new Sim(51);
+    const e = sim.addNode("east", EAST);
+    const any = { family: 0 as const, port: 500, addr: new Uint8Array(4) };
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", remote: any }));
+    expect(e.engine.initiate(0, "road")).toMatchObject({ ok: false });
+    expect(e.logs.join("\n")).toMatch(/cannot initiate: the peer is %any/);
+  });
+});
+
+import { statusText } from "../../hosts/daemon.ts";
+describe("template instances in whack --status", () => {
+  test('each peer of a template shows as an instance: "road"[1] 192.0.2.1', () => {
+    const sim = new Sim(52);
+    const w = sim.addNode("west", WEST);
+    const e = sim.addNode("east", EAST);
+    const any = { family: 0 as const, port: 500, addr: new Uint8Array(4) };
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", remote: any }));
+    sim.act(w, (x) => x.addConn(0, pairConn("west")));
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(2000);
+    const text = statusText("status", e.status(), "memory", sim.now);
+    expect(text).toMatch(/^000 "road": 192\.0\.2\.2:500\.\.\.%any; kind: TEMPLATE/m);
+    expect(text).toMatch(/^000 #\d+: "road"\[1\] 192\.0\.2\.1:500 ESTABLISHED_IKE_SA \(responder\)/m);
+    expect(text).toMatch(/^000 #\d+: "road"\[1\] 192\.0\.2\.1:500 ESTABLISHED_CHILD_SA/m);
+  });
+});
