@@ -215,9 +215,21 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
       if (nt >= 0 && field(nt, 2) == N_CHILD_SA_NOT_FOUND) deleteChildLocal(old, "the peer does not have it (CHILD_SA_NOT_FOUND)");
     }
     requestDone(sa);
+    if (nt >= 0 && field(nt, 2) == N_TEMPORARY_FAILURE) {
+      // RFC 7296 2.25: a peer that keeps answering TEMPORARY_FAILURE on the same IKE SA for
+      // several minutes is out of sync with us: close the IKE SA rather than retry forever
+      // (answers at the retry interval; a gap of minutes starts a new run)
+      if (sa.tempFailSince == 0 || now - sa.tempFailLast > 120000) sa.tempFailSince = now;
+      sa.tempFailLast = now;
+      if (now - sa.tempFailSince >= 300000 && sa.state == ESTABLISHED_IKE_SA) {
+        logSa(sa, LOG_INFO, "TEMPORARY_FAILURE for " + ((now - sa.tempFailSince) / 1000).toString() + " s: the peer is out of sync, deleting the IKE SA");
+        queueExchange(sa, X_DELETE_IKE, 0);
+      }
+    }
     kick(sa);
     return 0;
   }
+  sa.tempFailSince = 0;
   child.nonceR = dataA(np);
   if (child.dh != 0) {
     const kep = find(34);

@@ -174,6 +174,8 @@ export class IkeSa {
   // for the peer's redundant IKE SA of a rekey collision: the old IKE SA we delete once the
   // peer has deleted this one
   thenDelete: IkeSa | null = null;
+  tempFailSince: f64 = 0; // first of an unbroken run of TEMPORARY_FAILURE answers (2.25)
+  tempFailLast: f64 = 0; // the latest of them
   pendingJob: i32 = 0;
   invalidKeRetries: i32 = 0;
   preparing: bool = false; // our next request waits for a helper job

@@ -330,6 +330,21 @@ describe("races (RFC 7296 2.8, 2.8.1, 2.18, 2.25)", () => {
     void w;
   });
 
+  test("a peer answering TEMPORARY_FAILURE for minutes is out of sync: the IKE SA is closed (2.25)", () => {
+    // East starts deleting the IKE SA but its Delete never gets through; it answers each of
+    // west's Child SA rekeys with TEMPORARY_FAILURE. After several minutes west gives up on
+    // the IKE SA instead of retrying for as long as east keeps retransmitting.
+    const slow = { timers: { retransmitLimit: 30 } };
+    const { sim, w, e } = up(59, slow, slow);
+    sim.drop = (p) => p.from === "east" && p.exchange === INFORMATIONAL && !p.response;
+    sim.act(e, (x) => x.terminate(sim.now, "west-east"));
+    sim.run(sim.now + 100);
+    sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_CHILD, childOf(w).serial));
+    sim.run(sim.now + 400_000);
+    expect(w.log(/out of sync/).length, dump(w, e)).toBeGreaterThan(0);
+    expect(empty(w).concat(empty(e)), dump(w, e)).toEqual([]);
+  });
+
   for (let seed = 60; seed < 66; seed++) {
     test(`a Child SA rekey collision is settled after the old Child SA is gone, seed ${seed}`, () => {
       // Both rekey the Child SA; east's answer to west is lost the first time. East's rekey
