@@ -481,6 +481,16 @@ function respondIkeRekey(sa: IkeSa, n: IkeSa): void {
 // The new IKE SA of a rekey (ours or the peer's) has its keys.
 function rekeyDone(n: IkeSa): i32 {
   const old = n.rekeyedOf;
+  if (old !== null && old.state == IKE_SA_DEAD && old.successor === n && !n.initiator) {
+    // the peer's rekey, whose old IKE SA the peer deleted while our keys were computed: it
+    // took over the Child SAs then (informational.ts)
+    n.state = ESTABLISHED_IKE_SA;
+    armIkeTimers(n);
+    n.rekeyedOf = null;
+    logSa(n, LOG_INFO, "established IKE SA (rekey of #" + old.serial.toString() + ", deleted meanwhile); " + suite(n));
+    kick(n);
+    return 0;
+  }
   if (old === null || old.state == IKE_SA_DEAD) {
     deleteIkeLocal(n, "the IKE SA it replaces is gone");
     return -1;

@@ -5,7 +5,7 @@
 // A Delete of Child SAs is answered with a Delete of their paired SAs (1.4.1); a Delete of the
 // IKE SA with an empty INFORMATIONAL, after which both sides forget it. An empty request is a
 // liveness check (2.4).
-import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI } from "../sa/sa";
+import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, IKE_SA_REKEY_R0, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI } from "../sa/sa";
 import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
 import { del } from "./build";
 import { logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, INFORMATIONAL } from "./state";
@@ -67,6 +67,16 @@ export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
   while (d >= 0) {
     if (field(d, 1) == PROTO_IKE) {
       respond(sa, msgid, new Array<ChildSa>());
+      // The peer completed its rekey of this IKE SA before our keys for the new one are ready
+      // (a busy helper): we answered, so the peer has the new IKE SA; it must not go with the
+      // old one. It inherits the Child SAs (2.18) and is established when its keys arrive.
+      const pending = sa.rekeyedByPeer;
+      if (pending !== null && pending.state == IKE_SA_REKEY_R0 && sa.pendingIke !== pending && pending.rekeyedOf === sa) {
+        sa.rekeyedByPeer = null;
+        sa.successor = pending;
+        moveChildren(sa, pending);
+        logSa(sa, LOG_DEBUG, "the peer's rekey #" + pending.serial.toString() + " takes over while its keys are computed");
+      }
       // the peer deletes an IKE SA it rekeyed: its Child SAs live on in the new one (2.18)
       // (or in whatever replaced that one meanwhile)
       const theirs = heirOf(sa.rekeyedByPeer);

@@ -345,6 +345,19 @@ describe("races (RFC 7296 2.8, 2.8.1, 2.18, 2.25)", () => {
     expect(empty(w).concat(empty(e)), dump(w, e)).toEqual([]);
   });
 
+  test("the peer deletes the old IKE SA while our keys for its rekey are still being computed", () => {
+    // East's helpers are slow: west's rekey completes and west deletes the old IKE SA before
+    // east has the keys of the new one. The new IKE SA exists on west, so east keeps it and
+    // the Child SA goes there.
+    const { sim, w, e } = up(66);
+    e.jobDelay = 100;
+    sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_REKEY_IKE, ikeOf(w).serial));
+    sim.run(sim.now + 3000);
+    ok(sim, w, e);
+    expect(established(e), dump(w, e)).toHaveLength(1);
+    expect(children(e), dump(w, e)).toHaveLength(1);
+  });
+
   for (let seed = 60; seed < 66; seed++) {
     test(`a Child SA rekey collision is settled after the old Child SA is gone, seed ${seed}`, () => {
       // Both rekey the Child SA; east's answer to west is lost the first time. East's rekey

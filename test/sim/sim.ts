@@ -72,6 +72,7 @@ export class Node {
   engine!: Engine;
   timerSeq = 0;
   jobsRun = 0;
+  jobDelay: number | null = null; // this node's helper latency (ms), if not the simulator's
   constructor(readonly sim: Sim, readonly name: string, readonly addr: Uint8Array) {}
   status(secrets = false): EngineStatus {
     return this.engine.status(this.sim.now, secrets);
@@ -119,7 +120,7 @@ export class Sim {
   private runJob(node: Node, id: number, job: Job): void {
     const result = node.engine.runInline(job);
     node.jobsRun++;
-    this.at(this.now + this.jobDelay, () => {
+    this.at(this.now + (node.jobDelay ?? this.jobDelay), () => {
       node.engine.helperDone(this.now, id, result);
       this.rearm(node);
     });
