@@ -1,0 +1,272 @@
+// pluto: the IKE daemon under Deno. Only the Deno calls are here (UDP, the whack socket, files,
+// signals, Workers, permissions); the daemon itself is hosts/daemon.ts, as under Node.
+//   deno run --no-prompt --unstable-net --allow-net --allow-read --allow-write=/run/pluto \
+//     --allow-sys=networkInterfaces hosts/deno/pluto.ts --config /etc/ipsec.conf
+import { parseArgs } from "deno-std/cli/parse_args.js";
+import { Daemon, type DaemonHost } from "../daemon.ts";
+import type { Endpoint } from "../engine.ts";
+import { parseRequest, LineReader, type WhackResponse } from "../whack-protocol.ts";
+import { runJob } from "../crypto/jobs.ts";
+import { formatAddress, parseAddress } from "../config/values.ts";
+import { provider } from "./provider.ts";
+import { WorkerPool } from "./helpers.ts";
+
+const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel memory]
+             [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]`;
+const fail = (msg: string, code = 1): never => {
+  console.error(`pluto: ${msg}`);
+  Deno.exit(code);
+};
+const root = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+const text = (e: Endpoint) => formatAddress({ family: e.family === 6 ? 6 : 4, bytes: Array.from(e.addr) });
+const hostPort = (e: Endpoint) => (e.family === 6 ? `[${text(e)}]:${e.port}` : `${text(e)}:${e.port}`);
+
+// A refused permission, said as the flag that grants it.
+function needs(e: unknown, why: string): string | null {
+  if (!(e instanceof Deno.errors.NotCapable)) return null;
+  const m = /Requires (\w+) access to "?([^",]+)"?/.exec(e.message);
+  return m ? `needs --allow-${m[1]}=${m[2]} ${why}` : `${e.message} (${why})`;
+}
+// Every permission known to be needed before starting, said all at once.
+type Want = [Deno.PermissionDescriptor, string, string]; // what, the flag, why
+function check(wants: Want[]): void {
+  const missing = wants.filter(([d]) => Deno.permissions.querySync(d).state !== "granted").map(([, flag, why]) => `needs ${flag} ${why}`);
+  if (missing.length) fail(missing.join("\npluto: "));
+}
+
+type Flags = { config?: string; secrets?: string; rundir?: string; kernel?: string; nhelpers?: string; logfile?: string; debug: string[]; help: boolean };
+const args = parseArgs(Deno.args, {
+  string: ["config", "secrets", "rundir", "kernel", "nhelpers", "logfile", "debug"],
+  boolean: ["stderrlog", "nofork", "help"],
+  collect: ["debug"],
+  alias: { h: "help" },
+  unknown: (a: string) => fail(`unknown option ${a}\n${USAGE}`, 2),
+}) as unknown as Flags;
+if (args.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+const config: string = args.config ?? fail(`--config is required\n${USAGE}`, 2);
+const kernel = args.kernel ?? "memory";
+if (kernel === "xfrm") fail("--kernel xfrm: the XFRM interface is not wired into the daemon yet; use --kernel memory");
+if (kernel !== "memory") fail(`--kernel must be xfrm or memory, not ${kernel}`, 2);
+const nhelpers = args.nhelpers === undefined ? Math.max(1, navigator.hardwareConcurrency - 1) : Number(args.nhelpers);
+if (!Number.isInteger(nhelpers) || nhelpers < 0 || nhelpers > 64) fail("--nhelpers must be a whole number from 0 to 64", 2);
+const rundir: string = args.rundir ?? "/run/pluto";
+const ctl = `${rundir}/pluto.ctl`;
+const pidfile = `${rundir}/pluto.pid`;
+const logfile: string | undefined = args.logfile;
+check([
+  [{ name: "read", path: config }, `--allow-read=${config}`, "to read the configuration"],
+  ...(args.secrets ? [[{ name: "read", path: args.secrets }, `--allow-read=${args.secrets}`, "to read the secrets"] as Want] : []),
+  [{ name: "read", path: root }, `--allow-read=${root}`, "to read build/core.wasm and the helpers' sources"],
+  [{ name: "write", path: rundir }, `--allow-write=${rundir}`, "for the run directory (pid file, control socket)"],
+  [{ name: "read", path: rundir }, `--allow-read=${rundir}`, "for the control socket"],
+  [{ name: "net", host: `unix:${ctl}` }, `--allow-net=unix:${ctl}`, "for the control socket"],
+  ...(logfile ? [[{ name: "write", path: logfile }, `--allow-write=${logfile}`, "for the log file"] as Want] : []),
+]);
+try {
+  Deno.mkdirSync(rundir, { recursive: true, mode: 0o700 });
+} catch (e) {
+  fail(`cannot create run directory ${rundir}: ${(e as Error).message} (use --rundir DIR)`);
+}
+
+const encoder = new TextEncoder();
+const log = (line: string) => {
+  const t = `${new Date().toISOString()} ${line}\n`;
+  try {
+    if (logfile) return Deno.writeTextFileSync(logfile, t, { append: true });
+  } catch {
+    // fall through to stderr
+  }
+  Deno.stderr.writeSync(encoder.encode(t));
+};
+const said = new Set<string>();
+const hint = (e: unknown, why: string): boolean => {
+  const h = needs(e, why);
+  if (h && !said.has(h)) log(`pluto: ${h}`);
+  if (h) said.add(h);
+  return h !== null;
+};
+const pool = nhelpers === 0 ? null : new WorkerPool(nhelpers);
+const sockets = new Map<string, Deno.DatagramConn>();
+let timer: ReturnType<typeof setTimeout> | undefined;
+let stopping = false;
+const t0 = performance.now();
+const host: DaemonHost = {
+  now: () => performance.now() - t0 + 1,
+  io: {
+    readFile: (p) => {
+      try {
+        return Deno.readTextFileSync(p);
+      } catch (e) {
+        hint(e, `to read ${p}`);
+        return null;
+      }
+    },
+    listDir: (d) => {
+      try {
+        return [...Deno.readDirSync(d)].map((x) => x.name);
+      } catch (e) {
+        hint(e, `to read the directory ${d}`);
+        return null;
+      }
+    },
+  },
+  fileMode: (p) => {
+    try {
+      return (Deno.statSync(p).mode ?? 0) & 0o777;
+    } catch {
+      return null;
+    }
+  },
+  localAddresses: () => {
+    try {
+      return Deno.networkInterfaces().map((i) => i.address.replace(/%.*$/, ""));
+    } catch (e) {
+      if (!hint(e, "to find the local addresses (or set listen= in config setup)")) log(`cannot list local addresses: ${(e as Error).message}`);
+      return [];
+    }
+  },
+  send: (local, remote, bytes, natT) => {
+    const s = sockets.get(hostPort(local));
+    if (!s) return log(`cannot send ${bytes.length} bytes to ${hostPort(remote)}: no socket on ${hostPort(local)}`);
+    const data = natT ? Uint8Array.of(0, 0, 0, 0, ...bytes) : bytes;
+    s.send(data, { transport: "udp", hostname: text(remote), port: remote.port }).catch((e) => {
+      if (!hint(e, `to send to the peer ${hostPort(remote)}`)) log(`sending to ${hostPort(remote)} failed: ${(e as Error).message}`);
+    });
+  },
+  runJob: (job) => (pool ? pool.submit(job) : Promise.resolve(runJob(provider, job))),
+  setTimer: (at) => {
+    clearTimeout(timer);
+    timer = at > 0 ? setTimeout(() => daemon.timeout(), Math.max(0, at - host.now())) : undefined;
+  },
+  log,
+  listen: async (eps) => {
+    const errors: string[] = [];
+    for (const e of eps) {
+      if (sockets.has(hostPort(e))) continue;
+      let s: Deno.DatagramConn;
+      try {
+        s = Deno.listenDatagram({ transport: "udp", hostname: text(e), port: e.port });
+      } catch (err) {
+        errors.push(needs(err, `to listen on ${hostPort(e)}`) ?? `cannot listen on ${hostPort(e)}: ${(err as Error).message}`);
+        continue;
+      }
+      const port4500 = e.port === (daemon.config?.setup.nattPort ?? 4500);
+      sockets.set(hostPort(e), s);
+      log(`listening for IKE messages on ${hostPort(e)}${port4500 ? " (NAT-T)" : ""}`);
+      (async () => {
+        for (;;) {
+          const [data, addr] = await s.receive();
+          const a = parseAddress((addr as Deno.NetAddr).hostname.replace(/^::ffff:(?=\d+\.)/, ""));
+          if (a) daemon.datagram(data, e, { family: a.family, port: (addr as Deno.NetAddr).port, addr: Uint8Array.from(a.bytes) }, port4500);
+        }
+      })().catch((err) => stopping || log(`socket ${hostPort(e)}: ${(err as Error).message}`));
+    }
+    return errors;
+  },
+};
+
+const daemon = new Daemon(await WebAssembly.compile(await Deno.readFile(`${root}/build/core.wasm`)), provider, host, { config, secrets: args.secrets, kernel: "memory", debug: args.debug });
+const loaded = daemon.load();
+for (const w of loaded.warnings) log(`warning: ${w}`);
+if (!loaded.ok) {
+  for (const e of loaded.errors) log(`error: ${e}`);
+  fail("configuration has errors: not starting");
+}
+check([
+  ...daemon.ports().map((e): Want => [{ name: "net", host: hostPort(e) }, `--allow-net=${hostPort(e)}`, "to listen for IKE messages"]),
+  ...(daemon.config?.setup.listen ? [] : [[{ name: "sys", kind: "networkInterfaces" }, "--allow-sys=networkInterfaces", "to find the local addresses (or set listen= in config setup)"] as Want]),
+]);
+
+// a daemon still answering on the socket owns it; a stale socket from a crash is removed
+if (await Deno.connect({ transport: "unix", path: ctl }).then((c) => (c.close(), true), () => false)) fail(`another pluto is running on ${ctl}: not starting`);
+try {
+  Deno.removeSync(ctl);
+} catch {
+  // none
+}
+let listener!: Deno.Listener;
+try {
+  listener = Deno.listen({ transport: "unix", path: ctl });
+  Deno.chmodSync(ctl, 0o600);
+  Deno.writeTextFileSync(pidfile, `${Deno.pid}\n`);
+} catch (e) {
+  fail(needs(e, "for the control socket") ?? `cannot open the control socket ${ctl}: ${(e as Error).message}`);
+}
+log(`pluto ${Deno.pid} starting (kernel: ${kernel}, helpers: ${pool ? "pool" : "inline"})`);
+for (const e of await host.listen(daemon.ports())) log(e);
+for (const line of await daemon.start()) log(line);
+
+let clients = 0;
+(async () => {
+  for await (const c of listener) {
+    if (clients >= 64) c.close();
+    else void serve(c);
+  }
+})().catch((e) => stopping || log(`control socket: ${(e as Error).message}`));
+
+// One whack client: a request a line, an answer a line, in order; idle clients are cut off.
+async function serve(conn: Deno.Conn): Promise<void> {
+  clients++;
+  const reader = new LineReader();
+  const decoder = new TextDecoder();
+  const buf = new Uint8Array(16384);
+  const idle = setTimeout(() => conn.close(), 30000);
+  let chain = Promise.resolve();
+  const reply = async (r: WhackResponse) => {
+    const b = encoder.encode(JSON.stringify(r) + "\n");
+    for (let o = 0; o < b.length;) o += await conn.write(b.subarray(o));
+  };
+  const request = (line: string) => {
+    chain = chain.then(async () => {
+      const p = parseRequest(line);
+      if (!p.ok) {
+        log(`whack: bad request: ${p.error}`);
+        return reply({ ok: false, error: p.error });
+      }
+      await reply(await daemon.whack(p.req).catch((e) => ({ ok: false, error: String((e as Error).message) })));
+      if (p.req.cmd === "shutdown") setTimeout(() => stop(0), 0);
+    }).catch(() => {}); // a client that went away mid-command
+  };
+  try {
+    for (let n = await conn.read(buf); n !== null && !reader.overflow; n = await conn.read(buf)) {
+      reader.push(decoder.decode(buf.subarray(0, n), { stream: true }), request);
+    }
+    if (reader.overflow) await reply({ ok: false, error: "request too long" });
+  } catch {
+    // cut off, or gone
+  }
+  await chain;
+  clearTimeout(idle);
+  try {
+    conn.close();
+  } catch {
+    // closed already
+  }
+  clients--;
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log("pluto: shutting down");
+  await daemon.shutdown(2000);
+  clearTimeout(timer);
+  for (const s of sockets.values()) s.close();
+  listener.close();
+  for (const f of [ctl, pidfile]) {
+    try {
+      Deno.removeSync(f);
+    } catch {
+      // gone already
+    }
+  }
+  pool?.close();
+  log("pluto: stopped");
+  Deno.exit(code);
+}
+Deno.addSignalListener("SIGTERM", () => void stop(0));
+Deno.addSignalListener("SIGINT", () => void stop(0));
+Deno.addSignalListener("SIGHUP", () => void daemon.whack({ cmd: "rereadall" }).then((r) => log(r.ok ? r.text! : r.error!)));
