@@ -6,7 +6,7 @@
 //   HDR, SK {SA, Ni, KEi}  -->                                          IKE SA rekey
 //                  <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}  /  HDR, SK {SA, Nr, KEr}
 import {
-  IkeSa, ChildSa, Pending, addIke, allIke, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED,
+  IkeSa, ChildSa, Pending, addIke, allIke, takeUnknownDeleted, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED,
   CHILD_SA_DEAD, IKE_SA_REKEY_R0, IKE_SA_DEAD, X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE,
 } from "../sa/sa";
 import { concat2, concat3, readBlobs, u64ToBytes, u64FromBytes, BlobWriter } from "../bytes";
@@ -368,6 +368,13 @@ function respondChild(sa: IkeSa, msgid: u32, child: ChildSa): void {
   if (d === null) return;
   sendResponse(sa, msgid, d);
   sa.children.push(child);
+  if (takeUnknownDeleted(sa, child.spiOut)) {
+    // the peer's request was cut short (its IKE SA went away before our answer arrived) and
+    // the peer deleted what it may have made, by SPI, before we got here: no half remains on
+    // its side, so ours goes without further exchange (1.4.1)
+    deleteChildLocal(child, "the peer deleted it before our answer reached it");
+    return;
+  }
   if (child.dh != 0) {
     submitChildKeys(sa, child, A_RESP_KEYS);
     return;

@@ -18,7 +18,7 @@ import * as C from "../crypto";
 import { Conn, Endpoint, Ts, conns, findConn, addConn, removeConn, readConn, connError } from "../conn/conn";
 import {
   IkeSa, ChildSa, Pending, allIke, ikeSas, removeIke, ikeStateName, childStateName,
-  ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, CHILD_SA_DEAD, ESTABLISHED_CHILD_SA,
+  ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
   X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI,
   findIkeBySerial,
 } from "../sa/sa";
@@ -290,7 +290,16 @@ export function evTimeout(t: f64): i32 {
       const c = ch[k];
       if (c.state == CHILD_SA_DEAD) continue;
       if (c.expireAt > 0 && c.expireAt <= now) {
-        deleteChildLocal(c, "lifetime expired");
+        c.expireAt = 0;
+        if (c.state == CHILD_SA_DELETING) continue; // a Delete is on its way already
+        if (sa.state == ESTABLISHED_IKE_SA) {
+          // RFC 7296 1.4.1: a Child SA goes as a pair: tell the peer rather than drop our half
+          // alone (a rekeyed Child SA the peer never deleted, whose replacement it lost)
+          logChild(c, LOG_INFO, "Child SA lifetime expired: deleting it");
+          queueExchange(sa, X_DELETE_CHILD, c.serial);
+        } else {
+          deleteChildLocal(c, "lifetime expired");
+        }
         continue;
       }
       if (sa.state == ESTABLISHED_IKE_SA && c.state == ESTABLISHED_CHILD_SA && c.rekeyAt > 0 && c.rekeyAt <= now) {

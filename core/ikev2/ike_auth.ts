@@ -10,6 +10,7 @@
 import { Id, Ts, Xform } from "../conn/conn";
 import {
   IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD,
+  takeUnknownDeleted,
 } from "../sa/sa";
 import { concat2, concat3, bytesEqual, readBlobs, strBytes, u64ToBytes } from "../bytes";
 import * as C from "../crypto";
@@ -244,10 +245,8 @@ export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
   sa.children.push(child);
   if (child.dh == 0) childEstablished(child);
   void ikeAuth;
-  const k = sa.unknownDeleted.indexOf(child.spiOut);
-  if (k >= 0) {
+  if (takeUnknownDeleted(sa, child.spiOut)) {
     // the peer deleted it before its answer reached us (1.4.1): delete our half too
-    sa.unknownDeleted.splice(k, 1);
     logChild(child, LOG_INFO, "the peer already deleted this Child SA: deleting ours");
     queueExchange(sa, X_DELETE_CHILD, child.serial);
   }

@@ -255,6 +255,22 @@ export function findPeerChildBySpi(ike: IkeSa, spi: u32): ChildSa | null {
   return null;
 }
 
+// Whether the peer deleted (or rekeyed) the Child SA it receives on `spi` before we knew it,
+// on this IKE SA or another one to the same peer for the same connection (the Delete may come
+// over the IKE SA that replaced the one the Child SA was negotiated on); forgets it if so.
+export function takeUnknownDeleted(ike: IkeSa, spi: u32): bool {
+  for (let i = -1; i < allIke.length; i++) {
+    const o = i < 0 ? ike : allIke[i];
+    if (i >= 0 && (o === ike || o.conn !== ike.conn || !o.remote.sameAddr(ike.remote))) continue;
+    const k = o.unknownDeleted.indexOf(spi);
+    if (k >= 0) {
+      o.unknownDeleted.splice(k, 1);
+      return true;
+    }
+  }
+  return false;
+}
+
 // A Child SA by serial in any IKE SA (a rekey of the IKE SA may have moved it).
 export function findChildAnywhere(serial: i32): ChildSa | null {
   for (let i = 0; i < allIke.length; i++) {

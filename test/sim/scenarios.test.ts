@@ -2,7 +2,7 @@
 // dead peer, restart. Each ends with the invariants of check.ts.
 import { describe, expect, test } from "vitest";
 import * as abi from "../../core/abi.ts";
-import { pair, type Node, type Sim } from "./sim.ts";
+import { pair, Sim, type Node } from "./sim.ts";
 import { consistency, empty, established } from "./check.ts";
 import { scenario } from "./random.ts";
 
@@ -358,6 +358,23 @@ describe("races (RFC 7296 2.8, 2.8.1, 2.18, 2.25)", () => {
     expect(children(e), dump(w, e)).toHaveLength(1);
   });
 
+  test("a rekeyed Child SA whose replacement the peer lost is deleted as a pair when it expires", () => {
+    // East's helpers are slow. West answers east's PFS rekey of the Child SA and marks the
+    // old one rekeyed; then west deletes the new one before east has its keys, so east's
+    // rekey fails and east keeps the old Child SA. When the old one expires on west, west
+    // must delete it with a Delete (1.4.1), not drop its half alone.
+    const pfs = { pfs: true, esp: [{ encr: [[20, 256]], esn: [0], dh: [31] }] } as never;
+    const { sim, w, e } = up(67, pfs, pfs);
+    e.jobDelay = 700;
+    sim.act(e, (x) => x.saOp(sim.now, abi.SAOP_REKEY_CHILD, childOf(e).serial));
+    sim.run(sim.now + 900);
+    sim.act(w, (x) => x.saOp(sim.now, abi.SAOP_DELETE_CHILD, childOf(w).serial));
+    sim.run(sim.now + 80_000);
+    ok(sim, w, e);
+    expect(children(w), dump(w, e)).toHaveLength(0);
+    expect(children(e), dump(w, e)).toHaveLength(0);
+  });
+
   for (let seed = 60; seed < 66; seed++) {
     test(`a Child SA rekey collision is settled after the old Child SA is gone, seed ${seed}`, () => {
       // Both rekey the Child SA; east's answer to west is lost the first time. East's rekey
@@ -373,6 +390,32 @@ describe("races (RFC 7296 2.8, 2.8.1, 2.18, 2.25)", () => {
       ok(sim, w, e);
       expect(children(w), dump(w, e)).toHaveLength(1);
       expect(children(e), dump(w, e)).toHaveLength(1);
+    });
+  }
+});
+
+// A random schedule with one side's helpers slower than the simulator's default.
+function slowScenario(seed: number, who: "west" | "east" | "both", ms: number) {
+  const add = Sim.prototype.addNode;
+  Sim.prototype.addNode = function (this: Sim, name: string, addr: Uint8Array) {
+    const n = add.call(this, name, addr);
+    if (who === "both" || name === who) n.jobDelay = ms;
+    return n;
+  };
+  try {
+    return scenario(seed);
+  } finally {
+    Sim.prototype.addNode = add;
+  }
+}
+
+describe("random schedules with slow helpers that once failed", () => {
+  // 6165: the peer's Delete by SPI of a Child SA whose creation was cut short arrived before
+  // our answer made it (responder side); 9046, 9285: a rekeyed Child SA whose replacement the
+  // peer lost expired on one side only.
+  for (const [seed, who, ms] of [[6165, "both", 100], [9046, "east", 700], [9285, "east", 700]] as const) {
+    test(`seed ${seed}, ${who} ${ms} ms`, () => {
+      expect(slowScenario(seed, who, ms).failures).toEqual([]);
     });
   }
 });
