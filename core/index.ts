@@ -92,6 +92,7 @@ import { EP } from "./ikev2/state";
 import { setEpBuffer } from "./pump";
 import { setCookieThreshold } from "./ikev2/ike_sa_init";
 import "./ikev2/create_child_sa";
+import { setKernelOps as kernelOps } from "./kernel";
 setEpBuffer(EP);
 export function epPtr(): usize {
   return EP;
@@ -110,6 +111,10 @@ export function replyLen(): i32 {
 }
 export function replyPtr(): usize {
   return replyBytes.dataStart;
+}
+// Whether the host has a kernel for Child SAs (CMD_KERNEL commands are sent only then).
+export function setKernelOps(on: i32): void {
+  kernelOps(on != 0);
 }
 export function setHalfOpenLimit(n: i32): void {
   setCookieThreshold(n);

@@ -34,8 +34,15 @@ function describe(op: string, c: ChildSa, keys: bool): string {
   return s + "}";
 }
 
+// Whether the host carries out kernel operations at all (setKernelOps); without a kernel the
+// descriptions are not even built.
+let enabled = false;
+export function setKernelOps(on: bool): void {
+  enabled = on;
+}
+
 export function kernelAddChild(c: ChildSa): void {
-  if (c.installed) return;
+  if (c.installed || !enabled) return;
   c.installed = true;
   kernelOp(describe("add", c, true));
 }

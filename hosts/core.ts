@@ -33,6 +33,10 @@ export interface CoreExports {
   v1AttrValueName(phase: number, type: number, value: number): number;
   selftestTrap(how: number): number;
   kernelTextPtr(): number;
+  pollCommand(): number;
+  cmdData(): number;
+  cmdArg(i: number): number;
+  setKernelOps(on: number): void;
   [name: string]: unknown;
 }
 
@@ -186,6 +190,22 @@ export class Core {
         message: e instanceof AbortSignalled ? e.message : String((e as Error).message),
         traps: this.traps,
       };
+      if (e instanceof AbortSignalled) report.abort = e.info;
+      this.instantiate();
+      this.opts.onTrap?.(report);
+      throw new CoreTrap(report);
+    }
+  }
+
+  // Runs f with the exports inside the same trap guard as call(): for loops of many calls
+  // (draining commands) without a guard per call.
+  guard<T>(name: string, f: (x: CoreExports) => T): T {
+    try {
+      return f(this.exports);
+    } catch (e) {
+      if (!(e instanceof WebAssembly.RuntimeError) && !(e instanceof AbortSignalled) && !(e instanceof RangeError)) throw e;
+      this.traps++;
+      const report: TrapReport = { call: name, args: [], message: e instanceof AbortSignalled ? e.message : String((e as Error).message), traps: this.traps };
       if (e instanceof AbortSignalled) report.abort = e.info;
       this.instantiate();
       this.opts.onTrap?.(report);

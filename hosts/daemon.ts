@@ -58,7 +58,7 @@ export class Daemon {
       log: (level, line) => {
         if (level <= abi.LOG_INFO || this.debugOn) this.host.log(level === abi.LOG_DEBUG ? `| ${line}` : line);
       },
-      kernel: (op) => this.kernel?.apply(op as KernelChildOp),
+      ...(opts.kernelImpl ? { kernel: (op: unknown) => this.kernel?.apply(op as KernelChildOp) } : {}),
       job: (id, job) => {
         this.host.runJob(job).then(
           (r) => this.afterEvent(() => this.engine.helperDone(this.host.now(), id, r)),

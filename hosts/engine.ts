@@ -247,7 +247,20 @@ export class Engine {
 
   constructor(module: WebAssembly.Module, readonly opts: EngineOptions, private cb: EngineCallbacks) {
     const provider = opts.provider;
-    const random = opts.random ?? ((n: number) => provider.randomBytes(n));
+    // Random bytes come from a pool refilled 4 KiB at a time: the core asks for many small
+    // pieces (SPIs, nonces, IVs), and each call to the platform's CSPRNG has a fixed cost.
+    let pool: Uint8Array = new Uint8Array(0);
+    let used = 0;
+    const random = opts.random ?? ((n: number) => {
+      if (n > 1024) return provider.randomBytes(n);
+      if (used + n > pool.length) {
+        pool = provider.randomBytes(4096);
+        used = 0;
+      }
+      const r = pool.subarray(used, used + n);
+      used += n;
+      return r;
+    });
     this.core = Core.loadSync(module, {
       ...opts.core,
       hostImports: (core) => {
@@ -306,6 +319,7 @@ export class Engine {
       },
     });
     this.ep = this.core.call("epPtr");
+    if (cb.kernel) this.core.call("setKernelOps", 1);
   }
   private ep: number;
 
@@ -382,35 +396,51 @@ export class Engine {
 
   private drain(): void {
     const c = this.core;
-    for (let op = c.call("pollCommand"); op !== abi.CMD_NONE; op = c.call("pollCommand")) {
-      const n = c.call("cmdData");
-      switch (op) {
-        case abi.CMD_LOG:
-          this.cb.log(c.call("cmdArg", 0), c.text(n));
-          break;
-        case abi.CMD_SEND: {
+    const cmds: { op: number; n: number; a0: number; a1: number; data: Uint8Array | string | null }[] = [];
+    // read every command first (one guarded pass), then act on them: an action may call back
+    // into the core (a helper job run inline), which must not happen between polls
+    c.guard("pollCommand", (x) => {
+      for (let op = x.pollCommand(); op !== abi.CMD_NONE; op = x.pollCommand()) {
+        const n = x.cmdData();
+        const a0 = x.cmdArg(0);
+        const a1 = x.cmdArg(1);
+        let data: Uint8Array | string | null = null;
+        if (op === abi.CMD_LOG) data = c.text(n);
+        else if (op === abi.CMD_KERNEL) {
+          const p = x.kernelTextPtr();
+          data = new TextDecoder().decode(c.bytes.subarray(p, p + n));
+        } else if (op === abi.CMD_SEND) {
           const m = c.bytes;
-          const local = readEndpoint(m, this.ep);
-          const remote = readEndpoint(m, this.ep + abi.EP_REMOTE);
-          this.cb.send({ local, remote, natT: c.call("cmdArg", 0) === 1, bytes: c.out(n).slice() });
+          cmds.push({ op, n, a0, a1, data: c.out(n).slice() });
+          (cmds[cmds.length - 1] as { local?: Endpoint; remote?: Endpoint }).local = readEndpoint(m, this.ep);
+          (cmds[cmds.length - 1] as { local?: Endpoint; remote?: Endpoint }).remote = readEndpoint(m, this.ep + abi.EP_REMOTE);
+          continue;
+        } else if (op === abi.CMD_HELPER) data = c.out(n).slice();
+        cmds.push({ op, n, a0, a1, data });
+      }
+    });
+    for (const cmd of cmds) {
+      switch (cmd.op) {
+        case abi.CMD_LOG:
+          this.cb.log(cmd.a0, cmd.data as string);
           break;
-        }
-        case abi.CMD_KERNEL: {
-          const p = c.call("kernelTextPtr");
-          const text = new TextDecoder().decode(c.bytes.subarray(p, p + n));
+        case abi.CMD_KERNEL:
           try {
-            this.cb.kernel?.(JSON.parse(text));
+            this.cb.kernel?.(JSON.parse(cmd.data as string));
           } catch (err) {
             this.cb.log(abi.LOG_ERROR, `kernel operation failed: ${(err as Error).message}`);
           }
           break;
+        case abi.CMD_SEND: {
+          const s = cmd as unknown as { local: Endpoint; remote: Endpoint };
+          this.cb.send({ local: s.local, remote: s.remote, natT: cmd.a0 === 1, bytes: cmd.data as Uint8Array });
+          break;
         }
         case abi.CMD_HELPER: {
-          const id = c.call("cmdArg", 0);
-          const job = jobFromRequest(c.call("cmdArg", 1), c.out(n));
-          this.pendingJobs.set(id, c.generation);
-          if (job) this.cb.job(id, job);
-          else this.cb.log(abi.LOG_ERROR, `core asked for a malformed helper job ${id}`);
+          const job = jobFromRequest(cmd.a1, cmd.data as Uint8Array);
+          this.pendingJobs.set(cmd.a0, c.generation);
+          if (job) this.cb.job(cmd.a0, job);
+          else this.cb.log(abi.LOG_ERROR, `core asked for a malformed helper job ${cmd.a0}`);
           break;
         }
       }
