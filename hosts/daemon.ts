@@ -53,6 +53,7 @@ export class Daemon {
   constructor(module: WebAssembly.Module, readonly provider: CryptoProvider, readonly host: DaemonHost, readonly opts: DaemonOptions) {
     this.debugOn = (opts.debug ?? []).length > 0;
     this.kernel = opts.kernelImpl ? new KernelAdapter(opts.kernelImpl, opts.kernel, (l) => this.host.log(l)) : null;
+    opts.kernelImpl?.onEvent((e) => this.kernelEvent(e));
     this.engine = new Engine(module, { provider, core: { onTrap: (r) => this.host.log(`core trapped in ${r.call}: ${r.message}; the core was restarted and its states lost`) } }, {
       send: (c) => this.host.send(c.local, c.remote, c.bytes, c.natT),
       log: (level, line) => {
@@ -229,6 +230,10 @@ export class Daemon {
       const r = this.add(c.name);
       out.push(r.ok ? r.text! : r.error!);
       if (r.ok && c.auto === "start") this.engine.initiate(this.host.now(), c.name);
+      if (r.ok && c.auto === "ondemand" && this.kernel) {
+        const x = await this.route(c.name, true);
+        out.push(x.ok ? x.text! : x.error!);
+      }
     }
     this.rearm();
     return out;
@@ -302,7 +307,7 @@ export class Daemon {
         break;
       }
       case "route": case "unroute":
-        r = { ok: false, error: `${req.cmd}: on-demand routing arrives with the kernel interface` };
+        r = await this.route(name, req.cmd === "route");
         break;
       case "status": case "briefstatus": case "showstates": case "trafficstatus": case "connectionstatus": {
         const st = this.engine.status(now);
@@ -360,6 +365,49 @@ export class Daemon {
     }
     this.rearm();
     return r;
+  }
+
+  // whack --route / --unroute: trap policies for a connection, so that traffic brings it up.
+  async route(name: string, on: boolean): Promise<WhackResponse> {
+    if (!this.kernel) return { ok: false, error: "no kernel interface: routing needs --kernel xfrm or memory" };
+    const spec = this.specs.get(name);
+    if (!spec) return { ok: false, error: `no connection named "${name}" is loaded (whack --add first)` };
+    if (!on) return { ok: true, text: `"${name}": unrouted (${await this.kernel.unroute(name)} trap policies removed)` };
+    if (spec.remote.family === 0) return { ok: false, error: `"${name}": a template (right=%any) cannot be routed: there is no peer to start` };
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    const ts = (list: TsSpec[]) => list.map((t) => ({ proto: t.proto ?? 0, sport: t.sport ?? 0, eport: t.eport ?? 65535, start: hex(t.start), end: hex(t.end) }));
+    try {
+      const n = await this.kernel.route(name, {
+        conn: name, family: spec.local.family as 4 | 6, local: hex(spec.local.addr.subarray(0, spec.local.family === 6 ? 16 : 4)),
+        remote: hex(spec.remote.addr.subarray(0, spec.remote.family === 6 ? 16 : 4)), localPort: spec.local.port, remotePort: spec.remote.port,
+        natT: false, mode: spec.transport ? "transport" : "tunnel", encr: 0, keyBits: 0, integ: 0, esn: false,
+        tsLocal: ts(spec.localTs), tsRemote: ts(spec.remoteTs),
+      });
+      return { ok: true, text: `"${name}": routed (${n} trap policies); traffic will bring it up` };
+    } catch (e) {
+      return { ok: false, error: `"${name}": the kernel refused the trap policy: ${(e as Error).message}` };
+    }
+  }
+
+  // ACQUIRE: traffic hit a trap policy: start its connection. EXPIRE: a Child SA's lifetime in
+  // the kernel ran out: soft, rekey it; hard, it is gone (delete it with the peer).
+  private kernelEvent(e: import("../kernel-shims/kernel.ts").KernelEvent): void {
+    if (!this.kernel) return;
+    if (e.kind === "acquire") {
+      const reqid = e.policy.templates?.[0]?.reqid ?? 0;
+      const conn = this.kernel.connOfTrap(reqid);
+      if (!conn) return;
+      const busy = this.engine.status(this.host.now()).ike.some((s) => s.conn === conn);
+      this.host.log(`"${conn}": acquire for ${e.selector.src} -> ${e.selector.dst}${busy ? ": already negotiating or up" : ": initiating"}`);
+      if (!busy) this.afterEvent(() => this.engine.initiate(this.host.now(), conn));
+    } else if (e.kind === "expire") {
+      const serial = this.kernel.childOfSpi(e.spi);
+      if (serial === null) return;
+      this.host.log(`#${serial}: kernel ${e.hard ? "hard" : "soft"} expire of ESP SPI 0x${e.spi.toString(16)}: ${e.hard ? "deleting" : "rekeying"}`);
+      this.afterEvent(() => this.engine.saOp(this.host.now(), e.hard ? abi.SAOP_DELETE_CHILD : abi.SAOP_REKEY_CHILD, serial));
+    } else {
+      this.host.log(`kernel: ${e.reason}`);
+    }
   }
 
   // Deletes every IKE SA with its peer (bounded wait), then stops.

@@ -142,11 +142,11 @@ export class KernelAdapter {
       for (const p of specs) {
         const key = `${p.dir}|${JSON.stringify(p.selector)}`;
         const users = this.policies.get(key) ?? new Set<number>();
-        const fresh = users.size === 0;
         users.add(op.serial);
         this.policies.set(key, users);
         try {
-          await this.kernel.addPolicy(p, { update: !fresh });
+          // UPDPOLICY creates or replaces: a Child SA's policy takes over from a trap (route)
+          await this.kernel.addPolicy(p, { update: true });
         } catch (e) {
           this.log(`"${op.conn}" #${op.serial}: kernel refused the ${p.dir} policy ${p.selector.src} -> ${p.selector.dst}: ${(e as Error).message}`);
         }
@@ -174,13 +174,64 @@ export class KernelAdapter {
         users.delete(op.serial);
         if (users.size > 0) continue; // a rekeyed successor still uses it
         this.policies.delete(key);
+        const trap = this.traps.get(key);
         try {
-          await this.kernel.deletePolicy({ selector, dir });
+          if (trap) await this.kernel.addPolicy(trap.spec, { update: true }); // back to on-demand
+          else await this.kernel.deletePolicy({ selector, dir });
         } catch {
           // refused at install time
         }
       }
     }
+  }
+
+  // ---- on-demand (whack --route, auto=route/ondemand) ------------------------------------------
+  // Trap policies: outbound policies whose template has no SA yet, so that the first packet
+  // makes the kernel send an ACQUIRE (RFC 4301's "SA on demand"), which starts the connection.
+  private traps = new Map<string, { conn: string; spec: PolicySpec; reqid: number }>();
+  private nextTrapReqid = 0x7f000000;
+
+  async route(conn: string, op: Omit<KernelChildOp, "op" | "serial" | "reqid" | "spiIn" | "spiOut">): Promise<number> {
+    const reqid = this.nextTrapReqid++;
+    const local = addrText(op.local);
+    const remote = addrText(op.remote);
+    let n = 0;
+    for (const s of this.selectors({ ...op, op: "add", serial: 0, reqid, spiIn: 0, spiOut: 0 })) {
+      const spec: PolicySpec = { selector: s.out, dir: "out", templates: [{ src: op.mode === "tunnel" ? local : undefined, dst: op.mode === "tunnel" ? remote : undefined, proto: "esp", mode: op.mode, reqid }] };
+      const key = `out|${JSON.stringify(s.out)}`;
+      this.traps.set(key, { conn, spec, reqid });
+      if (this.policies.has(key)) continue; // a Child SA's policy is in place; the trap waits
+      await this.kernel.addPolicy(spec, { update: true });
+      n++;
+    }
+    return n;
+  }
+
+  async unroute(conn: string): Promise<number> {
+    let n = 0;
+    for (const [key, t] of [...this.traps]) {
+      if (t.conn !== conn) continue;
+      this.traps.delete(key);
+      if (this.policies.has(key)) continue; // held by a Child SA now
+      try {
+        await this.kernel.deletePolicy({ selector: t.spec.selector, dir: "out" });
+        n++;
+      } catch {
+        // gone already
+      }
+    }
+    return n;
+  }
+
+  // Which connection an ACQUIRE is for (by the trap policy's reqid), and which Child SA a
+  // kernel EXPIRE names (by its SPI).
+  connOfTrap(reqid: number): string | null {
+    for (const t of this.traps.values()) if (t.reqid === reqid) return t.conn;
+    return null;
+  }
+  childOfSpi(spi: number): number | null {
+    for (const [serial, s] of this.sas) if (s.spiIn === spi || s.spiOut === spi) return serial;
+    return null;
   }
 
   async counters(serial: number): Promise<{ in: SaCounters | null; out: SaCounters | null }> {

@@ -1,0 +1,105 @@
+// On-demand tunnels and kernel lifetimes with the in-memory kernel: auto=ondemand installs a
+// trap policy; an ACQUIRE from the kernel starts the connection; a soft EXPIRE rekeys the
+// Child SA, a hard one deletes it. Two daemons in one process, wired back to back.
+import { describe, expect, test } from "vitest";
+import { Daemon, type DaemonHost } from "../../hosts/daemon.ts";
+import type { Endpoint } from "../../hosts/engine.ts";
+import { coreModule } from "../../hosts/node/corefile.ts";
+import { nativeProvider } from "../../hosts/crypto/native.ts";
+import { runJob } from "../../hosts/crypto/jobs.ts";
+import { MemoryKernel } from "../../kernel-shims/memory.ts";
+
+const conf = (me: "west" | "east", auto: string) => `config setup
+	listen=${me === "west" ? "192.0.2.1" : "192.0.2.2"}
+conn t
+	left=192.0.2.1
+	leftid=@west.test
+	leftsubnet=10.1.0.0/16
+	right=192.0.2.2
+	rightid=@east.test
+	rightsubnet=10.2.0.0/16
+	authby=secret
+	ike=aes256-sha2_256;dh19
+	esp=aes256-sha2_256
+	auto=${auto}
+`;
+
+function pair() {
+  const logs: Record<string, string[]> = { west: [], east: [] };
+  const queue: (() => void)[] = [];
+  const daemons: Record<string, Daemon> = {};
+  const kernels: Record<string, MemoryKernel> = { west: new MemoryKernel(), east: new MemoryKernel() };
+  let now = 1;
+  const host = (me: "west" | "east"): DaemonHost => {
+    const files: Record<string, string> = { "/c": conf(me, me === "west" ? "ondemand" : "add"), "/s": `@west.test @east.test : PSK "on demand secret 0123456789"\n` };
+    return {
+      now: () => now,
+      io: { readFile: (p) => files[p] ?? null },
+      fileMode: () => 0o600,
+      localAddresses: () => [],
+      send: (local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: boolean) => queue.push(() => daemons[me === "west" ? "east" : "west"].datagram(bytes, remote, local, natT)),
+      runJob: (job) => Promise.resolve(runJob(nativeProvider, job)),
+      setTimer: () => {},
+      log: (l) => logs[me].push(l),
+      listen: async () => [],
+    };
+  };
+  for (const me of ["west", "east"] as const) {
+    daemons[me] = new Daemon(coreModule(), nativeProvider, host(me), { config: "/c", secrets: "/s", kernel: "memory", kernelImpl: kernels[me] });
+    expect(daemons[me].load()).toMatchObject({ ok: true });
+  }
+  const settle = async () => {
+    for (let i = 0; i < 200; i++) {
+      now += 1;
+      while (queue.length) queue.shift()!();
+      await new Promise((r) => setTimeout(r, 0));
+      await daemons.west.kernel!.settled();
+      await daemons.east.kernel!.settled();
+      if (!queue.length && i > 5) break;
+    }
+  };
+  return { daemons, kernels, logs, settle };
+}
+
+const children = (d: Daemon) => d.engine.status(1).ike.flatMap((s) => s.children.filter((c) => c.state === "ESTABLISHED_CHILD_SA"));
+
+describe("on demand", () => {
+  test("auto=ondemand routes; an ACQUIRE brings the tunnel up; soft and hard EXPIREs rekey and delete", async () => {
+    const { daemons, kernels, logs, settle } = pair();
+    await daemons.east.start();
+    const started = await daemons.west.start();
+    expect(started.join("\n")).toMatch(/"t": routed \(1 trap policies\)/);
+    const trapId = { selector: { src: "10.1.0.0/16", dst: "10.2.0.0/16" }, dir: "out" as const };
+    expect(kernels.west.xfrm.policies.size).toBe(1);
+    expect(daemons.west.engine.status(1).ike).toHaveLength(0);
+    // the kernel saw traffic for the tunnel
+    kernels.west.raiseAcquire(trapId, { src: "10.1.0.5/32", dst: "10.2.0.9/32", proto: 1 });
+    await settle();
+    expect(logs.west.join("\n")).toMatch(/"t": acquire for 10\.1\.0\.5\/32 -> 10\.2\.0\.9\/32: initiating/);
+    expect(children(daemons.west)).toHaveLength(1);
+    expect(children(daemons.east)).toHaveLength(1);
+    // the Child SA's policies replaced the trap; its SAs are in the kernel
+    const c = children(daemons.west)[0];
+    expect(kernels.west.xfrm.sas.size).toBe(2);
+    expect(kernels.west.xfrm.policies.size).toBe(3);
+    // soft expire: rekey
+    kernels.west.raiseExpire({ src: "192.0.2.2", dst: "192.0.2.1", spi: parseInt(c.spiIn, 16), proto: "esp" }, false);
+    await settle();
+    expect(logs.west.join("\n")).toMatch(/kernel soft expire of ESP SPI 0x[0-9a-f]+: rekeying/);
+    const now = children(daemons.west);
+    expect(now).toHaveLength(1);
+    expect(now[0].spiIn).not.toBe(c.spiIn);
+    expect(children(daemons.east)).toHaveLength(1);
+    expect(kernels.west.xfrm.sas.size).toBe(2); // the old pair removed, the new one installed
+    // hard expire: the kernel removed the SA; the Child SA is deleted with the peer
+    kernels.west.raiseExpire({ src: "192.0.2.1", dst: "192.0.2.2", spi: parseInt(now[0].spiOut, 16), proto: "esp" }, true);
+    await settle();
+    expect(children(daemons.west)).toHaveLength(0);
+    expect(children(daemons.east)).toHaveLength(0);
+    // back to the trap: traffic would bring it up again
+    expect([...kernels.west.xfrm.policies.values()].map((p) => p.spec.dir)).toEqual(["out"]);
+    // unroute removes the trap
+    expect(await daemons.west.whack({ cmd: "unroute", name: "t" })).toMatchObject({ ok: true });
+    expect(kernels.west.xfrm.policies.size).toBe(0);
+  });
+});
