@@ -208,7 +208,7 @@ export class Daemon {
     return { ok: true, spec };
   }
 
-  add(name: string): WhackResponse {
+  add(name: string, rearm = true): WhackResponse {
     const c = this.byName.get(name);
     if (!c) {
       const failed = this.config?.failed.includes(name);
@@ -218,7 +218,7 @@ export class Daemon {
     if (!s.ok) return { ok: false, error: s.error };
     const r = this.engine.addConn(this.host.now(), s.spec);
     if (r.ok) this.specs.set(name, s.spec);
-    this.rearm();
+    if (rearm) this.rearm();
     return r.ok ? { ok: true, text: r.reply } : { ok: false, error: r.reply };
   }
 
@@ -227,7 +227,7 @@ export class Daemon {
     const out: string[] = [];
     for (const c of this.config?.conns ?? []) {
       if (c.auto === "ignore") continue;
-      const r = this.add(c.name);
+      const r = this.add(c.name, false);
       out.push(r.ok ? r.text! : r.error!);
       if (r.ok && c.auto === "start") this.engine.initiate(this.host.now(), c.name);
       if (r.ok && c.auto === "ondemand" && this.kernel) {
