@@ -34,6 +34,17 @@ export const N_COOKIE = 16390;
 export const N_NAT_DETECTION_SOURCE_IP = 16388;
 export const N_NAT_DETECTION_DESTINATION_IP = 16389;
 export const N_IKEV2_FRAGMENTATION_SUPPORTED = 16430;
+export const N_SIGNATURE_HASH_ALGORITHMS = 16431;
+
+// RFC 7427 4: the hash algorithms we can verify signatures with (SHA2-256, -384, -512), sent
+// in IKE_SA_INIT as Libreswan and strongSwan do, so a peer knows what RFC 7427 AUTH may use.
+function hashAlgorithms(): Uint8Array {
+  const b = new Uint8Array(6);
+  b[1] = 2;
+  b[3] = 3;
+  b[5] = 4;
+  return b;
+}
 export const X_IKE_SA_INIT = 100; // outstandingWhat of our IKE_SA_INIT request
 
 // Responder: half-open IKE SAs above this number must show a cookie (RFC 7296 2.6).
@@ -89,6 +100,7 @@ function sendInitRequest(sa: IkeSa): void {
   notify(N_NAT_DETECTION_SOURCE_IP, 0, new Uint8Array(0), natHash(sa.spiI, 0, sa.local));
   notify(N_NAT_DETECTION_DESTINATION_IP, 0, new Uint8Array(0), natHash(sa.spiI, 0, sa.remote));
   if (c.fragmentation) notify(N_IKEV2_FRAGMENTATION_SUPPORTED, 0, new Uint8Array(0), new Uint8Array(0));
+  notify(N_SIGNATURE_HASH_ALGORITHMS, 0, new Uint8Array(0), hashAlgorithms());
   end();
   const m = encodeBuilt();
   if (m === null) {
@@ -340,6 +352,7 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
   sa.Nr = C.randomBytes(32);
   sa.peerKe = peerKe;
   sa.peerFragmentation = findNotify(N_IKEV2_FRAGMENTATION_SUPPORTED) >= 0;
+  sa.peerHashAlgorithms = findNotify(N_SIGNATURE_HASH_ALGORITHMS) >= 0;
   sa.initRequest = copyIn(msg, len);
   detectNat(sa);
   addIke(sa);
@@ -369,6 +382,7 @@ function sendInitResponse(sa: IkeSa): void {
   notify(N_NAT_DETECTION_SOURCE_IP, 0, new Uint8Array(0), natHash(sa.spiI, sa.spiR, sa.local));
   notify(N_NAT_DETECTION_DESTINATION_IP, 0, new Uint8Array(0), natHash(sa.spiI, sa.spiR, sa.remote));
   if (sa.conn.fragmentation && sa.peerFragmentation) notify(N_IKEV2_FRAGMENTATION_SUPPORTED, 0, new Uint8Array(0), new Uint8Array(0));
+  if (sa.peerHashAlgorithms) notify(N_SIGNATURE_HASH_ALGORITHMS, 0, new Uint8Array(0), hashAlgorithms());
   end();
   const m = encodeBuilt();
   if (m === null) {

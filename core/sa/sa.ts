@@ -134,6 +134,7 @@ export class IkeSa {
   SK_pi: Uint8Array = new Uint8Array(0);
   SK_pr: Uint8Array = new Uint8Array(0);
   peerFragmentation: bool = false;
+  peerHashAlgorithms: bool = false; // the peer sent SIGNATURE_HASH_ALGORITHMS (RFC 7427)
   // message IDs (RFC 7296 2.3, window size 1)
   nextRequestId: u32 = 0; // the ID our next request gets
   expectRequestId: u32 = 0; // the ID the peer's next request must have

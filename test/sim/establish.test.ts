@@ -24,3 +24,22 @@ describe("IKEv2 between two cores", () => {
     console.log(w.logs.join("\n"), "\n---\n", e.logs.join("\n"));
   });
 });
+
+describe("IKE_SA_INIT notifies", () => {
+  test("both sides announce SIGNATURE_HASH_ALGORITHMS (RFC 7427) with SHA2-256/384/512, and NAT detection", async () => {
+    const { Wire } = await import("../../hosts/wire.ts");
+    const { pair } = await import("./sim.ts");
+    const { sim, w } = pair(60);
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(2000);
+    const wire = new Wire(w.engine.core);
+    const inits = sim.packets.filter((p) => p.bytes[18] === 34).map((p) => wire.decode(p.bytes));
+    expect(inits).toHaveLength(2);
+    for (const d of inits) {
+      if (!d.ok) throw new Error(d.error.message);
+      const n = d.msg.children.filter((c) => c.ptype === 41).map((c) => [c.f[2], Array.from(c.b ?? [])]);
+      expect(n).toContainEqual([16431, [0, 2, 0, 3, 0, 4]]);
+      expect(n.map((x) => x[0])).toEqual(expect.arrayContaining([16388, 16389]));
+    }
+  });
+});
