@@ -10,8 +10,11 @@ import { runJob } from "../crypto/jobs.ts";
 import { formatAddress, parseAddress } from "../config/values.ts";
 import { provider } from "./provider.ts";
 import { WorkerPool } from "./helpers.ts";
+import type { Kernel } from "../../kernel-shims/kernel.ts";
+import { MemoryKernel } from "../../kernel-shims/memory.ts";
+import { openDenoXfrmKernel } from "../../kernel-shims/netlink-deno.ts";
 
-const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel memory]
+const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
              [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]`;
 const fail = (msg: string, code = 1): never => {
   console.error(`pluto: ${msg}`);
@@ -47,9 +50,8 @@ if (args.help) {
   Deno.exit(0);
 }
 const config: string = args.config ?? fail(`--config is required\n${USAGE}`, 2);
-const kernel = args.kernel ?? "memory";
-if (kernel === "xfrm") fail("--kernel xfrm: the XFRM interface is not wired into the daemon yet; use --kernel memory");
-if (kernel !== "memory") fail(`--kernel must be xfrm or memory, not ${kernel}`, 2);
+const kernel = (args.kernel ?? "memory") as "memory" | "xfrm";
+if (kernel !== "memory" && kernel !== "xfrm") fail(`--kernel must be xfrm or memory, not ${kernel}`, 2);
 const nhelpers = args.nhelpers === undefined ? Math.max(1, navigator.hardwareConcurrency - 1) : Number(args.nhelpers);
 if (!Number.isInteger(nhelpers) || nhelpers < 0 || nhelpers > 64) fail("--nhelpers must be a whole number from 0 to 64", 2);
 const rundir: string = args.rundir ?? "/run/pluto";
@@ -64,7 +66,16 @@ check([
   [{ name: "read", path: rundir }, `--allow-read=${rundir}`, "for the control socket"],
   [{ name: "net", host: `unix:${ctl}` }, `--allow-net=unix:${ctl}`, "for the control socket"],
   ...(logfile ? [[{ name: "write", path: logfile }, `--allow-write=${logfile}`, "for the log file"] as Want] : []),
+  ...(kernel === "xfrm" ? [[{ name: "ffi" }, "--allow-ffi", "for --kernel xfrm (the XFRM netlink sockets, through libc)"] as Want] : []),
 ]);
+let kernelImpl: Kernel = new MemoryKernel();
+if (kernel === "xfrm") {
+  try {
+    kernelImpl = openDenoXfrmKernel();
+  } catch (e) {
+    fail(needs(e, "for --kernel xfrm") ?? `--kernel xfrm: ${(e as Error).message} (use --kernel memory where XFRM cannot be used)`);
+  }
+}
 try {
   Deno.mkdirSync(rundir, { recursive: true, mode: 0o700 });
 } catch (e) {
@@ -168,7 +179,7 @@ const host: DaemonHost = {
   },
 };
 
-const daemon = new Daemon(await WebAssembly.compile(await Deno.readFile(`${root}/build/core.wasm`)), provider, host, { config, secrets: args.secrets, kernel: "memory", debug: args.debug });
+const daemon = new Daemon(await WebAssembly.compile(await Deno.readFile(`${root}/build/core.wasm`)), provider, host, { config, secrets: args.secrets, kernel, kernelImpl, debug: args.debug });
 const loaded = daemon.load();
 for (const w of loaded.warnings) log(`warning: ${w}`);
 if (!loaded.ok) {

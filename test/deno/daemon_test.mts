@@ -140,7 +140,7 @@ Deno.test("usage errors", async () => {
   const cases: [string[], number, RegExp][] = [
     [["--frob"], 2, /unknown option --frob\nusage: pluto/],
     [["--rundir", "/tmp"], 2, /--config is required/],
-    [[...base(s), "--kernel", "xfrm"], 1, /--kernel xfrm: the XFRM interface is not wired into the daemon yet/],
+    [[...base(s), "--kernel", "xfrm"], 1, /^pluto: needs --allow-ffi for --kernel xfrm \(the XFRM netlink sockets, through libc\)$/m],
     [[...base(s), "--kernel", "bsd"], 2, /--kernel must be xfrm or memory/],
     [[...base(s), "--nhelpers=-1"], 2, /--nhelpers must be a whole number from 0 to 64/],
     [[...base(s), "--nhelpers", "lots"], 2, /--nhelpers must be a whole number from 0 to 64/],
