@@ -84,7 +84,11 @@ export function openNetlinkSocket(protocol: number, groups = 0, rcvbuf?: number)
       // the kernel caps SO_RCVBUF at net.core.rmem_max; a refusal only leaves the default
       c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, new Uint8Array(v.buffer), 4);
     }
-    if (c.bind(fd, sockaddrNl(0, groups), 12) < 0) throw failure(c, "bind(AF_NETLINK)");
+    if (c.bind(fd, sockaddrNl(0, groups), 12) < 0) {
+      const e = failure(c, "bind(AF_NETLINK)");
+      if (e.code === "EPERM") e.message += " (the XFRM multicast groups need CAP_NET_ADMIN)";
+      throw e;
+    }
     const addr = new Uint8Array(12);
     const len = new Uint32Array([12]);
     if (c.getsockname(fd, addr, new Uint8Array(len.buffer)) < 0) throw failure(c, "getsockname(AF_NETLINK)");
