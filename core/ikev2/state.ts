@@ -127,6 +127,15 @@ export function deleteChildLocal(c: ChildSa, why: string): void {
 
 export function deleteIkeLocal(sa: IkeSa, why: string): void {
   if (sa.state == IKE_SA_DEAD) return;
+  // a new IKE SA of a rekey that goes before it is complete: the old one forgets it
+  const old = sa.rekeyedOf;
+  if (old !== null) {
+    if (old.rekeyNew === sa) {
+      old.rekeyNew = null;
+      old.preparing = false;
+    }
+    if (old.rekeyedByPeer === sa) old.rekeyedByPeer = null;
+  }
   // a rekey of this IKE SA that has not completed goes with it
   const ours = sa.rekeyNew;
   sa.rekeyNew = null;
