@@ -58,6 +58,7 @@ export interface CoreOptions {
 }
 
 const DEFAULT_MAX_PAGES = 16384;
+const utf8 = new TextDecoder();
 
 // Thrown to the caller of call() after a trap has been reported and the instance replaced.
 export class CoreTrap extends Error {
@@ -168,7 +169,7 @@ export class Core {
     return this.bytes.subarray(this.ptrs.out, this.ptrs.out + len);
   }
   text(len: number): string {
-    return new TextDecoder().decode(this.bytes.subarray(this.ptrs.text, this.ptrs.text + len));
+    return utf8.decode(this.bytes.subarray(this.ptrs.text, this.ptrs.text + len));
   }
   // Word index of node i's first word in `words`.
   node(i: number): number {

@@ -8,6 +8,9 @@ import type { CryptoProvider } from "./crypto/provider.ts";
 import { runJob, type Job, type JobResult } from "./crypto/jobs.ts";
 import { sha1 } from "@noble/hashes/legacy.js";
 
+const utf8d = new TextDecoder();
+const utf8e = new TextEncoder();
+
 export interface Endpoint {
   family: 4 | 6 | 0; // 0: %any
   port: number;
@@ -134,7 +137,7 @@ export function connRecord(c: ConnSpec): Uint8Array {
     b.set(t.end, 6 + t.start.length);
     return b;
   };
-  tlv(abi.CONN_NAME, new TextEncoder().encode(c.name));
+  tlv(abi.CONN_NAME, utf8e.encode(c.name));
   tlv(abi.CONN_LOCAL_EP, endpointBytes(c.local));
   tlv(abi.CONN_REMOTE_EP, endpointBytes(c.remote));
   const id = (v: { type: number; data: Uint8Array }) => {
@@ -363,7 +366,7 @@ export class Engine {
     const r = this.core.call("evAdmin", now, op, data.length);
     const n = this.core.call("replyLen");
     const p = this.core.call("replyPtr");
-    const reply = new TextDecoder().decode(this.core.bytes.subarray(p, p + n));
+    const reply = utf8d.decode(this.core.bytes.subarray(p, p + n));
     this.drain();
     return { ok: r === abi.ADM_OK, reply };
   }
@@ -372,10 +375,10 @@ export class Engine {
     return this.admin(now, abi.ADM_ADD_CONN, connRecord(c));
   }
   initiate(now: number, name: string): { ok: boolean; reply: string } {
-    return this.admin(now, abi.ADM_INITIATE, new TextEncoder().encode(name));
+    return this.admin(now, abi.ADM_INITIATE, utf8e.encode(name));
   }
   terminate(now: number, name: string): { ok: boolean; reply: string } {
-    return this.admin(now, abi.ADM_TERMINATE, new TextEncoder().encode(name));
+    return this.admin(now, abi.ADM_TERMINATE, utf8e.encode(name));
   }
   // Rekey, delete or check the liveness of state #serial (abi.SAOP_*).
   saOp(now: number, op: number, serial: number): { ok: boolean; reply: string } {
@@ -408,7 +411,7 @@ export class Engine {
         if (op === abi.CMD_LOG) data = c.text(n);
         else if (op === abi.CMD_KERNEL) {
           const p = x.kernelTextPtr();
-          data = new TextDecoder().decode(c.bytes.subarray(p, p + n));
+          data = utf8d.decode(c.bytes.subarray(p, p + n));
         } else if (op === abi.CMD_SEND) {
           const m = c.bytes;
           cmds.push({ op, n, a0, a1, data: c.out(n).slice() });
