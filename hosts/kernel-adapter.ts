@@ -3,6 +3,7 @@
 // when it goes. Policies are shared by a Child SA and its rekeyed successor (same reqid), so
 // they are counted and removed with the last one. Failures are logged; the daemon goes on.
 import type { Kernel, SaSpec, PolicySpec, Selector, SaCounters } from "../kernel-shims/kernel.ts";
+import { formatAddress } from "./pcap.ts";
 
 export interface KernelTs {
   proto: number;
@@ -41,11 +42,7 @@ export interface KernelChildOp {
 const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 
 export function addrText(hex: string): string {
-  const b = fromHex(hex);
-  if (b.length === 4) return Array.from(b).join(".");
-  const w: string[] = [];
-  for (let i = 0; i < 16; i += 2) w.push(((b[i] << 8) | b[i + 1]).toString(16));
-  return w.join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
+  return formatAddress(fromHex(hex));
 }
 
 // A TS range as the prefix XFRM selectors need; null when the range is not one prefix.
