@@ -240,6 +240,7 @@ export const ADM_INITIATE = 2; // IN: connection name
 export const ADM_TERMINATE = 3; // IN: connection name
 export const ADM_DELETE_CONN = 4; // IN: connection name
 export const ADM_STATUS = 5; // TEXT: JSON of connections and states
+export const ADM_ADD_CONNS = 7; // IN: connection records, each behind its length (u32 LE); reply: one line per refusal
 export const ADM_SA_OP = 6; // IN: op (u8: SAOP_*), serial (u32 LE)
 export const SAOP_REKEY_CHILD = 1;
 export const SAOP_REKEY_IKE = 2;

@@ -225,10 +225,25 @@ export class Daemon {
   // Loads every connection with auto=add/ondemand/start, and starts the auto=start ones.
   async start(): Promise<string[]> {
     const out: string[] = [];
+    // every connection's description first, then all of them into the core in a few calls
+    const specs: ConnSpec[] = [];
     for (const c of this.config?.conns ?? []) {
       if (c.auto === "ignore") continue;
-      const r = this.add(c.name, false);
-      out.push(r.ok ? r.text! : r.error!);
+      const s = this.spec(c);
+      if (!s.ok) out.push(s.error);
+      else specs.push(s.spec);
+    }
+    const r = this.engine.addConns(this.host.now(), specs);
+    out.push(...r.refused);
+    const refusedNames = new Set(r.refused.map((l) => /"([^"]+)"/.exec(l)?.[1]).filter(Boolean));
+    for (const s of specs) {
+      if (refusedNames.has(s.name)) continue;
+      this.specs.set(s.name, s);
+      out.push(`added connection "${s.name}"`);
+    }
+    for (const c of this.config?.conns ?? []) {
+      if (c.auto === "ignore" || !this.specs.has(c.name)) continue;
+      const r = { ok: true };
       if (r.ok && c.auto === "start") this.engine.initiate(this.host.now(), c.name);
       if (r.ok && c.auto === "ondemand" && this.kernel) {
         const x = await this.route(c.name, true);

@@ -374,6 +374,38 @@ export class Engine {
   addConn(now: number, c: ConnSpec): { ok: boolean; reply: string } {
     return this.admin(now, abi.ADM_ADD_CONN, connRecord(c));
   }
+  // Adds many connections in as few calls as the input buffer allows; returns the refusals.
+  addConns(now: number, cs: ConnSpec[]): { added: number; refused: string[] } {
+    let added = 0;
+    const refused: string[] = [];
+    let batch: Uint8Array[] = [];
+    let size = 0;
+    const flush = () => {
+      if (!batch.length) return;
+      const buf = new Uint8Array(size);
+      const dv = new DataView(buf.buffer);
+      let o = 0;
+      for (const r of batch) {
+        dv.setUint32(o, r.length, true);
+        buf.set(r, o + 4);
+        o += 4 + r.length;
+      }
+      const x = this.admin(now, abi.ADM_ADD_CONNS, buf);
+      const lines = x.reply.split("\n").filter(Boolean);
+      added += Number(/^added (\d+)/.exec(lines[0] ?? "")?.[1] ?? 0);
+      refused.push(...lines.slice(1));
+      batch = [];
+      size = 0;
+    };
+    for (const c of cs) {
+      const r = connRecord(c);
+      if (size + 4 + r.length > abi.IN_CAP) flush();
+      batch.push(r.slice());
+      size += 4 + r.length;
+    }
+    flush();
+    return { added, refused };
+  }
   initiate(now: number, name: string): { ok: boolean; reply: string } {
     return this.admin(now, abi.ADM_INITIATE, utf8e.encode(name));
   }

@@ -29,7 +29,7 @@ import { startChildExchange, onChildRequest, onChildResponse, onChildJob, onChil
 import { startInformational, onInfoRequest, onInfoResponse } from "./informational";
 import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
-  ADM_ADD_CONN, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
+  ADM_ADD_CONN, ADM_ADD_CONNS, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
   SAOP_REKEY_CHILD, SAOP_REKEY_IKE, SAOP_DELETE_CHILD, SAOP_DELETE_IKE, SAOP_LIVENESS,
   REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2,
 } from "../abi";
@@ -392,6 +392,34 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
       adminReply = 'added connection "' + c.name + '"';
       log(LOG_INFO, '"' + c.name + '": added IKEv2 connection');
       return ADM_OK;
+    }
+    case ADM_ADD_CONNS: {
+      // many connections at once (a daemon loading its configuration): one call, one reply
+      let o = 0;
+      let added = 0;
+      let refused = "";
+      while (o + 4 <= len) {
+        const n = <i32>load<u32>(IN + o);
+        if (n < 0 || n > len - o - 4) {
+          refused += "truncated connection list at byte " + o.toString() + "\n";
+          break;
+        }
+        const c = readConn(IN + o + 4, n);
+        o += 4 + n;
+        if (c === null) {
+          refused += connError + "\n";
+          continue;
+        }
+        if (findConn(c.name) !== null) {
+          refused += 'connection "' + c.name + '" already exists\n';
+          continue;
+        }
+        addConn(c);
+        added++;
+        log(LOG_INFO, '"' + c.name + '": added IKEv2 connection');
+      }
+      adminReply = "added " + added.toString() + " connections\n" + refused;
+      return refused.length == 0 ? ADM_OK : ADM_ERROR;
     }
     case ADM_INITIATE: case ADM_TERMINATE: case ADM_DELETE_CONN: {
       const name = String.UTF8.decodeUnsafe(IN, <usize>len, false);
