@@ -185,6 +185,31 @@ export function findConnFor(local: Endpoint, remote: Endpoint): Conn | null {
   return any;
 }
 
+// IKE_AUTH refines the choice IKE_SA_INIT made by addresses alone: the connection of this host
+// pair whose identities fit the peer's IDi (and the IDr it asked for), whose IKE proposals
+// hold the suite already negotiated. Exact peer addresses before %any; null when none fits.
+export function findConnByIds(local: Endpoint, remote: Endpoint, peerId: Id, wanted: Id | null,
+  encr: i32, keyBits: i32, prf: i32, integ: i32, dh: i32): Conn | null {
+  let any: Conn | null = null;
+  for (let i = 0; i < conns.length; i++) {
+    const c = conns[i];
+    if (!c.local.sameAddr(local)) continue;
+    const exact = c.remote.family != 0 && c.remote.sameAddr(remote);
+    if (!exact && c.remote.family != 0) continue;
+    if (c.remoteId.type != 0 && !c.remoteId.equals(peerId)) continue;
+    if (wanted !== null && !wanted.equals(c.localId)) continue;
+    let suite = false;
+    for (let k = 0; k < c.ike.length && !suite; k++) {
+      const p = c.ike[k];
+      suite = p.has(1, encr, keyBits) && p.has(2, prf, 0) && (integ == 0 || p.has(3, integ, 0)) && p.has(4, dh, 0);
+    }
+    if (!suite) continue;
+    if (exact) return c;
+    if (any === null) any = c;
+  }
+  return any;
+}
+
 function readProposal(p: usize, n: i32): Proposal {
   const pr = new Proposal();
   for (let o = 0; o + 4 <= n; o += 4) {

@@ -7,7 +7,7 @@
 // AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>), where the initiator
 // signs RealMessage1 | NonceRData | prf(SK_pi, IDi') and the responder RealMessage2 |
 // NonceIData | prf(SK_pr, IDr').
-import { Id, Ts, Xform } from "../conn/conn";
+import { Id, Ts, Xform, findConnByIds } from "../conn/conn";
 import {
   IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD,
   takeUnknownDeleted,
@@ -259,7 +259,7 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     logSa(sa, LOG_DEBUG, "dropping IKE_AUTH request in state " + sa.state.toString());
     return -1;
   }
-  const c = sa.conn;
+  let c = sa.conn;
   const idi = find(PT2_IDI);
   const ap = find(39);
   if (idi < 0 || ap < 0) {
@@ -267,6 +267,17 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     return failAuth(sa, msgid, 7);
   }
   const peerId = new Id(field(idi, 1), dataA(idi));
+  const idrp = find(PT2_IDR);
+  const wanted = idrp >= 0 ? new Id(field(idrp, 1), dataA(idrp)) : null;
+  if ((c.remoteId.type != 0 && !peerId.equals(c.remoteId)) || (wanted !== null && !wanted.equals(c.localId))) {
+    // another connection of this host pair may be the one these identities name
+    const better = findConnByIds(sa.local, sa.remote, peerId, wanted, sa.encr, sa.keyBits, sa.prf, sa.integ, sa.dh);
+    if (better !== null && better !== c) {
+      logSa(sa, LOG_INFO, 'the identities name connection "' + better.name + '": switching from "' + c.name + '"');
+      sa.conn = better;
+      c = better;
+    }
+  }
   if (c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
     logSa(sa, LOG_INFO, "the initiator's identity does not match the connection's rightid: AUTHENTICATION_FAILED");
     return failAuth(sa, msgid, N_AUTHENTICATION_FAILED);

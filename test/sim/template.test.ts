@@ -61,3 +61,21 @@ describe("template instances in whack --status", () => {
     expect(text).toMatch(/^000 #\d+: "road"\[1\] 192\.0\.2\.1:500 ESTABLISHED_CHILD_SA/m);
   });
 });
+
+describe("choosing the connection at IKE_AUTH", () => {
+  test("two connections of one host pair, told apart by the peer's identity", () => {
+    const sim = new Sim(53);
+    const w = sim.addNode("west", WEST);
+    const e = sim.addNode("east", EAST);
+    const te = new TextEncoder();
+    // east: "first" expects @someone.else and comes first; "second" expects west.example
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "first", remoteId: { type: 2, data: te.encode("someone.else") }, psk: te.encode("a different secret entirely") }));
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "second" }));
+    sim.act(w, (x) => x.addConn(0, pairConn("west")));
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(2000);
+    expect(e.logs.join("\n")).toMatch(/the identities name connection "second": switching from "first"/);
+    expect(e.status().ike.map((s) => [s.conn, s.state])).toEqual([["second", "ESTABLISHED_IKE_SA"]]);
+    expect(established(w)).toHaveLength(1);
+  });
+});
