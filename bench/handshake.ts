@@ -116,10 +116,10 @@ function cryptoOnly(s: Suite, p: CryptoProvider): { replay: () => void; calls: n
   };
 }
 
-function perSecond(fn: () => void, ms: number): number {
+function perSecond(fn: () => void, ms: number, rounds = 3): number {
   for (let i = 0; i < 30; i++) fn();
   let best = 0;
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < rounds; r++) {
     let n = 0;
     const t0 = performance.now();
     let t = t0;
@@ -139,9 +139,16 @@ export function pairRunnerForProfile(): () => void {
 
 export function benchHandshake(emit: Emit, ms = 1500): void {
   for (const s of SUITES) {
-    const hs = perSecond(pairRunner(s, nativeProvider), ms);
+    // the two are measured in alternating rounds, best of each: a slow moment of the machine
+    // (a shared VM) then hits both alike instead of one of them
+    const run = pairRunner(s, nativeProvider);
     const c = cryptoOnly(s, nativeProvider);
-    const floor = perSecond(c.replay, ms);
+    let hs = 0;
+    let floor = 0;
+    for (let round = 0; round < 5; round++) {
+      hs = Math.max(hs, perSecond(run, ms / 3, 1));
+      floor = Math.max(floor, perSecond(c.replay, ms / 3, 1));
+    }
     emit(`${s.name}_crypto_calls_per_ike_sa`, c.calls, "calls");
     emit(`${s.name}_ike_sa_per_s`, hs, "IKE SA/s");
     emit(`${s.name}_crypto_floor_per_s`, floor, "IKE SA/s");

@@ -21,7 +21,12 @@ export function concat3(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array
 }
 
 export function concat4(a: Uint8Array, b: Uint8Array, c: Uint8Array, d: Uint8Array): Uint8Array {
-  return concat2(concat2(a, b), concat2(c, d));
+  const r = new Uint8Array(a.length + b.length + c.length + d.length);
+  r.set(a, 0);
+  r.set(b, a.length);
+  r.set(c, a.length + b.length);
+  r.set(d, a.length + b.length + c.length);
+  return r;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): bool {

@@ -44,16 +44,21 @@ export function prfLen(alg: i32): i32 {
   return 0;
 }
 
+// PRF outputs land in one scratch buffer and are copied out at their exact length (one
+// allocation a call: PRFs run many times per exchange).
+const scratch: usize = heap.alloc(64);
+function prfOut(n: i32): Uint8Array {
+  const r = new Uint8Array(max(n, 0));
+  if (n > 0) memory.copy(r.dataStart, scratch, <usize>n);
+  return r;
+}
+
 export function prf(alg: i32, key: Uint8Array, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(64);
-  const n = hostPrf(alg, ptr(key), key.length, ptr(data), data.length, ptr(out));
-  return out.subarray(0, max(n, 0));
+  return prfOut(hostPrf(alg, ptr(key), key.length, ptr(data), data.length, scratch));
 }
 
 export function prfRaw(alg: i32, key: Uint8Array, data: usize, len: i32): Uint8Array {
-  const out = new Uint8Array(64);
-  const n = hostPrf(alg, ptr(key), key.length, data, len, ptr(out));
-  return out.subarray(0, max(n, 0));
+  return prfOut(hostPrf(alg, ptr(key), key.length, data, len, scratch));
 }
 
 // prf+ (RFC 7296 2.13): T1 | T2 | ... with Tn = prf(K, Tn-1 | S | n)

@@ -36,7 +36,10 @@ export class Endpoint {
     return this.addr.slice(0, this.family == 6 ? 16 : 4);
   }
   sameAddr(o: Endpoint): bool {
-    return this.family == o.family && bytesEqual(this.addrBytes(), o.addrBytes());
+    if (this.family != o.family) return false;
+    const n = this.family == 6 ? 16 : 4;
+    for (let i = 0; i < n; i++) if (this.addr[i] != o.addr[i]) return false; // no copies: called in loops
+    return true;
   }
   equals(o: Endpoint): bool {
     return this.sameAddr(o) && this.port == o.port;

@@ -83,9 +83,11 @@ function idBody(v: Id): Uint8Array {
   return b;
 }
 
+const KEY_PAD = strBytes("Key Pad for IKEv2"); // RFC 7296 2.15
+
 export function pskAuth(sa: IkeSa, message: Uint8Array, nonce: Uint8Array, idb: Uint8Array, ofInitiator: bool): Uint8Array {
   const macedId = C.prf(sa.prf, ofInitiator ? sa.SK_pi : sa.SK_pr, idb);
-  const key = C.prf(sa.prf, sa.conn.psk, strBytes("Key Pad for IKEv2"));
+  const key = C.prf(sa.prf, sa.conn.psk, KEY_PAD);
   return C.prf(sa.prf, key, concat3(message, nonce, macedId));
 }
 

@@ -65,10 +65,15 @@ function newSpi(): u64 {
 
 // NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP address | port)
 function natHash(spiI: u64, spiR: u64, ep: Endpoint): Uint8Array {
-  const port = new Uint8Array(2);
-  port[0] = <u8>(ep.port >> 8);
-  port[1] = <u8>ep.port;
-  return C.sha1(concat4(u64ToBytes(spiI), u64ToBytes(spiR), ep.addrBytes(), port));
+  // one buffer, filled in place: SPIi (8) | SPIr (8) | address (4 or 16) | port (2)
+  const al = ep.family == 6 ? 16 : 4;
+  const b = new Uint8Array(18 + al);
+  store<u64>(b.dataStart, bswap(spiI));
+  store<u64>(b.dataStart + 8, bswap(spiR));
+  memory.copy(b.dataStart + 16, ep.addr.dataStart, <usize>al);
+  b[16 + al] = <u8>(ep.port >> 8);
+  b[17 + al] = <u8>ep.port;
+  return C.sha1(b);
 }
 
 // ---- initiator -------------------------------------------------------------------------------

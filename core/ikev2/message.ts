@@ -104,9 +104,6 @@ function sealOne(sa: IkeSa, exchange: i32, response: bool, msgid: u32, firstNp: 
   let padLen = 0;
   if (blk > 1) padLen = (blk - ((plain.length + 1) % blk)) % blk;
   const ptLen = plain.length + padLen + 1;
-  const pt = new Uint8Array(ptLen);
-  pt.set(plain, 0);
-  pt[ptLen - 1] = <u8>padLen;
   const ctLen = ptLen + (aead ? 16 : 0);
   const frag = fragTotal > 0;
   const skHdr = frag ? 8 : 4;
@@ -127,8 +124,13 @@ function sealOne(sa: IkeSa, exchange: i32, response: bool, msgid: u32, firstNp: 
   const ivAt = 28 + skHdr;
   const iv = C.randomBytes(ivl);
   m.set(iv, ivAt);
+  // the plaintext, its padding (zeros) and pad length go where the ciphertext will be; the host
+  // reads its input before it writes its output, so it encrypts in place
+  const ctAt = ivAt + ivl;
+  m.set(plain, ctAt);
+  m[ctAt + ptLen - 1] = <u8>padLen;
   const key = sa.skeOut;
-  const n = C.encrypt(encr, key, m.dataStart + ivAt, ivl, m.dataStart, aead ? ivAt : 0, pt.dataStart, ptLen, m.dataStart + ivAt + ivl);
+  const n = C.encrypt(encr, key, m.dataStart + ivAt, ivl, m.dataStart, aead ? ivAt : 0, m.dataStart + ctAt, ptLen, m.dataStart + ctAt);
   if (n != ctLen) return new Uint8Array(0);
   if (!aead) C.integ(sa.integ, sa.skaOut, m.dataStart, total - icv, m.dataStart + total - icv);
   return m;
