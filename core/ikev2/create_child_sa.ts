@@ -8,6 +8,7 @@
 import {
   IkeSa, ChildSa, Pending, addIke, allIke, takeUnknownDeleted, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED,
   CHILD_SA_DEAD, IKE_SA_REKEY_R0, IKE_SA_DEAD, X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE,
+  rememberUnknownDeleted,
 } from "../sa/sa";
 import { concat2, concat3, readBlobs, u64ToBytes, u64FromBytes, BlobWriter } from "../bytes";
 import * as C from "../crypto";
@@ -315,8 +316,7 @@ export function onChildRequest(sa: IkeSa, msgid: u32): i32 {
       // the peer drops its half on CHILD_SA_NOT_FOUND; if our answer making that Child SA is
       // still on its way to us, ours must go too when it arrives (see acceptChild)
       if (spi.length == 4) {
-        if (sa.unknownDeleted.length >= 16) sa.unknownDeleted.shift();
-        sa.unknownDeleted.push(bswap(load<u32>(spi.dataStart)));
+        rememberUnknownDeleted(sa, bswap(load<u32>(spi.dataStart)));
       }
       return refuse(sa, msgid, N_CHILD_SA_NOT_FOUND, "rekeys a Child SA we do not have");
     }

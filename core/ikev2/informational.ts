@@ -5,7 +5,7 @@
 // A Delete of Child SAs is answered with a Delete of their paired SAs (1.4.1); a Delete of the
 // IKE SA with an empty INFORMATIONAL, after which both sides forget it. An empty request is a
 // liveness check (2.4).
-import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, IKE_SA_REKEY_R0, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI } from "../sa/sa";
+import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, IKE_SA_REKEY_R0, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI, rememberUnknownDeleted } from "../sa/sa";
 import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
 import { del } from "./build";
 import { logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, INFORMATIONAL } from "./state";
@@ -99,8 +99,7 @@ export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
         if (c !== null && gone.indexOf(c) < 0) gone.push(c);
         else if (c === null) {
           logSa(sa, LOG_DEBUG, "Delete for unknown ESP SPI 0x" + spi.toString(16) + ": remembered in case our request made it");
-          if (sa.unknownDeleted.length >= 16) sa.unknownDeleted.shift();
-          sa.unknownDeleted.push(spi);
+          rememberUnknownDeleted(sa, spi);
         }
       }
     }

@@ -218,6 +218,7 @@ export function addIke(sa: IkeSa): void {
 }
 
 export function removeIke(sa: IkeSa): void {
+  forgetUnknownDeleted(sa);
   if (ikeSas.has(sa.ourSpi) && ikeSas.get(sa.ourSpi) === sa) ikeSas.delete(sa.ourSpi);
   const i = allIke.indexOf(sa);
   if (i >= 0) allIke.splice(i, 1);
@@ -259,13 +260,29 @@ export function findPeerChildBySpi(ike: IkeSa, spi: u32): ChildSa | null {
 // Whether the peer deleted (or rekeyed) the Child SA it receives on `spi` before we knew it,
 // on this IKE SA or another one to the same peer for the same connection (the Delete may come
 // over the IKE SA that replaced the one the Child SA was negotiated on); forgets it if so.
+// SPIs remembered as deleted-before-known, in all IKE SAs (so the common case, none, costs
+// nothing per Child SA).
+let unknownCount = 0;
+export function rememberUnknownDeleted(ike: IkeSa, spi: u32): void {
+  if (ike.unknownDeleted.length >= 16) ike.unknownDeleted.shift();
+  else unknownCount++;
+  ike.unknownDeleted.push(spi);
+}
+
+function forgetUnknownDeleted(ike: IkeSa): void {
+  unknownCount -= ike.unknownDeleted.length;
+  ike.unknownDeleted.length = 0;
+}
+
 export function takeUnknownDeleted(ike: IkeSa, spi: u32): bool {
+  if (unknownCount == 0) return false;
   for (let i = -1; i < allIke.length; i++) {
     const o = i < 0 ? ike : allIke[i];
     if (i >= 0 && (o === ike || o.conn !== ike.conn || !o.remote.sameAddr(ike.remote))) continue;
     const k = o.unknownDeleted.indexOf(spi);
     if (k >= 0) {
       o.unknownDeleted.splice(k, 1);
+      unknownCount--;
       return true;
     }
   }
