@@ -46,6 +46,9 @@ export function childStateName(s: i32): string {
   return "UNKNOWN";
 }
 
+// One shared empty array for every not-yet-known byte field (nothing can be written into it).
+export const EMPTY = new Uint8Array(0);
+
 let nextSerial = 1;
 export function newSerial(): i32 {
   return nextSerial++;
@@ -67,20 +70,20 @@ export class ChildSa {
   reqid: i32 = 0; // the kernel's reqid: the first Child SA's serial, kept across rekeys
   tsLocal: Array<Ts> = new Array<Ts>();
   tsRemote: Array<Ts> = new Array<Ts>();
-  encrIn: Uint8Array = new Uint8Array(0);
-  integIn: Uint8Array = new Uint8Array(0);
-  encrOut: Uint8Array = new Uint8Array(0);
-  integOut: Uint8Array = new Uint8Array(0);
+  encrIn: Uint8Array = EMPTY;
+  integIn: Uint8Array = EMPTY;
+  encrOut: Uint8Array = EMPTY;
+  integOut: Uint8Array = EMPTY;
   createdAt: f64 = 0;
   rekeyAt: f64 = 0;
   expireAt: f64 = 0;
   replaces: i32 = 0; // serial of the Child SA this one rekeys
   byUs: bool = true; // created by our request (false: by the peer's)
-  nonceI: Uint8Array = new Uint8Array(0); // the nonces of the exchange that created it
-  nonceR: Uint8Array = new Uint8Array(0);
-  peerKe: Uint8Array = new Uint8Array(0);
-  dhPriv: Uint8Array = new Uint8Array(0);
-  dhPub: Uint8Array = new Uint8Array(0);
+  nonceI: Uint8Array = EMPTY; // the nonces of the exchange that created it
+  nonceR: Uint8Array = EMPTY;
+  peerKe: Uint8Array = EMPTY;
+  dhPriv: Uint8Array = EMPTY;
+  dhPub: Uint8Array = EMPTY;
   rekeyedByUs: ChildSa | null = null; // the Child SA our rekey of this one creates
   rekeyedByPeer: ChildSa | null = null; // the Child SA the peer's rekey of this one created
   constructor(ike: IkeSa) {
@@ -118,21 +121,21 @@ export class IkeSa {
   integ: i32 = 0;
   dh: i32 = 0;
   // key exchange
-  Ni: Uint8Array = new Uint8Array(0);
-  Nr: Uint8Array = new Uint8Array(0);
-  dhPriv: Uint8Array = new Uint8Array(0);
-  dhPub: Uint8Array = new Uint8Array(0);
-  peerKe: Uint8Array = new Uint8Array(0);
-  cookie: Uint8Array = new Uint8Array(0);
-  initRequest: Uint8Array = new Uint8Array(0); // RealMessage1
-  initResponse: Uint8Array = new Uint8Array(0); // RealMessage2
-  SK_d: Uint8Array = new Uint8Array(0);
-  SK_ai: Uint8Array = new Uint8Array(0);
-  SK_ar: Uint8Array = new Uint8Array(0);
-  SK_ei: Uint8Array = new Uint8Array(0);
-  SK_er: Uint8Array = new Uint8Array(0);
-  SK_pi: Uint8Array = new Uint8Array(0);
-  SK_pr: Uint8Array = new Uint8Array(0);
+  Ni: Uint8Array = EMPTY;
+  Nr: Uint8Array = EMPTY;
+  dhPriv: Uint8Array = EMPTY;
+  dhPub: Uint8Array = EMPTY;
+  peerKe: Uint8Array = EMPTY;
+  cookie: Uint8Array = EMPTY;
+  initRequest: Uint8Array = EMPTY; // RealMessage1
+  initResponse: Uint8Array = EMPTY; // RealMessage2
+  SK_d: Uint8Array = EMPTY;
+  SK_ai: Uint8Array = EMPTY;
+  SK_ar: Uint8Array = EMPTY;
+  SK_ei: Uint8Array = EMPTY;
+  SK_er: Uint8Array = EMPTY;
+  SK_pi: Uint8Array = EMPTY;
+  SK_pr: Uint8Array = EMPTY;
   peerFragmentation: bool = false;
   peerHashAlgorithms: bool = false; // the peer sent SIGNATURE_HASH_ALGORITHMS (RFC 7427)
   // message IDs (RFC 7296 2.3, window size 1)
@@ -157,7 +160,7 @@ export class IkeSa {
   // the exchange our outstanding request carries
   childInFlight: ChildSa | null = null; // a Child SA being negotiated by our request
   rekeyNew: IkeSa | null = null; // the new IKE SA of our IKE rekey request
-  rekeyNonce: Uint8Array = new Uint8Array(0); // our nonce in a CREATE_CHILD_SA request
+  rekeyNonce: Uint8Array = EMPTY; // our nonce in a CREATE_CHILD_SA request
   children: Array<ChildSa> = new Array<ChildSa>();
   // SPIs the peer deleted before we knew them (a Child SA whose answer we had not seen yet)
   unknownDeleted: Array<u32> = new Array<u32>();
@@ -185,7 +188,7 @@ export class IkeSa {
   chosenNumber: i32 = 1; // responder: the number of the proposal it accepted
   rekeyedByPeer: IkeSa | null = null; // the new IKE SA the peer's rekey of this one created
   rekeyedOf: IkeSa | null = null; // for a new IKE SA: the one it replaces
-  peerNonce: Uint8Array = new Uint8Array(0); // the peer's nonce in the CREATE_CHILD_SA it sent
+  peerNonce: Uint8Array = EMPTY; // the peer's nonce in the CREATE_CHILD_SA it sent
   pendingReq: u32 = 0; // message ID of the peer's request being answered
   pendingChild: ChildSa | null = null; // a Child SA being created by the peer's request
   pendingIke: IkeSa | null = null; // an IKE SA being created by the peer's rekey request
