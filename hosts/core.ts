@@ -33,6 +33,7 @@ export interface CoreExports {
   v1AttrValueName(phase: number, type: number, value: number): number;
   selftestTrap(how: number): number;
   kernelTextPtr(): number;
+  __collect(): void;
   pollCommand(): number;
   cmdData(): number;
   cmdArg(i: number): number;
