@@ -193,7 +193,15 @@ export function findConnFor(local: Endpoint, remote: Endpoint): Conn | null {
 // hold the suite already negotiated. Exact peer addresses before %any; null when none fits.
 export function findConnByIds(local: Endpoint, remote: Endpoint, peerId: Id, wanted: Id | null,
   encr: i32, keyBits: i32, prf: i32, integ: i32, dh: i32): Conn | null {
-  let any: Conn | null = null;
+  const all = connsByIds(local, remote, peerId, wanted, encr, keyBits, prf, integ, dh);
+  return all.length > 0 ? all[0] : null;
+}
+
+// Every connection those identities and that suite fit, exact peer addresses first.
+export function connsByIds(local: Endpoint, remote: Endpoint, peerId: Id, wanted: Id | null,
+  encr: i32, keyBits: i32, prf: i32, integ: i32, dh: i32): Array<Conn> {
+  const exacts = new Array<Conn>();
+  const anys = new Array<Conn>();
   for (let i = 0; i < conns.length; i++) {
     const c = conns[i];
     if (!c.local.sameAddr(local)) continue;
@@ -207,10 +215,10 @@ export function findConnByIds(local: Endpoint, remote: Endpoint, peerId: Id, wan
       suite = p.has(1, encr, keyBits) && p.has(2, prf, 0) && (integ == 0 || p.has(3, integ, 0)) && p.has(4, dh, 0);
     }
     if (!suite) continue;
-    if (exact) return c;
-    if (any === null) any = c;
+    if (exact) exacts.push(c);
+    else anys.push(c);
   }
-  return any;
+  return exacts.concat(anys);
 }
 
 function readProposal(p: usize, n: i32): Proposal {

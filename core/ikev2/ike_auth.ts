@@ -7,7 +7,7 @@
 // AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>), where the initiator
 // signs RealMessage1 | NonceRData | prf(SK_pi, IDi') and the responder RealMessage2 |
 // NonceIData | prf(SK_pr, IDr').
-import { Id, Ts, Xform, findConnByIds } from "../conn/conn";
+import { Id, Ts, Xform, findConnByIds, connsByIds } from "../conn/conn";
 import {
   IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD,
   takeUnknownDeleted,
@@ -294,7 +294,24 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   child.byUs = false;
   child.nonceI = sa.Ni;
   child.nonceR = sa.Nr;
-  const refusal = offerChild(sa, child);
+  let refusal = offerChild(sa, child);
+  if (refusal == N_TS_UNACCEPTABLE) {
+    // the traffic selectors may be another connection's of this host pair, for the same
+    // identities and secret (IKE_AUTH refines by identities, then by traffic selectors)
+    const cands = connsByIds(sa.local, sa.remote, peerId, wanted, sa.encr, sa.keyBits, sa.prf, sa.integ, sa.dh);
+    for (let i = 0; i < cands.length && refusal != 0; i++) {
+      const k = cands[i];
+      if (k === c || !bytesEqual(k.psk, c.psk) || !k.localId.equals(c.localId)) continue;
+      sa.conn = k;
+      refusal = offerChild(sa, child);
+      if (refusal == 0) {
+        logSa(sa, LOG_INFO, 'the traffic selectors name connection "' + k.name + '": switching from "' + c.name + '"');
+        c = k;
+      } else {
+        sa.conn = c;
+      }
+    }
+  }
   const transport = child.transport;
   const a = pskAuth(sa, sa.initResponse, sa.Ni, idBody(c.localId), false);
   beginTape();

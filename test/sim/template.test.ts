@@ -79,3 +79,19 @@ describe("choosing the connection at IKE_AUTH", () => {
     expect(established(w)).toHaveLength(1);
   });
 });
+
+describe("choosing the connection by traffic selectors", () => {
+  test("same identities and secret, different subnets: the Child SA goes to the connection whose selectors fit", () => {
+    const sim = new Sim(54);
+    const w = sim.addNode("west", WEST);
+    const e = sim.addNode("east", EAST);
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "other-net", remoteTs: [{ start: Uint8Array.of(10, 9, 0, 0), end: Uint8Array.of(10, 9, 255, 255) }] }));
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "west-net" }));
+    sim.act(w, (x) => x.addConn(0, pairConn("west")));
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(2000);
+    expect(e.logs.join("\n")).toMatch(/the traffic selectors name connection "west-net": switching from "other-net"/);
+    expect(e.status().ike.map((s) => [s.conn, s.children.length])).toEqual([["west-net", 1]]);
+    expect(established(w)[0].children).toHaveLength(1);
+  });
+});
