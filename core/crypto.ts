@@ -24,6 +24,13 @@ export function randomBytes(n: i32): Uint8Array {
   return b;
 }
 
+// A random non-zero 64-bit value (IKE SPIs: zero means "not yet known").
+export function randomSpi64(): u64 {
+  let s: u64 = 0;
+  while (s == 0) s = load<u64>(randomBytes(8).dataStart);
+  return s;
+}
+
 export function randomU32(): u32 {
   const b = randomBytes(4);
   return load<u32>(b.dataStart);

@@ -95,7 +95,12 @@ export function formatAddress(bytes: Uint8Array): string {
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
     return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
   }
-  // Section 4.2: "::" replaces the longest run of two or more zero groups, the first if tied.
+  return compressIPv6(g);
+}
+
+/** RFC 5952 4.2: eight 16-bit groups as text, "::" for the longest run (two or more) of zero
+ * groups, the first one on ties. */
+export function compressIPv6(g: number[]): string {
   let bestAt = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {

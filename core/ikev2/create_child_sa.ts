@@ -41,12 +41,6 @@ const A_RESP_KE = 2; // our response's KE is ready
 const A_REQ_KEYS = 3; // PFS keys of the Child SA our request created
 const A_RESP_KEYS = 4; // PFS keys of the Child SA the peer's request created
 
-function newSpi(): u64 {
-  let s: u64 = 0;
-  while (s == 0) s = load<u64>(C.randomBytes(8).dataStart);
-  return s;
-}
-
 function pfsGroup(sa: IkeSa): i32 {
   if (!sa.conn.pfs) return 0;
   for (let i = 0; i < sa.conn.esp.length; i++) {
@@ -76,7 +70,7 @@ export function startChildExchange(sa: IkeSa, what: i32, arg: i32): void {
     if (sa.rekeyNew !== null || sa.replacedBy != 0) return;
     const n = new IkeSa(sa.conn, true, sa.local.clone(), sa.remote.clone());
     n.natT = sa.natT;
-    n.spiI = newSpi();
+    n.spiI = C.randomSpi64();
     n.dh = sa.dh;
     n.Ni = C.randomBytes(32);
     n.rekeyedOf = sa;
@@ -439,7 +433,7 @@ function rekeyIkeRequest(sa: IkeSa, msgid: u32, sap: i32, Ni: Uint8Array): i32 {
   const n = new IkeSa(sa.conn, false, sa.local.clone(), sa.remote.clone());
   n.natT = sa.natT;
   n.spiI = u64FromBytes(c.spi);
-  n.spiR = newSpi();
+  n.spiR = C.randomSpi64();
   n.encr = c.encr;
   n.keyBits = c.keyBits;
   n.prf = c.prf;

@@ -129,7 +129,6 @@ export function evDatagram(t: f64, len: i32, flags: i32): i32 {
       return response ? onInfoResponse(sa, msgid) : onInfoRequest(sa, msgid);
   }
   logSa(sa, LOG_INFO, "dropping exchange " + exchange.toString() + ": not supported");
-  if (!response) unsupportedExchange(sa, exchange, msgid);
   return -1;
 }
 
@@ -207,14 +206,6 @@ function decodeProtected(sa: IkeSa, np: i32, plain: Uint8Array): i32 {
     return -1;
   }
   return max(np, 1);
-}
-
-function unsupportedExchange(sa: IkeSa, exchange: i32, msgid: u32): void {
-  // RFC 7296 1.5 / 2.21: an unknown exchange type in a request is answered with INVALID_SYNTAX? No:
-  // the RFC leaves it to the recipient; we answer with an empty response so the window moves on.
-  void exchange;
-  void msgid;
-  void sa;
 }
 
 function logMalformed(remote: Endpoint): void {

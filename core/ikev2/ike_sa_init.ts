@@ -54,15 +54,6 @@ export function setCookieThreshold(n: i32): void {
 }
 let cookieSecret: Uint8Array = new Uint8Array(0);
 
-function newSpi(): u64 {
-  let s: u64 = 0;
-  while (s == 0) {
-    const b = C.randomBytes(8);
-    s = load<u64>(b.dataStart);
-  }
-  return s;
-}
-
 // NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP address | port)
 function natHash(spiI: u64, spiR: u64, ep: Endpoint): Uint8Array {
   // one buffer, filled in place: SPIi (8) | SPIr (8) | address (4 or 16) | port (2)
@@ -83,7 +74,7 @@ export function initiateIke(c: Conn): IkeSa | null {
     return null;
   }
   const sa = new IkeSa(c, true, c.local.clone(), c.remote.clone());
-  sa.spiI = newSpi();
+  sa.spiI = C.randomSpi64();
   addIke(sa);
   const first = c.ike[0].first(4);
   sa.dh = first !== null ? first.id : 0;
@@ -346,7 +337,7 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
   const sa = new IkeSa(conn, false, local.clone(), remote.clone());
   sa.natT = port4500;
   sa.spiI = spiI;
-  sa.spiR = newSpi();
+  sa.spiR = C.randomSpi64();
   sa.encr = c.encr;
   sa.keyBits = c.keyBits;
   sa.prf = c.prf;

@@ -2,6 +2,8 @@
 // marks and the virtual-private list. Runtime-neutral. Each parser returns a value or an error
 // string (never throws), so callers can report the error at the keyword's position.
 
+import { compressIPv6 } from "../pcap.ts";
+
 export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = <T>(error: string): Result<T> => ({ ok: false, error });
@@ -92,25 +94,7 @@ export function formatAddress(a: Address): string {
   if (a.family === 4) return a.bytes.join(".");
   const g: number[] = [];
   for (let i = 0; i < 16; i += 2) g.push((a.bytes[i]! << 8) | a.bytes[i + 1]!);
-  // RFC 5952: compress the longest run (>= 2) of zero groups, the first one on ties
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(":");
-  if (bestAt < 0) return hex(g);
-  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+  return compressIPv6(g);
 }
 
 /** A host name as Libreswan accepts it for left=/right=/nexthop= (resolved later, by DNS). */
