@@ -4,6 +4,13 @@ import { Daemon, type DaemonHost } from "../hosts/daemon.ts";
 import { coreModule } from "../hosts/node/corefile.ts";
 import { nativeProvider } from "../hosts/crypto/native.ts";
 import type { Emit } from "./util.ts";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// Libreswan 4.10 unpacked from its .deb (see ../shared/lab): its addconn is the reference parser.
+const LS_ADDCONN = "/opt/pw-libreswan/usr/libexec/ipsec/addconn";
 
 export function generatedConfig(n: number): { conf: string; secrets: string } {
   const lines = ["config setup", "\tlisten=192.0.2.1", "", "conn %default", "\tauthby=secret", "\tike=aes256-sha2_256;modp2048", "\tesp=aes256-sha2_256", "\tkeyexchange=ikev2", "", "conn base", "\tleft=192.0.2.1", "\tleftid=@gw.example", ""];
@@ -46,4 +53,34 @@ export async function benchConfig(emit: Emit, n = 10000): Promise<void> {
   emit("config_load_10k_s", (t2 - t0) / 1000, "s");
   emit("status_10k_s", (t3 - t2) / 1000, "s");
   emit("status_10k_lines", lines, "lines");
+  const ls = libreswanAddconn(conf, n);
+  if (ls !== null) {
+    emit("libreswan_addconn_10k_s", ls, "s");
+    emit("config_parse_vs_libreswan_addconn", (t1 - t0) / 1000 / ls, "ratio");
+  }
+}
+
+// Wall time of Libreswan 4.10's `addconn --config FILE --listadd` on the same file: it parses
+// every conn (with also= and %default) and prints the auto=add names, without a pluto. 4.10
+// knows no keyexchange=ikev2 (Libreswan 5 syntax, "invalid value"): it gets its ikev2=yes.
+function libreswanAddconn(conf: string, n: number): number | null {
+  if (!existsSync(LS_ADDCONN)) {
+    console.error(`bench config: no Libreswan reference (${LS_ADDCONN} is absent)`);
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "bench-ls-"));
+  try {
+    const file = join(dir, "ipsec.conf");
+    writeFileSync(file, conf.replace("\tkeyexchange=ikev2\n", "\tikev2=yes\n"));
+    const t0 = performance.now();
+    const r = spawnSync(LS_ADDCONN, ["--config", file, "--listadd"], { encoding: "utf8", timeout: 120_000, maxBuffer: 16 << 20 });
+    const t = (performance.now() - t0) / 1000;
+    const why = r.error?.message ?? (r.status !== 0 ? `exit ${r.status ?? r.signal}: ${r.stderr.trim().split("\n")[0]}` : "");
+    if (why) throw new Error(`bench config: ${LS_ADDCONN} failed: ${why}`);
+    const names = r.stdout.split(/\s+/).filter(Boolean).length;
+    if (names !== n) throw new Error(`bench config: Libreswan addconn --listadd named ${names} of ${n} connections`);
+    return t;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
