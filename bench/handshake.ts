@@ -32,11 +32,11 @@ function conn(self: "west" | "east", s: Suite): ConnSpec {
   const e = Uint8Array.of(192, 0, 2, 2);
   const [me, peer] = self === "west" ? [w, e] : [e, w];
   return {
-    name: "bench", local: { family: 4, port: 500, addr: me }, remote: { family: 4, port: 500, addr: peer },
-    localId: { type: 2, data: te.encode(`${self}.example`) }, psk: te.encode("benchmark pre-shared key"),
+    name: "bench", left: { family: 4, port: 500, addr: me }, right: { family: 4, port: 500, addr: peer },
+    leftId: { type: 2, data: te.encode(`${self}.example`) }, psk: te.encode("benchmark pre-shared key"),
     ike: [s.ike], esp: [s.esp],
-    localTs: [{ start: Uint8Array.of(10, self === "west" ? 1 : 2, 0, 0), end: Uint8Array.of(10, self === "west" ? 1 : 2, 255, 255) }],
-    remoteTs: [{ start: Uint8Array.of(10, self === "west" ? 2 : 1, 0, 0), end: Uint8Array.of(10, self === "west" ? 2 : 1, 255, 255) }],
+    leftTs: [{ start: Uint8Array.of(10, self === "west" ? 1 : 2, 0, 0), end: Uint8Array.of(10, self === "west" ? 1 : 2, 255, 255) }],
+    rightTs: [{ start: Uint8Array.of(10, self === "west" ? 2 : 1, 0, 0), end: Uint8Array.of(10, self === "west" ? 2 : 1, 255, 255) }],
     initialContact: false,
   };
 }
@@ -63,6 +63,8 @@ function pairRunner(s: Suite, provider: CryptoProvider): () => void {
   const fresh = () => {
     west = make("west");
     east = make("east");
+    west.setInterfaces(0, [{ family: 4, port: 500, addr: Uint8Array.of(192, 0, 2, 1) }]);
+    east.setInterfaces(0, [{ family: 4, port: 500, addr: Uint8Array.of(192, 0, 2, 2) }]);
     if (!west.addConn(0, conn("west", s)).ok || !east.addConn(0, conn("east", s)).ok) throw new Error("bench: connection refused");
     made = 0;
   };

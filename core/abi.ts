@@ -239,9 +239,10 @@ export const ADM_ADD_CONN = 1; // IN: a connection record (CONN_* tags)
 export const ADM_INITIATE = 2; // IN: connection name
 export const ADM_TERMINATE = 3; // IN: connection name
 export const ADM_DELETE_CONN = 4; // IN: connection name
-export const ADM_STATUS = 5; // TEXT: JSON of connections and states
+export const ADM_STATUS = 5; // IN: u8 1 = with keys, then optionally a connection name (it and its instances only); TEXT: JSON of connections and states
 export const ADM_ADD_CONNS = 7; // IN: connection records, each behind its length (u32 LE); reply: one line per refusal
 export const ADM_SA_OP = 6; // IN: op (u8: SAOP_*), serial (u32 LE)
+export const ADM_INTERFACES = 8; // IN: this host's addresses, 20-byte EP records (port ignored); connections are oriented by them
 export const SAOP_REKEY_CHILD = 1;
 export const SAOP_REKEY_IKE = 2;
 export const SAOP_DELETE_CHILD = 3;
@@ -252,15 +253,17 @@ export const ADM_ERROR = 1;
 
 // A connection record: a sequence of TLVs (tag u8, length u16 LE, value).
 export const CONN_NAME = 1; // UTF-8
-export const CONN_LOCAL_EP = 2; // 20 bytes, EP layout
-export const CONN_REMOTE_EP = 3; // 20 bytes, EP layout; family 0 = %any
-export const CONN_LOCAL_ID = 4; // ID type (u8) then data
-export const CONN_REMOTE_ID = 5;
-export const CONN_PSK = 6; // the pre-shared key (never logged)
+// The two ends as ipsec.conf names them: the core orients them into this/that by the addresses
+// the host said it has (ADM_INTERFACES).
+export const CONN_LEFT_EP = 2; // 20 bytes, EP layout; family 0 = %any
+export const CONN_RIGHT_EP = 3;
+export const CONN_LEFT_ID = 4; // ID type (u8) then data; absent: the end's address, or any ID for %any
+export const CONN_RIGHT_ID = 5;
+export const CONN_PSK = 6; // the pre-shared key when left is this end (never logged)
 export const CONN_IKE_PROPOSAL = 7; // one proposal: u16 LE pairs (transform type, id), keylen as type 14 after an ENCR
 export const CONN_ESP_PROPOSAL = 8; // likewise
-export const CONN_LOCAL_TS = 9; // TS: type u8, proto u8, sport u16 LE, eport u16 LE, start, end
-export const CONN_REMOTE_TS = 10;
+export const CONN_LEFT_TS = 9; // a subnet: type u8, proto u8, sport u16 LE, eport u16 LE, start, end; none: the end's own address
+export const CONN_RIGHT_TS = 10;
 export const CONN_TIMERS = 11; // u32 LE seconds: ike lifetime, child lifetime, rekey margin, rekey fuzz %, dpd delay, dpd timeout, retransmit base ms, retransmit limit
 export const CONN_FLAGS = 12; // u32 LE: CF_* bits
 export const CF_TRANSPORT = 1;
@@ -269,3 +272,12 @@ export const CF_PFS = 4;
 export const CF_INITIAL_CONTACT = 8;
 export const CONN_AUTO = 13; // u8: 0 ignore, 1 add, 2 route/ondemand, 3 start
 export const CONN_FRAG_SIZE = 14; // u16 LE: largest datagram before fragmenting (default 1280)
+export const CONN_PSK_RIGHT = 15; // the pre-shared key when right is this end (absent: CONN_PSK either way)
+export const CONN_LEFT_PROTOPORT = 16; // protoport=: proto u8, port wildcard u8 (17/%any), sport u16 LE, eport u16 LE
+export const CONN_RIGHT_PROTOPORT = 17;
+export const CONN_LEFT_VIRTUAL = 18; // subnet=vnet:%priv (VIRT_NET) or vhost:%priv (VIRT_HOST), u8
+export const CONN_RIGHT_VIRTUAL = 19;
+export const VIRT_NET = 1;
+export const VIRT_HOST = 2;
+export const CONN_VP_INCLUDE = 20; // virtual-private: a TS (CONN_*_TS layout) a virtual subnet may lie in
+export const CONN_VP_EXCLUDE = 21; // virtual-private: a TS (%v4:!...) it may not touch

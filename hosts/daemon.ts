@@ -2,7 +2,7 @@
 // engine's commands to sockets and helpers, whack requests to answers, status in pluto's
 // words. The runtime supplies sockets, timers, files and helper threads (DaemonHost).
 import * as abi from "../core/abi.ts";
-import { Engine, type ConnSpec, type Endpoint, type EngineStatus, type ProposalSpec, type TsSpec, endpointText } from "./engine.ts";
+import { Engine, type ConnSpec, type Endpoint, type EngineStatus, type ProposalSpec, type ProtoportSpec, type TsSpec, endpointText } from "./engine.ts";
 import type { CryptoProvider } from "./crypto/provider.ts";
 import type { Job, JobResult } from "./crypto/jobs.ts";
 import type { ConfigIO } from "./config/io.ts";
@@ -98,15 +98,15 @@ export class Daemon {
     return { ok: true, errors: [], warnings };
   }
 
-  // The UDP endpoints to listen on: each local end's IKE port and the NAT-T port, on the
-  // listen= address or on every local address.
+  // The UDP endpoints to listen on: the IKE port of each end that is one of ours, and the
+  // NAT-T port, on the listen= address or on every local address.
   ports(): Endpoint[] {
     const setup = this.config?.setup;
-    const addrs = setup?.listen ? [setup.listen] : this.host.localAddresses();
+    const addrs = this.interfaceAddresses();
+    const mine = new Set(addrs.map(canon));
     const ports = new Set<number>([setup?.ikePort ?? 500, setup?.nattPort ?? 4500]);
     for (const c of this.config?.conns ?? []) {
-      const o = this.orient(c);
-      if (o.ok) ports.add(o.local.ikeport ?? 500);
+      for (const e of [c.left, c.right]) if (e.ikeport !== null && e.host !== null && mine.has(canon(e.host))) ports.add(e.ikeport);
     }
     const out: Endpoint[] = [];
     for (const a of addrs) {
@@ -118,77 +118,100 @@ export class Daemon {
   }
 
   // ---- connections ----------------------------------------------------------------------------
-  // Which end is ours: the one whose host is a local address (or the listen= address).
-  orient(c: NormalizedConn): { ok: true; local: NormalizedConn["left"]; remote: NormalizedConn["right"] } | { ok: false; error: string } {
-    const mine = this.localSet();
-    const isMine = (h: string | null) => h !== null && mine.has(canon(h));
-    const l = isMine(c.left.host);
-    const r = isMine(c.right.host);
-    if (l && r) return { ok: false, error: `"${c.name}": both left=${c.left.host} and right=${c.right.host} are local addresses` };
-    if (!l && !r) return { ok: false, error: `"${c.name}": neither left=${c.left.host} nor right=${c.right.host} is a local address of this host` };
-    return l ? { ok: true, local: c.left, remote: c.right } : { ok: true, local: c.right, remote: c.left };
-  }
-
-  // The local addresses in canonical form, read once per configuration load.
-  private mineCache: { config: NormalizedConfig | null; set: Set<string> } | null = null;
-  private localSet(): Set<string> {
-    if (this.mineCache && this.mineCache.config === this.config) return this.mineCache.set;
+  // This host's addresses as the core orients connections by them: the listen= address, or
+  // every address of every interface (as pluto does).
+  interfaceAddresses(): string[] {
     const list = this.config?.setup.listen ? [this.config.setup.listen] : this.host.localAddresses();
-    const set = new Set(list.filter((a) => parseAddress(a) !== null).map(canon));
-    this.mineCache = { config: this.config, set };
-    return set;
+    return list.filter((a) => parseAddress(a) !== null);
+  }
+  private interfacesSent: string | null = null;
+  private syncInterfaces(force = false): void {
+    const addrs = this.interfaceAddresses();
+    const key = addrs.join(" ");
+    if (!force && key === this.interfacesSent) return;
+    this.interfacesSent = key;
+    this.engine.setInterfaces(this.host.now(), addrs.map((a) => {
+      const p = parseAddress(a)!;
+      return { family: p.family, port: 0, addr: Uint8Array.from(p.bytes) };
+    }));
   }
 
+  // The connection as the core takes it: both ends as written (the core orients them), the
+  // secret for either orientation, proposals, timers.
   spec(c: NormalizedConn): { ok: true; spec: ConnSpec } | { ok: false; error: string } {
     if (!c.ikev2) return { ok: false, error: `"${c.name}": IKEv1 connections are not supported yet` };
     if (!c.authby.includes("secret")) return { ok: false, error: `"${c.name}": authby=${c.authby.join(",")} is not supported yet (use authby=secret)` };
     if (c.type !== "tunnel" && c.type !== "transport") return { ok: false, error: `"${c.name}": type=${c.type} is not supported yet` };
-    const o = this.orient(c);
-    if (!o.ok) return o;
-    const { local, remote } = o;
-    const lh = parseAddress(local.host ?? "");
-    if (!lh) return { ok: false, error: `"${c.name}": the local end has no address` };
-    const rh = remote.host && !remote.host.startsWith("%") ? parseAddress(remote.host) : null;
-    if (remote.host && !remote.host.startsWith("%any") && !rh) return { ok: false, error: `"${c.name}": right=${remote.host} is not an address (host names are not resolved yet)` };
+    type End = NormalizedConn["left"];
+    const hostOf = (e: End, side: string): { ok: true; a: ReturnType<typeof parseAddress> } | { ok: false; error: string } => {
+      if (e.host === null || e.host.startsWith("%any")) return { ok: true, a: null };
+      const a = parseAddress(e.host);
+      return a ? { ok: true, a } : { ok: false, error: `"${c.name}": ${side}=${e.host} is not an address (host names are not resolved yet)` };
+    };
+    const lh = hostOf(c.left, "left");
+    if (!lh.ok) return lh;
+    const rh = hostOf(c.right, "right");
+    if (!rh.ok) return rh;
     const ep = (a: ReturnType<typeof parseAddress>, port: number | null): Endpoint =>
       a ? { family: a.family, port: port ?? 500, addr: Uint8Array.from(a.bytes) } : { family: 0, port: port ?? 500, addr: new Uint8Array(4) };
-    const lid = idOf(local.id, local.host);
-    const rid = remote.id || rh ? idOf(remote.id, remote.host) : null;
-    if (!lid) return { ok: false, error: `"${c.name}": leftid=${local.id} is not supported (use @fqdn, user@fqdn or an address)` };
-    const psk = findPsk(this.secrets, local.id ?? local.host ?? "", remote.id ?? remote.host ?? "%any");
-    const secret = psk?.secret;
-    if (!secret) return { ok: false, error: `"${c.name}": no PSK in the secrets file for ${local.id ?? local.host} and ${remote.id ?? remote.host}` };
-    const pskBytes = secretBytes(secret);
-    const ts = (e: typeof local, host: ReturnType<typeof parseAddress>): TsSpec[] => {
-      const nets = e.subnets.length ? e.subnets : host ? [`${host.bytes.join(".")}/${host.family === 4 ? 32 : 128}`] : [];
+    // id= as written; unset, the core takes the end's address (or any ID for %any)
+    const leftId = c.left.id === null ? undefined : idOf(c.left.id, c.left.host);
+    if (leftId === null) return { ok: false, error: `"${c.name}": leftid=${c.left.id} is not supported (use @fqdn, user@fqdn or an address)` };
+    const rightId = c.right.id === null ? undefined : idOf(c.right.id, c.right.host);
+    if (rightId === null) return { ok: false, error: `"${c.name}": rightid=${c.right.id} is not supported (use @fqdn, user@fqdn or an address)` };
+    // the secret for either orientation: the core picks by which end turns out to be ours
+    const idText = (e: End) => e.id ?? e.host ?? "%any";
+    const pskLeft = findPsk(this.secrets, idText(c.left), idText(c.right))?.secret;
+    const pskRight = findPsk(this.secrets, idText(c.right), idText(c.left))?.secret;
+    if (!pskLeft && !pskRight) return { ok: false, error: `"${c.name}": no PSK in the secrets file for ${idText(c.left)} and ${idText(c.right)}` };
+    const subnets = (e: End): TsSpec[] => {
       const out: TsSpec[] = [];
-      for (const n of nets) {
+      for (const n of e.subnets) {
         const r = parseCidr(n);
         if (!r.ok) continue;
-        const { start, end } = cidrRange(r.value.bytes, r.value.prefix);
-        const t: TsSpec = { start, end, type: r.value.family === 4 ? 7 : 8 };
-        if (e.protoport) {
-          t.proto = e.protoport.protocol;
-          if (e.protoport.ports) [t.sport, t.eport] = e.protoport.ports;
-        }
-        out.push(t);
+        out.push({ ...cidrRange(r.value.bytes, r.value.prefix), type: r.value.family === 4 ? 7 : 8 });
       }
-      if (!host && out.length === 0) out.push({ start: new Uint8Array(4), end: Uint8Array.of(255, 255, 255, 255), type: 7 });
       return out;
     };
+    const protoport = (e: End): ProtoportSpec | undefined =>
+      e.protoport ? { proto: e.protoport.protocol, ...(e.protoport.ports ? { ports: e.protoport.ports } : {}), ...(e.protoport.wildcard ? { wildcard: true } : {}) } : undefined;
+    const virtual = (e: End): { kind: "vnet" | "vhost"; extra: TsSpec[] } | undefined => {
+      const m = /^(vnet|vhost):(.*)$/i.exec(e.virtual ?? "");
+      if (!m) return undefined;
+      const extra: TsSpec[] = [];
+      for (const item of m[2]!.split(",")) {
+        const t = item.trim().replace(/^%v[46]:/i, "");
+        if (t === "" || /^%(priv|no)$/i.test(t)) continue;
+        const r = parseCidr(t);
+        if (r.ok) extra.push({ ...cidrRange(r.value.bytes, r.value.prefix), type: r.value.family === 4 ? 7 : 8 });
+      }
+      return { kind: m[1]!.toLowerCase() as "vnet" | "vhost", extra };
+    };
+    const cidrTs = (list: string[]): TsSpec[] => subnets({ subnets: list } as End);
+    const lv = virtual(c.left);
+    const rv = virtual(c.right);
+    const vp = this.config?.setup.virtualPrivate ?? { include: [], exclude: [] };
     const esn = c.esn === "yes" ? [1] : c.esn === "no" ? [0] : [1, 0];
     const ikeDh = c.ike.flatMap((p) => p.dh);
+    const lpp = protoport(c.left);
+    const rpp = protoport(c.right);
     const spec: ConnSpec = {
       name: c.name,
-      local: ep(lh, local.ikeport),
-      remote: ep(rh, remote.ikeport),
-      localId: lid,
-      ...(rid ? { remoteId: rid } : {}),
-      psk: pskBytes,
+      left: ep(lh.a, c.left.ikeport),
+      right: ep(rh.a, c.right.ikeport),
+      ...(leftId ? { leftId } : {}),
+      ...(rightId ? { rightId } : {}),
+      ...(pskLeft ? { psk: secretBytes(pskLeft) } : {}),
+      ...(pskRight && pskRight !== pskLeft ? { pskRight: secretBytes(pskRight) } : {}),
       ike: c.ike.map((p): ProposalSpec => ({ encr: p.encr, prf: p.prf, integ: p.integ, dh: p.dh })),
       esp: c.esp.map((p): ProposalSpec => ({ encr: p.encr, integ: p.integ, esn, ...(c.pfs ? { dh: p.dh.length ? p.dh : ikeDh.slice(0, 1) } : {}) })),
-      localTs: ts(local, lh),
-      remoteTs: ts(remote, rh),
+      leftTs: subnets(c.left),
+      rightTs: subnets(c.right),
+      ...(lpp ? { leftProtoport: lpp } : {}),
+      ...(rpp ? { rightProtoport: rpp } : {}),
+      ...(lv ? { leftVirtual: lv.kind } : {}),
+      ...(rv ? { rightVirtual: rv.kind } : {}),
+      ...(lv || rv ? { virtualPrivate: { include: [...cidrTs(vp.include), ...(lv?.extra ?? []), ...(rv?.extra ?? [])], exclude: cidrTs(vp.exclude) } } : {}),
       timers: {
         ikeLifetime: Math.round(c.lifetimes.ikeLifetimeMs / 1000),
         childLifetime: Math.round(c.lifetimes.ipsecLifetimeMs / 1000),
@@ -216,6 +239,7 @@ export class Daemon {
     }
     const s = this.spec(c);
     if (!s.ok) return { ok: false, error: s.error };
+    this.syncInterfaces();
     const r = this.engine.addConn(this.host.now(), s.spec);
     if (r.ok) this.specs.set(name, s.spec);
     if (rearm) this.rearm();
@@ -233,6 +257,7 @@ export class Daemon {
       if (!s.ok) out.push(s.error);
       else specs.push(s.spec);
     }
+    this.syncInterfaces();
     const r = this.engine.addConns(this.host.now(), specs);
     out.push(...r.refused);
     const refusedNames = new Set(r.refused.map((l) => /"([^"]+)"/.exec(l)?.[1]).filter(Boolean));
@@ -344,6 +369,7 @@ export class Daemon {
         break;
       }
       case "listen": {
+        this.syncInterfaces(true);
         const errs = await this.host.listen(this.ports());
         r = errs.length ? { ok: false, error: errs.join("\n") } : { ok: true, text: "listening for IKE messages" };
         break;
@@ -388,15 +414,20 @@ export class Daemon {
     const spec = this.specs.get(name);
     if (!spec) return { ok: false, error: `no connection named "${name}" is loaded (whack --add first)` };
     if (!on) return { ok: true, text: `"${name}": unrouted (${await this.kernel.unroute(name)} trap policies removed)` };
-    if (spec.remote.family === 0) return { ok: false, error: `"${name}": a template (right=%any) cannot be routed: there is no peer to start` };
+    // the connection as the core oriented it
+    const c = this.engine.status(this.host.now(), false, name).conns.find((x) => x.kind !== "INSTANCE");
+    if (!c) return { ok: false, error: `no connection named "${name}" is loaded (whack --add first)` };
+    if (c.kind === "TEMPLATE") return { ok: false, error: `"${name}": a template (${c.remote === "%any" ? "right=%any" : "its peer's subnet or port is open"}) cannot be routed: there is no peer to start` };
+    const local = endpointOfText(c.local);
+    const remote = endpointOfText(c.remote);
+    if (!local || !remote) return { ok: false, error: `"${name}": cannot read the connection's endpoints ${c.local}...${c.remote}` };
     const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    const ts = (list: TsSpec[]) => list.map((t) => ({ proto: t.proto ?? 0, sport: t.sport ?? 0, eport: t.eport ?? 65535, start: hex(t.start), end: hex(t.end) }));
+    const ts = (list: typeof c.localTs) => list.map((t) => ({ proto: t.proto, sport: t.sport, eport: t.eport, start: t.start, end: t.end }));
     try {
       const n = await this.kernel.route(name, {
-        conn: name, family: spec.local.family as 4 | 6, local: hex(spec.local.addr.subarray(0, spec.local.family === 6 ? 16 : 4)),
-        remote: hex(spec.remote.addr.subarray(0, spec.remote.family === 6 ? 16 : 4)), localPort: spec.local.port, remotePort: spec.remote.port,
-        natT: false, mode: spec.transport ? "transport" : "tunnel", encr: 0, keyBits: 0, integ: 0, esn: false,
-        tsLocal: ts(spec.localTs), tsRemote: ts(spec.remoteTs),
+        conn: name, family: local.family as 4 | 6, local: hex(local.addr), remote: hex(remote.addr), localPort: local.port, remotePort: remote.port,
+        natT: false, mode: c.transport ? "transport" : "tunnel", encr: 0, keyBits: 0, integ: 0, esn: false,
+        tsLocal: ts(c.localTs), tsRemote: ts(c.remoteTs),
       });
       return { ok: true, text: `"${name}": routed (${n} trap policies); traffic will bring it up` };
     } catch (e) {
@@ -438,6 +469,13 @@ export class Daemon {
     }
     await this.kernel?.close();
   }
+}
+
+// "192.0.2.1:500" or "[2001:db8::1]:500", as the core prints endpoints
+function endpointOfText(t: string): Endpoint | null {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(t);
+  const a = m ? parseAddress(m[1]!) : null;
+  return a && m ? { family: a.family, port: Number(m[2]), addr: Uint8Array.from(a.bytes) } : null;
 }
 
 function canon(h: string): string {
@@ -504,22 +542,19 @@ const DH: Record<number, string> = { 14: "MODP2048", 15: "MODP3072", 16: "MODP40
 function secs(t: number, now: number): string {
   return `${Math.max(0, Math.round((t - now) / 1000))}s`;
 }
-function hexTs(t: { start: string; end: string }): string {
+function hexTs(t: { start: string; end: string; proto?: number; sport?: number; eport?: number }): string {
   const addr = (h: string) => (h.length === 8 ? h.match(/../g)!.map((x) => parseInt(x, 16)).join(".") : h.match(/..../g)!.join(":"));
-  return `${addr(t.start)}-${addr(t.end)}`;
+  const pp = t.proto || (t.sport ?? 0) !== 0 || (t.eport ?? 65535) !== 65535 ? `:${t.proto ?? 0}/${t.sport ?? 0}-${t.eport ?? 65535}` : "";
+  return `${addr(t.start)}-${addr(t.end)}${pp}`;
 }
 
 export function statusText(cmd: string, st: EngineStatus, kernel: string, now: number): string {
   const lines: string[] = [];
-  // an IKE SA of a template (right=%any) belongs to an instance: "name"[N] peer, as pluto says
-  const templates = new Set(st.conns.filter((c) => c.remote === "%any").map((c) => c.name));
-  const instance = new Map<string, number>();
+  // an instance of a template is "name"[N] peer, as pluto says
+  const label = (name: string, instance: number, remote: string) => (instance ? `"${name}"[${instance}] ${remote.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1")}` : `"${name}"`);
   const connOf = (s: EngineStatus["ike"][0]) => {
-    if (!templates.has(s.conn)) return `"${s.conn}"`;
-    const peer = s.remote.replace(/:\d+$/, "");
-    const key = `${s.conn}|${peer}`;
-    if (!instance.has(key)) instance.set(key, instance.size + 1);
-    return `"${s.conn}"[${instance.get(key)}] ${peer}`;
+    const c = st.conns.find((x) => x.name === s.conn && x.instance === s.instance);
+    return label(s.conn, s.instance, c?.remote ?? s.remote);
   };
   const ike = (s: EngineStatus["ike"][0]) =>
     `#${s.serial}: ${connOf(s)}:${s.remote.split(":").pop()} ${s.state} (${s.initiator ? "initiator" : "responder"}); ` +
@@ -534,8 +569,9 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
   if (cmd === "status" || cmd === "connectionstatus") {
     lines.push(`using kernel interface: ${kernel}`);
     for (const c of st.conns) {
-      const sas = st.ike.filter((s) => s.conn === c.name);
-      lines.push(`"${c.name}": ${c.local}...${c.remote}; kind: ${c.remote === "%any" ? "TEMPLATE" : "PERMANENT"}; policy: IKEv2+PSK+ENCRYPT; ${sas.length} IKE SA(s)`);
+      const sas = st.ike.filter((s) => s.conn === c.name && s.instance === c.instance);
+      lines.push(`${label(c.name, c.instance, c.remote)}: ${c.local}...${c.remote}; kind: ${c.kind}; policy: IKEv2+PSK+ENCRYPT; ` +
+        `${c.localTs.map(hexTs).join(",")} === ${c.remoteTs.map(hexTs).join(",") || "(the instance's peer)"}; ${sas.length} IKE SA(s)`);
     }
   }
   if (cmd === "status" || cmd === "showstates") {
@@ -551,7 +587,7 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
   }
   if (cmd === "trafficstatus") {
     for (const s of st.ike) {
-      for (const c of s.children) if (c.state === "ESTABLISHED_CHILD_SA") lines.push(`#${c.serial}: "${s.conn}", type=ESP, add_time=0, inBytes=0, outBytes=0, id='${s.remote}'`);
+      for (const c of s.children) if (c.state === "ESTABLISHED_CHILD_SA") lines.push(`#${c.serial}: ${connOf(s)}, type=ESP, add_time=0, inBytes=0, outBytes=0, id='${s.remote}'`);
     }
   }
   return lines.map((l) => `000 ${l}`).join("\n");

@@ -49,17 +49,30 @@ export interface TsSpec {
   start: Uint8Array;
   end: Uint8Array;
 }
+export interface ProtoportSpec {
+  proto: number;
+  ports?: [number, number]; // absent: any port
+  wildcard?: boolean; // 17/%any: a template whose instances take the peer's port
+}
+// A connection as ipsec.conf has it: left and right, not yet oriented (the core does that by
+// the addresses setInterfaces gave it).
 export interface ConnSpec {
   name: string;
-  local: Endpoint;
-  remote: Endpoint;
-  localId: { type: number; data: Uint8Array };
-  remoteId?: { type: number; data: Uint8Array };
-  psk: Uint8Array;
+  left: Endpoint; // family 0: %any
+  right: Endpoint;
+  leftId?: { type: number; data: Uint8Array }; // absent: the end's address (%any: any ID)
+  rightId?: { type: number; data: Uint8Array };
+  psk?: Uint8Array; // the secret when left is this end
+  pskRight?: Uint8Array; // the secret when right is this end (absent: psk either way)
   ike: ProposalSpec[];
   esp: ProposalSpec[];
-  localTs: TsSpec[];
-  remoteTs: TsSpec[];
+  leftTs?: TsSpec[]; // absent or empty: the end's own address
+  rightTs?: TsSpec[];
+  leftProtoport?: ProtoportSpec;
+  rightProtoport?: ProtoportSpec;
+  leftVirtual?: "vnet" | "vhost"; // subnet=vnet:%priv / vhost:%priv: the peer names it within virtual-private
+  rightVirtual?: "vnet" | "vhost";
+  virtualPrivate?: { include: TsSpec[]; exclude: TsSpec[] };
   timers?: Partial<{ ikeLifetime: number; childLifetime: number; rekeyMargin: number; rekeyFuzz: number; dpdDelay: number; dpdTimeout: number; retransmitBaseMs: number; retransmitLimit: number }>;
   transport?: boolean;
   fragmentation?: boolean;
@@ -138,21 +151,40 @@ export function connRecord(c: ConnSpec): Uint8Array {
     return b;
   };
   tlv(abi.CONN_NAME, utf8e.encode(c.name));
-  tlv(abi.CONN_LOCAL_EP, endpointBytes(c.local));
-  tlv(abi.CONN_REMOTE_EP, endpointBytes(c.remote));
+  tlv(abi.CONN_LEFT_EP, endpointBytes(c.left));
+  tlv(abi.CONN_RIGHT_EP, endpointBytes(c.right));
   const id = (v: { type: number; data: Uint8Array }) => {
     const b = new Uint8Array(1 + v.data.length);
     b[0] = v.type;
     b.set(v.data, 1);
     return b;
   };
-  tlv(abi.CONN_LOCAL_ID, id(c.localId));
-  if (c.remoteId) tlv(abi.CONN_REMOTE_ID, id(c.remoteId));
-  tlv(abi.CONN_PSK, c.psk);
+  if (c.leftId) tlv(abi.CONN_LEFT_ID, id(c.leftId));
+  if (c.rightId) tlv(abi.CONN_RIGHT_ID, id(c.rightId));
+  if (c.psk) tlv(abi.CONN_PSK, c.psk);
+  if (c.pskRight) tlv(abi.CONN_PSK_RIGHT, c.pskRight);
   for (const p of c.ike) tlv(abi.CONN_IKE_PROPOSAL, proposal(p));
   for (const p of c.esp) tlv(abi.CONN_ESP_PROPOSAL, proposal(p));
-  for (const t of c.localTs) tlv(abi.CONN_LOCAL_TS, ts(t));
-  for (const t of c.remoteTs) tlv(abi.CONN_REMOTE_TS, ts(t));
+  for (const t of c.leftTs ?? []) tlv(abi.CONN_LEFT_TS, ts(t));
+  for (const t of c.rightTs ?? []) tlv(abi.CONN_RIGHT_TS, ts(t));
+  const pp = (p: ProtoportSpec) => {
+    const b = new Uint8Array(6);
+    const dv = new DataView(b.buffer);
+    b[0] = p.proto;
+    b[1] = p.wildcard ? 1 : 0;
+    dv.setUint16(2, p.ports?.[0] ?? 0, true);
+    dv.setUint16(4, p.ports?.[1] ?? 65535, true);
+    return b;
+  };
+  if (c.leftProtoport) tlv(abi.CONN_LEFT_PROTOPORT, pp(c.leftProtoport));
+  if (c.rightProtoport) tlv(abi.CONN_RIGHT_PROTOPORT, pp(c.rightProtoport));
+  const virt = (v: "vnet" | "vhost") => Uint8Array.of(v === "vhost" ? abi.VIRT_HOST : abi.VIRT_NET);
+  if (c.leftVirtual) tlv(abi.CONN_LEFT_VIRTUAL, virt(c.leftVirtual));
+  if (c.rightVirtual) tlv(abi.CONN_RIGHT_VIRTUAL, virt(c.rightVirtual));
+  if (c.leftVirtual || c.rightVirtual) {
+    for (const t of c.virtualPrivate?.include ?? []) tlv(abi.CONN_VP_INCLUDE, ts(t));
+    for (const t of c.virtualPrivate?.exclude ?? []) tlv(abi.CONN_VP_EXCLUDE, ts(t));
+  }
   const tm = c.timers ?? {};
   tlv(abi.CONN_TIMERS, u32s(tm.ikeLifetime ?? 28800, tm.childLifetime ?? 28800, tm.rekeyMargin ?? 540, tm.rekeyFuzz ?? 100,
     tm.dpdDelay ?? 0, tm.dpdTimeout ?? 0, tm.retransmitBaseMs ?? 500, tm.retransmitLimit ?? 10));
@@ -422,8 +454,20 @@ export class Engine {
     return this.admin(now, abi.ADM_SA_OP, b);
   }
   // The core's view of connections and states; withSecrets adds the keys (tests, key logging).
-  status(now: number, withSecrets = false): EngineStatus {
-    return JSON.parse(this.admin(now, abi.ADM_STATUS, Uint8Array.of(withSecrets ? 1 : 0)).reply) as EngineStatus;
+  // Connections and states; with a name, only that connection (and its instances) and its states.
+  status(now: number, withSecrets = false, only?: string): EngineStatus {
+    const name = only ? utf8e.encode(only) : new Uint8Array(0);
+    const req = new Uint8Array(1 + name.length);
+    req[0] = withSecrets ? 1 : 0;
+    req.set(name, 1);
+    return JSON.parse(this.admin(now, abi.ADM_STATUS, req).reply) as EngineStatus;
+  }
+
+  // This host's addresses: the core orients every connection added afterwards by them.
+  setInterfaces(now: number, addrs: Endpoint[]): { ok: boolean; reply: string } {
+    const b = new Uint8Array(20 * addrs.length);
+    addrs.forEach((a, i) => b.set(endpointBytes(a), 20 * i));
+    return this.admin(now, abi.ADM_INTERFACES, b);
   }
 
   // Runs a job on the calling thread (helpers = 0).
@@ -501,14 +545,19 @@ export interface ChildStatus {
   encrIn?: string; integIn?: string; encrOut?: string; integOut?: string;
 }
 export interface IkeStatus {
-  serial: number; conn: string; state: string; initiator: boolean; spiI: string; spiR: string;
+  serial: number; conn: string; instance: number; state: string; initiator: boolean; spiI: string; spiR: string;
   encr: number; keyBits: number; prf: number; integ: number; dh: number; nextRequestId: number; expectRequestId: number;
   outstanding: boolean; queued: number; local: string; remote: string; rekeyAt: number; expireAt: number; retransmitAt: number;
   SK_d?: string; SK_ai?: string; SK_ar?: string; SK_ei?: string; SK_er?: string; SK_pi?: string; SK_pr?: string;
   children: ChildStatus[];
 }
+export interface TsStatus { type: number; proto: number; sport: number; eport: number; start: string; end: string }
+export interface ConnStatus {
+  name: string; kind: "PERMANENT" | "TEMPLATE" | "INSTANCE"; instance: number; local: string; remote: string; remoteId: string;
+  transport: boolean; localTs: TsStatus[]; remoteTs: TsStatus[];
+}
 export interface EngineStatus {
   now: number;
-  conns: { name: string; local: string; remote: string }[];
+  conns: ConnStatus[];
   ike: IkeStatus[];
 }

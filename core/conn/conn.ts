@@ -1,11 +1,20 @@
-// Connections as the host hands them to the core (a record of CONN_* TLVs, see abi.ts).
-// The host parses ipsec.conf and orients nothing: `local` is the end this daemon owns.
-import { copyIn, bytesEqual } from "../bytes";
+// Connections: what ipsec.conf defines, as the host hands it over (a record of CONN_* TLVs, see
+// abi.ts), oriented here into this/that ends by the host's interface addresses; kinds
+// PERMANENT, TEMPLATE and INSTANCE; a host-pair index that finds the candidates for an incoming
+// IKE_SA_INIT; instantiation of templates (right=%any, rightprotoport=17/%any,
+// rightsubnet=vnet:%priv / vhost:%priv within virtual-private).
+import { copyIn, bytesEqual, bytesCompare, hex } from "../bytes";
 import {
-  CONN_NAME, CONN_LOCAL_EP, CONN_REMOTE_EP, CONN_LOCAL_ID, CONN_REMOTE_ID, CONN_PSK,
-  CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LOCAL_TS, CONN_REMOTE_TS, CONN_TIMERS, CONN_FLAGS,
-  CONN_AUTO, CONN_FRAG_SIZE, CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT,
+  CONN_NAME, CONN_LEFT_EP, CONN_RIGHT_EP, CONN_LEFT_ID, CONN_RIGHT_ID, CONN_PSK, CONN_PSK_RIGHT,
+  CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LEFT_TS, CONN_RIGHT_TS, CONN_TIMERS, CONN_FLAGS,
+  CONN_AUTO, CONN_FRAG_SIZE, CONN_LEFT_PROTOPORT, CONN_RIGHT_PROTOPORT, CONN_LEFT_VIRTUAL,
+  CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, VIRT_HOST,
+  CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT,
 } from "../abi";
+
+export const KIND_PERMANENT = 0;
+export const KIND_TEMPLATE = 1;
+export const KIND_INSTANCE = 2;
 
 export class Endpoint {
   family: i32 = 0; // 0 = %any
@@ -43,6 +52,13 @@ export class Endpoint {
   }
   equals(o: Endpoint): bool {
     return this.sameAddr(o) && this.port == o.port;
+  }
+  // the address alone, as ipsec.conf writes it
+  addrText(): string {
+    const t = this.toString();
+    if (this.family == 0) return t;
+    const a = t.substring(0, t.lastIndexOf(":"));
+    return this.family == 6 ? a.substring(1, a.length - 1) : a;
   }
   toString(): string {
     if (this.family == 0) return "%any";
@@ -124,10 +140,40 @@ export class Id {
   equals(o: Id): bool {
     return this.type == o.type && bytesEqual(this.data, o.data);
   }
+  // as ipsec.conf writes it (JSON-safe: printable ASCII, else hex)
+  toText(): string {
+    if (this.type == 0) return "%any";
+    if ((this.type == 1 && this.data.length == 4) || (this.type == 5 && this.data.length == 16)) {
+      const e = new Endpoint();
+      e.family = this.type == 1 ? 4 : 6;
+      e.addr.set(this.data, 0);
+      return e.addrText();
+    }
+    let printable = this.type == 2 || this.type == 3;
+    for (let i = 0; i < this.data.length && printable; i++) {
+      const b = this.data[i];
+      printable = b >= 0x20 && b < 0x7f && b != 0x22 && b != 0x5c;
+    }
+    if (!printable) return "0x" + hex(this.data);
+    return (this.type == 2 ? "@" : "") + String.UTF8.decodeUnsafe(this.data.dataStart, <usize>this.data.length, false);
+  }
 }
 
 export class Conn {
   name: string = "";
+  kind: i32 = KIND_PERMANENT;
+  template: Conn | null = null; // an instance's template
+  instanceNo: i32 = 0; // an instance's number: "name"[n]
+  instances: i32 = 0; // a template's count of instances made
+  // what makes a template: the peer's own address as its subnet (right=%any, no rightsubnet),
+  // a port wildcard (rightprotoport=17/%any), a virtual subnet (vnet:/vhost:)
+  remoteTsIsHost: bool = false;
+  remoteProto: i32 = 0;
+  remoteSport: i32 = 0;
+  remoteEport: i32 = 65535;
+  remotePortWildcard: bool = false;
+  remoteVirtual: i32 = 0; // VIRT_NET, VIRT_HOST
+  vpExclude: Array<Ts> = new Array<Ts>(); // virtual-private exclusions (the includes are remoteTs)
   local: Endpoint = new Endpoint();
   remote: Endpoint = new Endpoint();
   localId: Id = new Id(0, new Uint8Array(0));
@@ -153,10 +199,57 @@ export class Conn {
   get fragmentation(): bool { return (this.flags & CF_FRAGMENTATION) != 0; }
   get pfs(): bool { return (this.flags & CF_PFS) != 0; }
   get initialContact(): bool { return (this.flags & CF_INITIAL_CONTACT) != 0; }
+  get kindName(): string {
+    return this.kind == KIND_TEMPLATE ? "TEMPLATE" : this.kind == KIND_INSTANCE ? "INSTANCE" : "PERMANENT";
+  }
+  // pluto's way of naming it in logs and status: "road"[1] 192.0.2.1 for an instance
+  get label(): string {
+    if (this.kind != KIND_INSTANCE) return '"' + this.name + '"';
+    return '"' + this.name + '"[' + this.instanceNo.toString() + "] " + this.remote.addrText();
+  }
 }
 
-export const conns = new Array<Conn>();
-const byName = new Map<string, Conn>();
+export const conns = new Array<Conn>(); // every connection and instance, in the order added
+const byName = new Map<string, Conn>(); // permanent connections and templates (instances share their template's name)
+
+// ---- the host-pair index ---------------------------------------------------------------------
+// Connections by (local address, peer address); templates with a %any peer under (local, %any).
+// Keys are 64-bit hashes of the addresses; a list may hold another pair's connections when two
+// pairs collide, so every lookup still compares the addresses.
+const byPair = new Map<u64, Array<Conn>>();
+
+function mix(h: u64, e: Endpoint): u64 {
+  h = (h ^ <u64>e.family) * 0x100000001b3;
+  const n = e.family == 6 ? 16 : e.family == 4 ? 4 : 0;
+  for (let i = 0; i < n; i++) h = (h ^ <u64>e.addr[i]) * 0x100000001b3;
+  return h;
+}
+function pairKey(local: Endpoint, remote: Endpoint): u64 {
+  return mix(mix(0xcbf29ce484222325, local), remote);
+}
+const ANY = new Endpoint();
+
+function indexAdd(c: Conn): void {
+  const k = pairKey(c.local, c.remote);
+  if (!byPair.has(k)) byPair.set(k, new Array<Conn>());
+  byPair.get(k).push(c);
+}
+function indexRemove(c: Conn): void {
+  const k = pairKey(c.local, c.remote);
+  if (!byPair.has(k)) return;
+  const list = byPair.get(k);
+  const i = list.indexOf(c);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length == 0) byPair.delete(k);
+}
+// The connections of the pair (local, remote), or of (local, %any) when remote is ANY.
+function pairList(local: Endpoint, remote: Endpoint): Array<Conn> {
+  const k = pairKey(local, remote);
+  return byPair.has(k) ? byPair.get(k) : new Array<Conn>(0);
+}
+function ofPair(c: Conn, local: Endpoint, remote: Endpoint): bool {
+  return c.local.sameAddr(local) && (remote.family == 0 ? c.remote.family == 0 : c.remote.sameAddr(remote));
+}
 
 export function findConn(name: string): Conn | null {
   return byName.has(name) ? byName.get(name) : null;
@@ -164,28 +257,33 @@ export function findConn(name: string): Conn | null {
 
 export function addConn(c: Conn): void {
   conns.push(c);
-  byName.set(c.name, c);
+  if (c.kind != KIND_INSTANCE) byName.set(c.name, c);
+  indexAdd(c);
 }
 
 export function removeConn(c: Conn): void {
   const i = conns.indexOf(c);
   if (i >= 0) conns.splice(i, 1);
   if (byName.has(c.name) && byName.get(c.name) === c) byName.delete(c.name);
+  indexRemove(c);
 }
 
-// The connection for an IKE_SA_INIT from `remote` to `local`: exact peer first, then %any.
+// A template's instances (for terminating or deleting the template).
+export function instancesOf(t: Conn): Array<Conn> {
+  const out = new Array<Conn>();
+  for (let i = 0; i < conns.length; i++) if (conns[i].template === t) out.push(conns[i]);
+  return out;
+}
+
+// The connection for an IKE_SA_INIT from `remote` to `local`: one for exactly this peer (an
+// instance included), else a template of this local address.
 export function findConnFor(local: Endpoint, remote: Endpoint): Conn | null {
-  let any: Conn | null = null;
-  for (let i = 0; i < conns.length; i++) {
-    const c = conns[i];
-    if (!c.local.sameAddr(local)) continue;
-    if (c.remote.family == 0) {
-      if (any === null) any = c;
-    } else if (c.remote.sameAddr(remote)) {
-      return c;
-    }
-  }
-  return any;
+  const exact = pairList(local, remote);
+  for (let i = 0; i < exact.length; i++) if (ofPair(exact[i], local, remote) && exact[i].kind != KIND_TEMPLATE) return exact[i];
+  for (let i = 0; i < exact.length; i++) if (ofPair(exact[i], local, remote)) return exact[i];
+  const any = pairList(local, ANY);
+  for (let i = 0; i < any.length; i++) if (ofPair(any[i], local, ANY)) return any[i];
+  return null;
 }
 
 // IKE_AUTH refines the choice IKE_SA_INIT made by addresses alone: the connection of this host
@@ -197,28 +295,160 @@ export function findConnByIds(local: Endpoint, remote: Endpoint, peerId: Id, wan
   return all.length > 0 ? all[0] : null;
 }
 
-// Every connection those identities and that suite fit, exact peer addresses first.
+// Every connection those identities and that suite fit, exact peer addresses first; instances
+// are left out (their templates stand for them).
 export function connsByIds(local: Endpoint, remote: Endpoint, peerId: Id, wanted: Id | null,
   encr: i32, keyBits: i32, prf: i32, integ: i32, dh: i32): Array<Conn> {
-  const exacts = new Array<Conn>();
-  const anys = new Array<Conn>();
-  for (let i = 0; i < conns.length; i++) {
-    const c = conns[i];
-    if (!c.local.sameAddr(local)) continue;
-    const exact = c.remote.family != 0 && c.remote.sameAddr(remote);
-    if (!exact && c.remote.family != 0) continue;
-    if (c.remoteId.type != 0 && !c.remoteId.equals(peerId)) continue;
-    if (wanted !== null && !wanted.equals(c.localId)) continue;
-    let suite = false;
-    for (let k = 0; k < c.ike.length && !suite; k++) {
-      const p = c.ike[k];
-      suite = p.has(1, encr, keyBits) && p.has(2, prf, 0) && (integ == 0 || p.has(3, integ, 0)) && p.has(4, dh, 0);
+  const out = new Array<Conn>();
+  for (let pass = 0; pass < 2; pass++) {
+    const peer = pass == 0 ? remote : ANY;
+    const list = pairList(local, peer);
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      if (c.kind == KIND_INSTANCE || !ofPair(c, local, peer)) continue;
+      if (c.remoteId.type != 0 && !c.remoteId.equals(peerId)) continue;
+      if (wanted !== null && !wanted.equals(c.localId)) continue;
+      let suite = false;
+      for (let k = 0; k < c.ike.length && !suite; k++) {
+        const p = c.ike[k];
+        suite = p.has(1, encr, keyBits) && p.has(2, prf, 0) && (integ == 0 || p.has(3, integ, 0)) && p.has(4, dh, 0);
+      }
+      if (suite) out.push(c);
     }
-    if (!suite) continue;
-    if (exact) exacts.push(c);
-    else anys.push(c);
   }
-  return exacts.concat(anys);
+  return out;
+}
+
+// ---- instances -------------------------------------------------------------------------------
+// A template made concrete for one peer: its address, and (when the template names its subnet
+// by the peer's host) that address as the peer's subnet. IKE_AUTH fills in the peer's ID and
+// the Child SA's traffic selectors where the template left them open.
+export function instantiate(t: Conn, remote: Endpoint): Conn {
+  const c = new Conn();
+  c.name = t.name;
+  c.kind = KIND_INSTANCE;
+  c.template = t;
+  c.instanceNo = ++t.instances;
+  c.local = t.local;
+  c.remote = remote.clone();
+  c.localId = t.localId;
+  c.remoteId = t.remoteId;
+  c.psk = t.psk;
+  c.ike = t.ike;
+  c.esp = t.esp;
+  c.localTs = t.localTs;
+  c.remoteTs = t.remoteTsIsHost ? hostTs(c.remote, t.remoteProto, t.remoteSport, t.remoteEport) : t.remoteTs;
+  c.remotePortWildcard = t.remotePortWildcard;
+  c.remoteVirtual = t.remoteVirtual;
+  c.vpExclude = t.vpExclude;
+  c.ikeLifetime = t.ikeLifetime;
+  c.childLifetime = t.childLifetime;
+  c.rekeyMargin = t.rekeyMargin;
+  c.rekeyFuzz = t.rekeyFuzz;
+  c.dpdDelay = t.dpdDelay;
+  c.dpdTimeout = t.dpdTimeout;
+  c.retransmitBase = t.retransmitBase;
+  c.retransmitLimit = t.retransmitLimit;
+  c.flags = t.flags;
+  c.auto = t.auto;
+  c.fragSize = t.fragSize;
+  addConn(c);
+  return c;
+}
+
+// The peer's side of a Child SA, checked against what a template left open. A virtual subnet
+// (vnet:) must lie wholly inside one virtual-private range and touch no excluded one; vhost:
+// also wants a single address (or the peer's own). Returns false when the selectors may not be
+// the peer's.
+export function virtualFits(c: Conn, proposed: Array<Ts>): bool {
+  if (c.remoteVirtual == 0) return true;
+  if (proposed.length == 0) return false;
+  for (let i = 0; i < proposed.length; i++) {
+    const t = proposed[i];
+    if (c.remoteVirtual == VIRT_HOST && bytesCompare(t.start, t.end) != 0) return false;
+    const own = bytesEqual(t.start, c.remote.addrBytes()) && bytesEqual(t.end, c.remote.addrBytes());
+    if (own) continue; // vhost:%no / the peer's public address itself
+    let inside = false;
+    const incl = c.template !== null ? c.template!.remoteTs : c.remoteTs;
+    for (let k = 0; k < incl.length && !inside; k++) inside = covers(incl[k], t);
+    if (!inside) return false;
+    for (let k = 0; k < c.vpExclude.length; k++) {
+      const x = c.vpExclude[k];
+      if (x.type == t.type && bytesCompare(t.start, x.end) <= 0 && bytesCompare(x.start, t.end) <= 0) return false;
+    }
+  }
+  return true;
+}
+
+function covers(outer: Ts, inner: Ts): bool {
+  return outer.type == inner.type && bytesCompare(outer.start, inner.start) <= 0 && bytesCompare(inner.end, outer.end) <= 0 &&
+    (outer.proto == 0 || outer.proto == inner.proto) && outer.sport <= inner.sport && inner.eport <= outer.eport;
+}
+
+// ---- the host's addresses and orientation ----------------------------------------------------
+export const interfaces = new Array<Endpoint>();
+
+export function setInterfaces(p: usize, len: i32): i32 {
+  interfaces.length = 0;
+  for (let o = 0; o + 20 <= len; o += 20) {
+    const e = Endpoint.read(p + o);
+    if (e.family == 4 || e.family == 6) interfaces.push(e);
+  }
+  return interfaces.length;
+}
+
+function isLocal(e: Endpoint): bool {
+  if (e.family == 0) return false;
+  for (let i = 0; i < interfaces.length; i++) if (interfaces[i].sameAddr(e)) return true;
+  return false;
+}
+
+function hostTs(e: Endpoint, proto: i32, sport: i32, eport: i32): Array<Ts> {
+  const t = new Ts();
+  t.type = e.family == 6 ? 8 : 7;
+  t.proto = proto;
+  t.sport = sport;
+  t.eport = eport;
+  t.start = e.addrBytes();
+  t.end = e.addrBytes();
+  const out = new Array<Ts>();
+  out.push(t);
+  return out;
+}
+
+// One end as the record describes it, before orientation.
+class End {
+  ep: Endpoint = new Endpoint();
+  id: Id | null = null;
+  ts: Array<Ts> = new Array<Ts>();
+  proto: i32 = 0;
+  sport: i32 = 0;
+  eport: i32 = 65535;
+  wildcard: bool = false;
+  virtual: i32 = 0;
+  // the ID an end has when id= is unset: its address (%any: any ID)
+  idOrAddress(): Id {
+    if (this.id !== null) return this.id!;
+    if (this.ep.family == 0) return new Id(0, new Uint8Array(0));
+    return new Id(this.ep.family == 6 ? 5 : 1, this.ep.addrBytes());
+  }
+  // its subnets with protoport= applied; none: its own address (%any: left to the instance)
+  selectors(): Array<Ts> {
+    if (this.ts.length == 0) return this.ep.family == 0 ? this.ts : hostTs(this.ep, this.proto, this.sport, this.eport);
+    for (let i = 0; i < this.ts.length; i++) {
+      const t = this.ts[i];
+      if (this.proto != 0) { t.proto = this.proto; t.sport = this.sport; t.eport = this.eport; }
+    }
+    return this.ts;
+  }
+}
+
+function readProtoport(e: End, v: usize, n: i32): void {
+  if (n < 6) return;
+  e.proto = load<u8>(v);
+  e.wildcard = load<u8>(v + 1) != 0;
+  e.sport = load<u16>(v + 2);
+  e.eport = load<u16>(v + 4);
 }
 
 function readProposal(p: usize, n: i32): Proposal {
@@ -249,10 +479,15 @@ function readTs(p: usize, n: i32): Ts | null {
   return t;
 }
 
-// Parses a connection record; returns the connection, or null with `connError` set.
+// Parses a connection record and orients it; returns the connection, or null with `connError`.
 export let connError: string = "";
 export function readConn(p: usize, len: i32): Conn | null {
   const c = new Conn();
+  const left = new End();
+  const right = new End();
+  let pskLeft: Uint8Array | null = null;
+  let pskRight: Uint8Array | null = null;
+  const vpInclude = new Array<Ts>();
   let o = 0;
   while (o < len) {
     if (len - o < 3) { connError = "truncated connection record"; return null; }
@@ -262,19 +497,27 @@ export function readConn(p: usize, len: i32): Conn | null {
     if (n > len - o - 3) { connError = "connection record field " + tag.toString() + " overruns the record"; return null; }
     switch (tag) {
       case CONN_NAME: c.name = String.UTF8.decodeUnsafe(v, n, false); break;
-      case CONN_LOCAL_EP: if (n == 20) c.local = Endpoint.read(v); break;
-      case CONN_REMOTE_EP: if (n == 20) c.remote = Endpoint.read(v); break;
-      case CONN_LOCAL_ID: if (n >= 1) c.localId = new Id(load<u8>(v), copyIn(v + 1, n - 1)); break;
-      case CONN_REMOTE_ID: if (n >= 1) c.remoteId = new Id(load<u8>(v), copyIn(v + 1, n - 1)); break;
-      case CONN_PSK: c.psk = copyIn(v, n); break;
+      case CONN_LEFT_EP: if (n == 20) left.ep = Endpoint.read(v); break;
+      case CONN_RIGHT_EP: if (n == 20) right.ep = Endpoint.read(v); break;
+      case CONN_LEFT_ID: if (n >= 1) left.id = new Id(load<u8>(v), copyIn(v + 1, n - 1)); break;
+      case CONN_RIGHT_ID: if (n >= 1) right.id = new Id(load<u8>(v), copyIn(v + 1, n - 1)); break;
+      case CONN_PSK: pskLeft = copyIn(v, n); break;
+      case CONN_PSK_RIGHT: pskRight = copyIn(v, n); break;
       case CONN_IKE_PROPOSAL: c.ike.push(readProposal(v, n)); break;
       case CONN_ESP_PROPOSAL: c.esp.push(readProposal(v, n)); break;
-      case CONN_LOCAL_TS: case CONN_REMOTE_TS: {
+      case CONN_LEFT_TS: case CONN_RIGHT_TS: case CONN_VP_INCLUDE: case CONN_VP_EXCLUDE: {
         const t = readTs(v, n);
         if (t === null) { connError = "bad traffic selector in connection record"; return null; }
-        if (tag == CONN_LOCAL_TS) c.localTs.push(t); else c.remoteTs.push(t);
+        if (tag == CONN_LEFT_TS) left.ts.push(t);
+        else if (tag == CONN_RIGHT_TS) right.ts.push(t);
+        else if (tag == CONN_VP_INCLUDE) vpInclude.push(t);
+        else c.vpExclude.push(t);
         break;
       }
+      case CONN_LEFT_PROTOPORT: readProtoport(left, v, n); break;
+      case CONN_RIGHT_PROTOPORT: readProtoport(right, v, n); break;
+      case CONN_LEFT_VIRTUAL: if (n >= 1) left.virtual = load<u8>(v); break;
+      case CONN_RIGHT_VIRTUAL: if (n >= 1) right.virtual = load<u8>(v); break;
       case CONN_TIMERS: {
         if (n >= 32) {
           c.ikeLifetime = <f64>load<u32>(v) * 1000;
@@ -295,9 +538,43 @@ export function readConn(p: usize, len: i32): Conn | null {
     o += 3 + n;
   }
   if (c.name.length == 0) { connError = "connection record has no name"; return null; }
-  if (c.ike.length == 0) { connError = "connection " + c.name + " has no IKE proposal"; return null; }
-  if (c.esp.length == 0) { connError = "connection " + c.name + " has no ESP proposal"; return null; }
-  if (c.local.family == 0) { connError = "connection " + c.name + " has no local address"; return null; }
+  const q = '"' + c.name + '": ';
+  if (c.ike.length == 0) { connError = q + "has no IKE proposal"; return null; }
+  if (c.esp.length == 0) { connError = q + "has no ESP proposal"; return null; }
+  // orientation: the end whose address this host has is ours
+  const l = isLocal(left.ep);
+  const r = isLocal(right.ep);
+  const ends = "left=" + left.ep.addrText() + " and right=" + right.ep.addrText();
+  if (l && r) { connError = q + "both " + ends + " are addresses of this host: cannot tell which end is ours"; return null; }
+  if (!l && !r) {
+    connError = interfaces.length == 0 ? q + "this host has told the core no addresses: cannot orient " + ends
+      : q + "neither left=" + left.ep.addrText() + " nor right=" + right.ep.addrText() + " is an address of this host";
+    return null;
+  }
+  const us = l ? left : right;
+  const them = l ? right : left;
+  if (us.virtual != 0) { connError = q + "vnet:/vhost: describes the peer's subnet, not ours"; return null; }
+  c.local = us.ep;
+  c.remote = them.ep;
+  c.localId = us.idOrAddress();
+  c.remoteId = them.idOrAddress();
+  const psk = l || pskRight === null ? pskLeft : pskRight;
+  if (psk === null) { connError = q + "no pre-shared key for " + c.localId.toText() + " and " + c.remoteId.toText(); return null; }
+  c.psk = psk!;
+  c.localTs = us.selectors();
+  c.remoteVirtual = them.virtual;
+  if (them.virtual != 0) {
+    if (vpInclude.length == 0) { connError = q + "a vnet:/vhost: subnet needs virtual-private= ranges in config setup"; return null; }
+    c.remoteTs = vpInclude;
+  } else {
+    c.remoteTs = them.selectors();
+  }
+  c.remoteTsIsHost = them.ts.length == 0 && them.virtual == 0;
+  c.remoteProto = them.proto;
+  c.remoteSport = them.sport;
+  c.remoteEport = them.eport;
+  c.remotePortWildcard = them.wildcard;
+  c.kind = them.ep.family == 0 || them.wildcard || them.virtual != 0 ? KIND_TEMPLATE : KIND_PERMANENT;
   return c;
 }
 

@@ -15,7 +15,7 @@ import {
 } from "./state";
 import { copyIn, u64FromBytes, hex } from "../bytes";
 import * as C from "../crypto";
-import { Conn, Endpoint, Ts, conns, findConn, addConn, removeConn, readConn, connError } from "../conn/conn";
+import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, connError, setInterfaces, instancesOf, interfaces, KIND_TEMPLATE } from "../conn/conn";
 import {
   IkeSa, ChildSa, Pending, allIke, ikeSas, removeIke, ikeStateName, childStateName,
   ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
@@ -29,7 +29,7 @@ import { startChildExchange, onChildRequest, onChildResponse, onChildJob, onChil
 import { startInformational, onInfoRequest, onInfoResponse } from "./informational";
 import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
-  ADM_ADD_CONN, ADM_ADD_CONNS, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
+  ADM_ADD_CONN, ADM_ADD_CONNS, ADM_INTERFACES, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
   SAOP_REKEY_CHILD, SAOP_REKEY_IKE, SAOP_DELETE_CHILD, SAOP_DELETE_IKE, SAOP_LIVENESS,
   REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2,
 } from "../abi";
@@ -381,7 +381,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
       }
       addConn(c);
       adminReply = 'added connection "' + c.name + '"';
-      log(LOG_INFO, '"' + c.name + '": added IKEv2 connection');
+      log(LOG_INFO, '"' + c.name + '": added IKEv2 connection (' + c.kindName + ", " + c.local.addrText() + "..." + c.remote.addrText() + ")");
       return ADM_OK;
     }
     case ADM_ADD_CONNS: {
@@ -407,10 +407,18 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
         }
         addConn(c);
         added++;
-        log(LOG_INFO, '"' + c.name + '": added IKEv2 connection');
+        log(LOG_INFO, '"' + c.name + '": added IKEv2 connection (' + c.kindName + ", " + c.local.addrText() + "..." + c.remote.addrText() + ")");
       }
       adminReply = "added " + added.toString() + " connections\n" + refused;
       return refused.length == 0 ? ADM_OK : ADM_ERROR;
+    }
+    case ADM_INTERFACES: {
+      const n = setInterfaces(IN, len);
+      let s = "";
+      for (let i = 0; i < interfaces.length; i++) s += (i ? " " : "") + interfaces[i].addrText();
+      adminReply = n.toString() + " interface addresses: " + s;
+      log(LOG_DEBUG, adminReply);
+      return ADM_OK;
     }
     case ADM_INITIATE: case ADM_TERMINATE: case ADM_DELETE_CONN: {
       const name = String.UTF8.decodeUnsafe(IN, <usize>len, false);
@@ -428,12 +436,14 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
       const list = allIke.slice();
       for (let i = 0; i < list.length; i++) {
         const sa = list[i];
-        if (sa.conn !== c || sa.state == IKE_SA_DEAD) continue;
+        if ((sa.conn !== c && sa.conn.template !== c) || sa.state == IKE_SA_DEAD) continue;
         n++;
         if (sa.state == ESTABLISHED_IKE_SA) queueExchange(sa, X_DELETE_IKE, 0);
         else deleteIkeLocal(sa, "terminated by the administrator");
       }
       if (op == ADM_DELETE_CONN) {
+        const inst = instancesOf(c);
+        for (let i = 0; i < inst.length; i++) removeConn(inst[i]);
         removeConn(c);
         adminReply = 'deleted connection "' + name + '"';
       } else {
@@ -442,7 +452,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
       return ADM_OK;
     }
     case ADM_STATUS:
-      adminReply = statusJson(len > 0 && load<u8>(IN) == 1);
+      adminReply = statusJson(len > 0 && load<u8>(IN) == 1, len > 1 ? String.UTF8.decodeUnsafe(IN + 1, <usize>(len - 1), false) : "");
       return ADM_OK;
     case ADM_SA_OP: {
       if (len < 5) {
@@ -484,18 +494,27 @@ function saOp(op: i32, serial: i32): i32 {
 }
 
 // JSON of connections and states; with secrets (tests, key logging on request) the keys too.
-export function statusJson(secrets: bool): string {
+// With a name, only that connection (its instances too) and its states.
+export function statusJson(secrets: bool, only: string): string {
   const out = new Array<string>();
   out.push('{"now":' + now.toString() + ',"conns":[');
+  let first = true;
   for (let i = 0; i < conns.length; i++) {
-    if (i) out.push(",");
-    out.push('{"name":"' + conns[i].name + '","local":"' + conns[i].local.toString() + '","remote":"' + conns[i].remote.toString() + '"}');
+    const c = conns[i];
+    if (only.length > 0 && c.name != only) continue;
+    out.push((first ? "" : ",") + '{"name":"' + c.name + '","kind":"' + c.kindName + '","instance":' + c.instanceNo.toString() +
+      ',"local":"' + c.local.toString() + '","remote":"' + c.remote.toString() + '","remoteId":"' + c.remoteId.toText() +
+      '","transport":' + (c.transport ? "true" : "false") + ',"localTs":' + tsJson(c.localTs) + ',"remoteTs":' + tsJson(c.remoteTs) + "}");
+    first = false;
   }
   out.push('],"ike":[');
+  first = true;
   for (let i = 0; i < allIke.length; i++) {
     const sa = allIke[i];
-    if (i) out.push(",");
-    let s = '{"serial":' + sa.serial.toString() + ',"conn":"' + sa.conn.name + '","state":"' + ikeStateName(sa.state) +
+    if (only.length > 0 && sa.conn.name != only) continue;
+    if (!first) out.push(",");
+    first = false;
+    let s = '{"serial":' + sa.serial.toString() + ',"conn":"' + sa.conn.name + '","instance":' + sa.conn.instanceNo.toString() + ',"state":"' + ikeStateName(sa.state) +
       '","initiator":' + (sa.initiator ? "true" : "false") + ',"spiI":"' + sa.spiI.toString(16) + '","spiR":"' + sa.spiR.toString(16) +
       '","encr":' + sa.encr.toString() + ',"keyBits":' + sa.keyBits.toString() + ',"prf":' + sa.prf.toString() + ',"integ":' + sa.integ.toString() +
       ',"dh":' + sa.dh.toString() + ',"nextRequestId":' + sa.nextRequestId.toString() + ',"expectRequestId":' + sa.expectRequestId.toString() +

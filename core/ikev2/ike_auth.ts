@@ -7,7 +7,7 @@
 // AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>), where the initiator
 // signs RealMessage1 | NonceRData | prf(SK_pi, IDi') and the responder RealMessage2 |
 // NonceIData | prf(SK_pr, IDr').
-import { Id, Ts, Xform, findConnByIds, connsByIds } from "../conn/conn";
+import { Id, Ts, Xform, findConnByIds, connsByIds, virtualFits, instantiate, KIND_INSTANCE, KIND_TEMPLATE } from "../conn/conn";
 import {
   IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD,
   takeUnknownDeleted,
@@ -22,7 +22,7 @@ import { choose, offered, chosenXforms } from "./proposals";
 import { readTs, narrow, within, tsText } from "./ts";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, armIkeTimers, armChildTimers,
-  kick, queueExchange, IKE_AUTH,
+  kick, queueExchange, settleConn, releaseInstance, IKE_AUTH,
 } from "./state";
 import { suite } from "./ike_sa_init";
 import { kernelAddChild } from "../kernel";
@@ -261,7 +261,8 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     logSa(sa, LOG_DEBUG, "dropping IKE_AUTH request in state " + sa.state.toString());
     return -1;
   }
-  let c = sa.conn;
+  let c = sa.conn; // an instance of a template, when IKE_SA_INIT found one
+  let base = c.template !== null ? c.template! : c; // the connection as configured
   const idi = find(PT2_IDI);
   const ap = find(39);
   if (idi < 0 || ap < 0) {
@@ -274,10 +275,10 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   if ((c.remoteId.type != 0 && !peerId.equals(c.remoteId)) || (wanted !== null && !wanted.equals(c.localId))) {
     // another connection of this host pair may be the one these identities name
     const better = findConnByIds(sa.local, sa.remote, peerId, wanted, sa.encr, sa.keyBits, sa.prf, sa.integ, sa.dh);
-    if (better !== null && better !== c) {
-      logSa(sa, LOG_INFO, 'the identities name connection "' + better.name + '": switching from "' + c.name + '"');
-      sa.conn = better;
-      c = better;
+    if (better !== null && better !== base) {
+      logSa(sa, LOG_INFO, 'the identities name connection "' + better.name + '": switching from "' + base.name + '"');
+      c = settleConn(sa, c, better); // a template becomes an instance for this peer
+      base = better;
     }
   }
   if (c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
@@ -301,16 +302,27 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     const cands = connsByIds(sa.local, sa.remote, peerId, wanted, sa.encr, sa.keyBits, sa.prf, sa.integ, sa.dh);
     for (let i = 0; i < cands.length && refusal != 0; i++) {
       const k = cands[i];
-      if (k === c || !bytesEqual(k.psk, c.psk) || !k.localId.equals(c.localId)) continue;
-      sa.conn = k;
+      if (k === c || k === base || !bytesEqual(k.psk, c.psk) || !k.localId.equals(c.localId)) continue;
+      // a template is tried as this peer's instance (its selectors may name the peer's address)
+      const kc = k.kind == KIND_TEMPLATE ? instantiate(k, sa.remote) : k;
+      sa.conn = kc;
       refusal = offerChild(sa, child);
       if (refusal == 0) {
-        logSa(sa, LOG_INFO, 'the traffic selectors name connection "' + k.name + '": switching from "' + c.name + '"');
-        c = k;
+        logSa(sa, LOG_INFO, 'the traffic selectors name connection "' + k.name + '": switching from "' + base.name + '"');
+        releaseInstance(c);
+        c = kc;
+        base = k;
       } else {
         sa.conn = c;
+        releaseInstance(kc);
       }
     }
+  }
+  // an instance takes what its template left open: the peer's ID, and the selectors of a port
+  // wildcard or a virtual subnet
+  if (c.kind == KIND_INSTANCE) {
+    if (c.template!.remoteId.type == 0) c.remoteId = peerId;
+    if (refusal == 0 && (c.remotePortWildcard || c.remoteVirtual != 0)) c.remoteTs = child.tsRemote;
   }
   const transport = child.transport;
   const a = pskAuth(sa, sa.initResponse, sa.Ni, idBody(c.localId), false);
@@ -360,7 +372,8 @@ export function offerChild(sa: IkeSa, child: ChildSa): i32 {
     logChild(child, LOG_INFO, "no acceptable ESP proposal: NO_PROPOSAL_CHOSEN");
     return N_NO_PROPOSAL_CHOSEN;
   }
-  const remote = narrow(readTs(tsi), c.remoteTs);
+  // a virtual subnet (vnet:/vhost:) is the peer's to name, within virtual-private
+  const remote = c.remoteVirtual != 0 ? (virtualFits(c, readTs(tsi)) ? readTs(tsi) : new Array<Ts>()) : narrow(readTs(tsi), c.remoteTs);
   const local = narrow(readTs(tsr), c.localTs);
   if (remote.length == 0 || local.length == 0) {
     logChild(child, LOG_INFO, "traffic selectors " + tsText(readTs(tsi)) + " === " + tsText(readTs(tsr)) + " are not acceptable: TS_UNACCEPTABLE");

@@ -9,7 +9,7 @@
 //                                <--  HDR, N(COOKIE)
 //                                <--  HDR, N(INVALID_KE_PAYLOAD)
 //                                <--  HDR, N(NO_PROPOSAL_CHOSEN)
-import { Conn, Endpoint, findConnFor } from "../conn/conn";
+import { Conn, Endpoint, findConnFor, instantiate, KIND_TEMPLATE } from "../conn/conn";
 import {
   IkeSa, addIke, allIke, IKE_SA_INIT_I0, IKE_SA_INIT_I, IKE_AUTH_I0, IKE_SA_INIT_R0, IKE_SA_INIT_R, IKE_SA_DEAD,
 } from "../sa/sa";
@@ -334,7 +334,8 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
     statelessNotify(local, remote, spiI, N_INVALID_SYNTAX, new Uint8Array(0), port4500);
     return -1;
   }
-  const sa = new IkeSa(conn, false, local.clone(), remote.clone());
+  // a template (right=%any ...) answers through an instance for this peer: "road"[1] 192.0.2.1
+  const sa = new IkeSa(conn.kind == KIND_TEMPLATE ? instantiate(conn, remote) : conn, false, local.clone(), remote.clone());
   sa.natT = port4500;
   sa.spiI = spiI;
   sa.spiR = C.randomSpi64();

@@ -9,6 +9,7 @@ import {
 } from "../sa/sa";
 import { LOG_INFO, LOG_DEBUG } from "../abi";
 import { kernelDelChild } from "../kernel";
+import { Conn, KIND_INSTANCE, KIND_TEMPLATE, instantiate, removeConn } from "../conn/conn";
 
 export const IKE_SA_INIT = 34;
 export const IKE_AUTH = 35;
@@ -25,10 +26,31 @@ export const EP: usize = heap.alloc(64);
 
 // ---- logging in pluto's style: "conn" #serial: what happened -------------------------------
 export function logSa(sa: IkeSa, level: i32, what: string): void {
-  log(level, '"' + sa.conn.name + '" #' + sa.serial.toString() + ": " + what);
+  log(level, sa.conn.label + " #" + sa.serial.toString() + ": " + what);
 }
 export function logChild(c: ChildSa, level: i32, what: string): void {
-  log(level, '"' + c.ike.conn.name + '" #' + c.serial.toString() + ": " + what);
+  log(level, c.ike.conn.label + " #" + c.serial.toString() + ": " + what);
+}
+
+// ---- instances -------------------------------------------------------------------------------
+// The connection an IKE SA settles on: a template becomes an instance for this peer (the one
+// the SA already has, if it is that template's); an instance left behind goes when no IKE SA
+// uses it any more.
+export function settleConn(sa: IkeSa, prev: Conn, c: Conn): Conn {
+  let use = c;
+  if (c.kind == KIND_TEMPLATE) {
+    use = prev.kind == KIND_INSTANCE && prev.template === c ? prev : instantiate(c, sa.remote);
+  }
+  sa.conn = use;
+  if (prev !== use) releaseInstance(prev);
+  return use;
+}
+
+export function releaseInstance(c: Conn): void {
+  if (c.kind != KIND_INSTANCE) return;
+  for (let i = 0; i < allIke.length; i++) if (allIke[i].conn === c && allIke[i].state != IKE_SA_DEAD) return;
+  log(LOG_DEBUG, c.label + ": deleting connection instance");
+  removeConn(c);
 }
 
 // ---- sending ---------------------------------------------------------------------------------
@@ -187,6 +209,7 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   // PFS keys of a Child SA that moved on to another IKE SA
   logSa(sa, LOG_INFO, "deleted IKE SA (" + why + ")");
   removeIke(sa);
+  releaseInstance(sa.conn);
 }
 
 // The established end of a chain of replacements starting at `h` (an IKE SA rekeyed again

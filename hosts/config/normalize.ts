@@ -424,7 +424,9 @@ class ConnNormalizer {
     const subS = this.get(k("subnet"));
     if (subS !== undefined) {
       if (/^(vnet|vhost):/i.test(subS.value)) {
-        if (ikev2) this.error(subS, `${subS.written}=${subS.value}: vnet: and vhost: are only valid for IKEv1 connections`);
+        // Libreswan 4.10 refuses these for IKEv2; here a template's instance takes the subnet the
+        // peer proposes (its TSi) when it lies within virtual-private
+        if (ikev2) this.warn(subS, `${subS.written}=${subS.value}: Libreswan allows vnet: and vhost: only for IKEv1; this daemon also accepts them for IKEv2 (the peer's proposed subnet, within virtual-private)`);
         e.virtual = subS.value;
       } else {
         const subnets = memoized(subS, "subnets", () => {

@@ -316,6 +316,8 @@ export interface ProtoPort {
   protocol: number;
   /** low..high; null means any port (`%any` or absent) */
   ports: [number, number] | null;
+  /** PROTOCOL/%any: a port wildcard, which makes the connection a template (Libreswan's has_port_wildcard) */
+  wildcard?: true;
 }
 
 /** PROTOCOL[/PORT] where PROTOCOL is a number or name, PORT a number, LOW-HIGH or %any. */
@@ -332,7 +334,8 @@ export function parseProtoport(s: string): Result<ProtoPort> {
     if (p === undefined) return fail(`unknown protocol '${protoText}'`);
     protocol = p;
   }
-  if (portText === null || portText === "%any" || portText === "") return ok({ protocol, ports: null });
+  if (portText === "%any") return ok({ protocol, ports: null, wildcard: true });
+  if (portText === null || portText === "") return ok({ protocol, ports: null });
   const range = /^([0-9]+)(?:-([0-9]+))?$/.exec(portText);
   if (range === null) return fail(`bad port '${portText}'`);
   const lo = Number(range[1]);

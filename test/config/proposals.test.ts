@@ -194,7 +194,8 @@ describe("value parsers", () => {
     expect(parseBinary("1KiB", true)).toEqual({ ok: true, value: 1024n });
     expect(parseBinary("2Mi", false)).toEqual({ ok: true, value: 2n * 1024n * 1024n });
     expect(parseProtoport("17/1701")).toEqual({ ok: true, value: { protocol: 17, ports: [1701, 1701] } });
-    expect(parseProtoport("tcp/%any")).toEqual({ ok: true, value: { protocol: 6, ports: null } });
+    expect(parseProtoport("tcp/%any")).toEqual({ ok: true, value: { protocol: 6, ports: null, wildcard: true } });
+    expect(parseProtoport("tcp")).toEqual({ ok: true, value: { protocol: 6, ports: null } });
     expect(parseProtoport("udp/500-4500")).toEqual({ ok: true, value: { protocol: 17, ports: [500, 4500] } });
     expect(parseProtoport("bogus/1").ok).toBe(false);
   });

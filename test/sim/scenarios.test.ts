@@ -31,13 +31,13 @@ describe("establish", () => {
     expect(w.log(/established IKE SA/)).toHaveLength(1);
   });
   test("the responder narrows a wider request to its own selectors", () => {
-    const wide = { remoteTs: [{ start: Uint8Array.of(198, 51, 100, 0), end: Uint8Array.of(198, 51, 100, 255) }] };
+    const wide = { rightTs: [{ start: Uint8Array.of(198, 51, 100, 0), end: Uint8Array.of(198, 51, 100, 255) }] };
     const { sim, w, e } = up(3, wide);
     ok(sim, w, e);
     expect(childOf(w).tsRemote[0]).toMatchObject({ start: "c6336480", end: "c63364ff" });
   });
   test("disjoint selectors: the IKE SA comes up, the Child SA is refused with TS_UNACCEPTABLE", () => {
-    const other = { remoteTs: [{ start: Uint8Array.of(10, 0, 0, 0), end: Uint8Array.of(10, 0, 0, 255) }] };
+    const other = { rightTs: [{ start: Uint8Array.of(10, 0, 0, 0), end: Uint8Array.of(10, 0, 0, 255) }] };
     const { sim, w, e } = up(4, other);
     ok(sim, w, e);
     expect(ikeOf(w).children).toHaveLength(0);
@@ -220,8 +220,8 @@ describe("liveness and failures", () => {
   });
   test("fragmentation: a large IKE_AUTH is sent as SKF fragments and reassembled", () => {
     const many = Array.from({ length: 60 }, (_, i) => ({ start: Uint8Array.of(10, i, 0, 0), end: Uint8Array.of(10, i, 0, 255) }));
-    const spec = { fragmentation: true, fragSize: 576, localTs: many } as never;
-    const specE = { fragmentation: true, fragSize: 576, remoteTs: many } as never;
+    const spec = { fragmentation: true, fragSize: 576, leftTs: many } as never;
+    const specE = { fragmentation: true, fragSize: 576, rightTs: many } as never;
     const { sim, w, e } = up(44, spec, specE);
     ok(sim, w, e);
     expect(w.log(/sent IKE_AUTH request \((\d+) datagrams\)/)).toHaveLength(1);

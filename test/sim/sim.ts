@@ -108,6 +108,7 @@ export class Sim {
       log: (level, line) => node.logs.push(`${(this.now / 1000).toFixed(3)} ${level === abi.LOG_DEBUG ? "|" : " "} ${line}`),
       job: (id, job) => this.runJob(node, id, job),
     });
+    node.engine.setInterfaces(0, [ep(addr)]);
     this.nodes.push(node);
     return node;
   }
@@ -196,15 +197,15 @@ export function pairConn(self: "west" | "east", over: Partial<ConnSpec> = {}): C
   const [me, peer] = self === "west" ? [west, east] : [east, west];
   return {
     name: "west-east",
-    local: ep(me.addr),
-    remote: ep(peer.addr),
-    localId: me.id,
-    remoteId: peer.id,
+    left: ep(me.addr),
+    right: ep(peer.addr),
+    leftId: me.id,
+    rightId: peer.id,
     psk: new TextEncoder().encode("a shared secret of some length"),
     ike: [{ encr: [[20, 256]], prf: [5], dh: [31] }],
     esp: [{ encr: [[20, 256]], esn: [0] }],
-    localTs: [{ start: me.net[0], end: me.net[1] }],
-    remoteTs: [{ start: peer.net[0], end: peer.net[1] }],
+    leftTs: [{ start: me.net[0], end: me.net[1] }],
+    rightTs: [{ start: peer.net[0], end: peer.net[1] }],
     ...over,
   };
 }

@@ -11,14 +11,19 @@ describe("template connections", () => {
     const n = sim.addNode("north", Uint8Array.of(192, 0, 2, 3));
     const e = sim.addNode("east", EAST);
     const any = { family: 0 as const, port: 500, addr: new Uint8Array(4) };
-    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", remote: any, remoteId: undefined }));
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", right: any, rightId: undefined }));
     sim.act(w, (x) => x.addConn(0, pairConn("west")));
-    sim.act(n, (x) => x.addConn(0, { ...pairConn("west"), local: { family: 4, port: 500, addr: n.addr }, localId: { type: 2, data: new TextEncoder().encode("north.example") } }));
+    sim.act(n, (x) => x.addConn(0, { ...pairConn("west"), left: { family: 4, port: 500, addr: n.addr }, leftId: { type: 2, data: new TextEncoder().encode("north.example") } }));
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));
     sim.act(n, (x) => x.initiate(sim.now, "west-east"));
     sim.run(3000);
     const st = e.status();
-    expect(st.conns).toEqual([{ name: "road", local: "192.0.2.2:500", remote: "%any" }]);
+    // the template, and one instance per peer with the peer's address and ID filled in
+    expect(st.conns.map((c) => [c.name, c.kind, c.instance, c.local, c.remote, c.remoteId])).toEqual([
+      ["road", "TEMPLATE", 0, "192.0.2.2:500", "%any", "%any"],
+      ["road", "INSTANCE", 1, "192.0.2.2:500", "192.0.2.1:500", "@west.example"],
+      ["road", "INSTANCE", 2, "192.0.2.2:500", "192.0.2.3:500", "@north.example"],
+    ]);
     expect(st.ike.map((s) => [s.conn, s.state, s.remote]).sort()).toEqual([
       ["road", "ESTABLISHED_IKE_SA", "192.0.2.1:500"],
       ["road", "ESTABLISHED_IKE_SA", "192.0.2.3:500"],
@@ -38,7 +43,7 @@ describe("template connections", () => {
     const sim = new Sim(51);
     const e = sim.addNode("east", EAST);
     const any = { family: 0 as const, port: 500, addr: new Uint8Array(4) };
-    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", remote: any }));
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", right: any }));
     expect(e.engine.initiate(0, "road")).toMatchObject({ ok: false });
     expect(e.logs.join("\n")).toMatch(/cannot initiate: the peer is %any/);
   });
@@ -51,7 +56,7 @@ describe("template instances in whack --status", () => {
     const w = sim.addNode("west", WEST);
     const e = sim.addNode("east", EAST);
     const any = { family: 0 as const, port: 500, addr: new Uint8Array(4) };
-    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", remote: any }));
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", right: any }));
     sim.act(w, (x) => x.addConn(0, pairConn("west")));
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));
     sim.run(2000);
@@ -69,7 +74,7 @@ describe("choosing the connection at IKE_AUTH", () => {
     const e = sim.addNode("east", EAST);
     const te = new TextEncoder();
     // east: "first" expects @someone.else and comes first; "second" expects west.example
-    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "first", remoteId: { type: 2, data: te.encode("someone.else") }, psk: te.encode("a different secret entirely") }));
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "first", rightId: { type: 2, data: te.encode("someone.else") }, psk: te.encode("a different secret entirely") }));
     sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "second" }));
     sim.act(w, (x) => x.addConn(0, pairConn("west")));
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));
@@ -85,7 +90,7 @@ describe("choosing the connection by traffic selectors", () => {
     const sim = new Sim(54);
     const w = sim.addNode("west", WEST);
     const e = sim.addNode("east", EAST);
-    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "other-net", remoteTs: [{ start: Uint8Array.of(10, 9, 0, 0), end: Uint8Array.of(10, 9, 255, 255) }] }));
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "other-net", rightTs: [{ start: Uint8Array.of(10, 9, 0, 0), end: Uint8Array.of(10, 9, 255, 255) }] }));
     sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "west-net" }));
     sim.act(w, (x) => x.addConn(0, pairConn("west")));
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));

@@ -1,0 +1,148 @@
+// Connections from ipsec.conf through the daemon into core/conn: one file read by two daemons
+// that each own one address (listen=), and templates whose instances whack --status shows.
+// Two daemons in one process, wired back to back.
+import { describe, expect, test } from "vitest";
+import { Daemon, type DaemonHost } from "../../hosts/daemon.ts";
+import type { Endpoint } from "../../hosts/engine.ts";
+import { coreModule } from "../../hosts/node/corefile.ts";
+import { nativeProvider } from "../../hosts/crypto/native.ts";
+import { runJob } from "../../hosts/crypto/jobs.ts";
+import { MemoryKernel } from "../../kernel-shims/memory.ts";
+
+const WEST = "192.0.2.1";
+const EAST = "192.0.2.2";
+const SECRETS = `%any @east.test : PSK "instances need a shared secret too"\n`;
+
+function pair(confs: { west: string; east: string }) {
+  const logs: Record<string, string[]> = { west: [], east: [] };
+  const queue: (() => void)[] = [];
+  const daemons: Record<string, Daemon> = {};
+  let now = 1;
+  const host = (me: "west" | "east"): DaemonHost => {
+    const files: Record<string, string> = { "/c": confs[me], "/s": SECRETS };
+    return {
+      now: () => now,
+      io: { readFile: (p) => files[p] ?? null },
+      fileMode: () => 0o600,
+      localAddresses: () => [WEST, EAST, "127.0.0.1"], // one host, two daemons: listen= decides
+      send: (local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: boolean) => queue.push(() => daemons[me === "west" ? "east" : "west"].datagram(bytes, remote, local, natT)),
+      runJob: (job) => Promise.resolve(runJob(nativeProvider, job)),
+      setTimer: () => {},
+      log: (l) => logs[me].push(l),
+      listen: async () => [],
+    };
+  };
+  for (const me of ["west", "east"] as const) {
+    daemons[me] = new Daemon(coreModule(), nativeProvider, host(me), { config: "/c", secrets: "/s", kernel: "memory", kernelImpl: new MemoryKernel() });
+    expect(daemons[me].load()).toMatchObject({ ok: true });
+  }
+  const settle = async () => {
+    for (let i = 0; i < 100; i++) {
+      now += 1;
+      while (queue.length) queue.shift()!();
+      await new Promise((r) => setTimeout(r, 0));
+      if (!queue.length && i > 5) break;
+    }
+  };
+  return { daemons, logs, settle };
+}
+
+const status = async (d: Daemon) => (await d.whack({ cmd: "status" })).text ?? "";
+
+describe("orientation by listen=", () => {
+  test("the same ipsec.conf on both daemons of one host: each takes the end whose address it listens on", async () => {
+    const conn = `conn net
+	left=${WEST}
+	leftid=@west.test
+	leftsubnet=10.1.0.0/16
+	right=${EAST}
+	rightid=@east.test
+	rightsubnet=10.2.0.0/16
+	authby=secret
+	auto=add
+`;
+    const { daemons, settle } = pair({ west: `config setup\n\tlisten=${WEST}\n${conn}`, east: `config setup\n\tlisten=${EAST}\n${conn}` });
+    expect(await daemons.west.start()).toEqual(['added connection "net"']);
+    expect(await daemons.east.start()).toEqual(['added connection "net"']);
+    expect(await status(daemons.east)).toMatch(/^000 "net": 192\.0\.2\.2:500\.\.\.192\.0\.2\.1:500; kind: PERMANENT; .*10\.2\.0\.0-10\.2\.255\.255 === 10\.1\.0\.0-10\.1\.255\.255/m);
+    await daemons.east.whack({ cmd: "initiate", name: "net" });
+    await settle();
+    expect(await status(daemons.west)).toMatch(/"net":500 ESTABLISHED_CHILD_SA; .* 10\.1\.0\.0-10\.1\.255\.255 === 10\.2\.0\.0-10\.2\.255\.255/);
+  });
+
+  test("without listen= every local address counts: both ends are ours, and the connection is refused saying so", async () => {
+    const conn = `conn net\n\tleft=${WEST}\n\tleftid=@west.test\n\tright=${EAST}\n\trightid=@east.test\n\tauthby=secret\n\tauto=add\n`;
+    const { daemons } = pair({ west: conn, east: conn });
+    const out = await daemons.west.start();
+    expect(out).toEqual(['"net": both left=192.0.2.1 and right=192.0.2.2 are addresses of this host: cannot tell which end is ours']);
+    expect((await daemons.west.whack({ cmd: "status" })).text).not.toMatch(/"net":/);
+  });
+});
+
+describe("templates from ipsec.conf", () => {
+  const west = (subnet: string) => `config setup
+	listen=${WEST}
+conn road
+	left=${WEST}
+	leftid=@west.test
+	leftsubnet=${subnet}
+	right=${EAST}
+	rightid=@east.test
+	rightsubnet=10.2.0.0/16
+	authby=secret
+	auto=add
+`;
+  const east = `config setup
+	listen=${EAST}
+	virtual-private=%v4:10.0.0.0/8,%v4:!10.9.0.0/16
+conn road
+	left=${EAST}
+	leftid=@east.test
+	leftsubnet=10.2.0.0/16
+	right=%any
+	rightsubnet=vnet:%priv
+	authby=secret
+	auto=add
+`;
+
+  test("rightsubnet=vnet:%priv: the peer's subnet within virtual-private is its instance's, shown by whack --status", async () => {
+    const { daemons, logs, settle } = pair({ west: west("10.1.0.0/16"), east });
+    await daemons.west.start();
+    expect(daemons.east.load().warnings.join("\n")).toMatch(/rightsubnet=vnet:%priv: Libreswan allows vnet: and vhost: only for IKEv1/);
+    await daemons.east.start();
+    await daemons.west.whack({ cmd: "initiate", name: "road" });
+    await settle();
+    const text = await status(daemons.east);
+    expect(text).toMatch(/^000 "road": 192\.0\.2\.2:500\.\.\.%any; kind: TEMPLATE; .*10\.2\.0\.0-10\.2\.255\.255 === 10\.0\.0\.0-10\.255\.255\.255; 0 IKE SA/m);
+    expect(text).toMatch(/^000 "road"\[1\] 192\.0\.2\.1: 192\.0\.2\.2:500\.\.\.192\.0\.2\.1:500; kind: INSTANCE; .*10\.2\.0\.0-10\.2\.255\.255 === 10\.1\.0\.0-10\.1\.255\.255; 1 IKE SA/m);
+    expect(text).toMatch(/^000 #\d+: "road"\[1\] 192\.0\.2\.1:500 ESTABLISHED_CHILD_SA/m);
+    const json = (await daemons.east.whack({ cmd: "status", json: true })).data as { conns: { kind: string }[] };
+    expect(json.conns.map((c) => c.kind)).toEqual(["TEMPLATE", "INSTANCE"]);
+    // whack --route of a template is refused: there is no peer to start
+    void logs;
+  });
+
+  test("a subnet in virtual-private's exclusions is refused (TS_UNACCEPTABLE), the IKE SA stays", async () => {
+    const { daemons, logs, settle } = pair({ west: west("10.9.1.0/24"), east });
+    await daemons.west.start();
+    await daemons.east.start();
+    await daemons.west.whack({ cmd: "initiate", name: "road" });
+    await settle();
+    expect(logs.east.join("\n")).toMatch(/"road"\[1\] 192\.0\.2\.1 #\d+: traffic selectors 10\.9\.1\.0-10\.9\.1\.255 .*TS_UNACCEPTABLE/);
+    expect(await status(daemons.east)).toMatch(/"road"\[1\] 192\.0\.2\.1:500 ESTABLISHED_IKE_SA/);
+    expect(await status(daemons.east)).not.toMatch(/ESTABLISHED_CHILD_SA/);
+  });
+
+  test("rightprotoport=17/%any makes a template; its instance takes the peer's port", async () => {
+    const w = `config setup\n\tlisten=${WEST}\nconn l2tp\n\tleft=${WEST}\n\tleftid=@west.test\n\tleftprotoport=17/49152\n\tright=${EAST}\n\trightid=@east.test\n\trightprotoport=17/1701\n\ttype=transport\n\tauthby=secret\n\tauto=add\n`;
+    const e = `config setup\n\tlisten=${EAST}\nconn l2tp\n\tleft=${EAST}\n\tleftid=@east.test\n\tleftprotoport=17/1701\n\tright=%any\n\trightprotoport=17/%any\n\ttype=transport\n\tauthby=secret\n\tauto=add\n`;
+    const { daemons, settle } = pair({ west: w, east: e });
+    await daemons.west.start();
+    await daemons.east.start();
+    expect((await daemons.east.whack({ cmd: "route", name: "l2tp" })).error).toMatch(/a template \(right=%any\) cannot be routed/);
+    await daemons.west.whack({ cmd: "initiate", name: "l2tp" });
+    await settle();
+    const text = await status(daemons.east);
+    expect(text).toMatch(/^000 "l2tp"\[1\] 192\.0\.2\.1: .*kind: INSTANCE; .*192\.0\.2\.2-192\.0\.2\.2:17\/1701-1701 === 192\.0\.2\.1-192\.0\.2\.1:17\/49152-49152; 1 IKE SA/m);
+  });
+});
