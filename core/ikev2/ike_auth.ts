@@ -272,6 +272,14 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   const peerId = new Id(field(idi, 1), dataA(idi));
   const idrp = find(PT2_IDR);
   const wanted = idrp >= 0 ? new Id(field(idrp, 1), dataA(idrp)) : null;
+  if (c.kind == KIND_INSTANCE && c.template!.remoteId.type == 0 && c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
+    // an instance that took another peer's ID (two peers behind one NAT address): this peer
+    // gets its own instance of the template
+    const fresh = instantiate(c.template!, sa.remote);
+    sa.conn = fresh;
+    releaseInstance(c);
+    c = fresh;
+  }
   if ((c.remoteId.type != 0 && !peerId.equals(c.remoteId)) || (wanted !== null && !wanted.equals(c.localId))) {
     // another connection of this host pair may be the one these identities name
     const better = findConnByIds(sa.local, sa.remote, peerId, wanted, sa.encr, sa.keyBits, sa.prf, sa.integ, sa.dh);

@@ -214,3 +214,22 @@ describe("the host-pair index", () => {
     expect(e.status().ike.map((s) => [s.conn, s.instance, s.remote]).sort()).toEqual([["road", 1, "192.0.2.3:500"], ["west-east", 0, "192.0.2.1:500"]]);
   });
 });
+
+describe("instances and identities", () => {
+  test("two peers behind one address (NAT) with different IDs each get their own instance", () => {
+    const sim = new Sim(83);
+    const e = sim.addNode("east", EAST);
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", right: any, rightId: undefined }));
+    const w = sim.addNode("west", WEST);
+    sim.act(w, (x) => x.addConn(0, { ...pairConn("west"), name: "laptop", leftId: { type: 2, data: te.encode("laptop.example") } }));
+    sim.act(w, (x) => x.addConn(0, { ...pairConn("west"), name: "phone", leftId: { type: 2, data: te.encode("phone.example") } }));
+    sim.act(w, (x) => x.initiate(sim.now, "laptop"));
+    sim.run(2000);
+    sim.act(w, (x) => x.initiate(sim.now, "phone"));
+    sim.run(4000);
+    expect(established(w).map((s) => [s.conn, s.children.length]).sort()).toEqual([["laptop", 1], ["phone", 1]]);
+    expect(e.status().conns.map((c) => [c.kind, c.instance, c.remoteId])).toEqual([
+      ["TEMPLATE", 0, "%any"], ["INSTANCE", 1, "@laptop.example"], ["INSTANCE", 2, "@phone.example"],
+    ]);
+  });
+});
