@@ -3,7 +3,9 @@
 import { Daemon, type DaemonHost } from "../hosts/daemon.ts";
 import { coreModule } from "../hosts/node/corefile.ts";
 import { nativeProvider } from "../hosts/crypto/native.ts";
-import type { Emit } from "./util.ts";
+import { rate, type Emit } from "./util.ts";
+import { Engine, type ConnSpec, type Endpoint } from "../hosts/engine.ts";
+import { runJob } from "../hosts/crypto/jobs.ts";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,6 +55,7 @@ export async function benchConfig(emit: Emit, n = 10000): Promise<void> {
   emit("config_load_10k_s", (t2 - t0) / 1000, "s");
   emit("status_10k_s", (t3 - t2) / 1000, "s");
   emit("status_10k_lines", lines, "lines");
+  initLookup(emit, n);
   const ls = libreswanAddconn(conf, n);
   if (ls !== null) {
     emit("libreswan_addconn_10k_s", ls, "s");
@@ -83,4 +86,60 @@ function libreswanAddconn(conf: string, n: number): number | null {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// What one more IKE_SA_INIT costs a responder that holds n connections of other host pairs,
+// against one that holds only the connection it needs: the host-pair index should make the
+// ratio about 1 (a scan of every connection would make it grow with n). Each request has a new
+// SPIi; past the cookie threshold the answer is a cookie request, so no state accumulates.
+function initLookup(emit: Emit, n: number): void {
+  const WEST: Endpoint = { family: 4, port: 500, addr: Uint8Array.of(192, 0, 2, 1) };
+  const EAST: Endpoint = { family: 4, port: 500, addr: Uint8Array.of(192, 0, 2, 2) };
+  const te = new TextEncoder();
+  const conn = (name: string, right: Endpoint): ConnSpec => ({
+    name, left: EAST, right, leftId: { type: 2, data: te.encode("east.example") }, psk: te.encode("bench secret"),
+    ike: [{ encr: [[20, 256]], prf: [5], dh: [31] }], esp: [{ encr: [[20, 256]], esn: [0] }],
+  });
+  // one IKE_SA_INIT request, as a west engine makes it
+  let request: Uint8Array | null = null;
+  const queue: (() => void)[] = [];
+  const west: Engine = new Engine(coreModule(), { provider: nativeProvider }, {
+    send: (c) => { request ??= c.bytes.slice(); },
+    log: () => {},
+    job: (id, job) => queue.push(() => west.helperDone(0, id, runJob(nativeProvider, job))),
+  });
+  west.setInterfaces(0, [WEST]);
+  west.addConn(0, { ...conn("west-east", EAST), left: WEST, right: EAST, leftId: { type: 2, data: te.encode("west.example") } });
+  west.initiate(0, "west-east");
+  for (let i = 0; i < 10 && queue.length; i++) queue.shift()!();
+  if (!request) throw new Error("bench config: no IKE_SA_INIT request to replay");
+  const req: Uint8Array = request;
+  const responder = (others: number): Engine => {
+    let answered = 0;
+    const e = new Engine(coreModule(), { provider: nativeProvider }, { send: () => void answered++, log: () => {}, job: () => {} });
+    e.setInterfaces(0, [EAST]);
+    const specs: ConnSpec[] = [];
+    for (let i = 0; i < others; i++) specs.push(conn(`peer-${i}`, { family: 4, port: 500, addr: Uint8Array.of(198, 18, i >> 8, i & 255) }));
+    specs.push(conn("west-east", WEST));
+    const r = e.addConns(0, specs);
+    if (r.added !== others + 1) throw new Error(`bench config: ${r.refused[0]}`);
+    return e;
+  };
+  const one = responder(0);
+  const many = responder(n);
+  const dv = new DataView(req.buffer, req.byteOffset, req.byteLength);
+  let spi = 1;
+  const feed = (e: Engine) => () => {
+    dv.setUint32(4, spi++); // a new SPIi: a new request, not a retransmission
+    e.datagram(1, req, EAST, WEST, false);
+  };
+  let bestOne = 0;
+  let bestMany = 0;
+  for (let round = 0; round < 3; round++) {
+    bestOne = Math.max(bestOne, rate(feed(one), 300, 1));
+    bestMany = Math.max(bestMany, rate(feed(many), 300, 1));
+  }
+  emit("init_per_s_1_conn", bestOne, "1/s");
+  emit("init_per_s_10k_conns", bestMany, "1/s");
+  emit("init_10k_conns_vs_1_conn", bestMany / bestOne, "ratio");
 }

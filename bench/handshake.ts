@@ -33,7 +33,8 @@ function conn(self: "west" | "east", s: Suite): ConnSpec {
   const [me, peer] = self === "west" ? [w, e] : [e, w];
   return {
     name: "bench", left: { family: 4, port: 500, addr: me }, right: { family: 4, port: 500, addr: peer },
-    leftId: { type: 2, data: te.encode(`${self}.example`) }, psk: te.encode("benchmark pre-shared key"),
+    leftId: { type: 2, data: te.encode(`${self}.example`) }, rightId: { type: 2, data: te.encode(`${self === "west" ? "east" : "west"}.example`) },
+    psk: te.encode("benchmark pre-shared key"),
     ike: [s.ike], esp: [s.esp],
     leftTs: [{ start: Uint8Array.of(10, self === "west" ? 1 : 2, 0, 0), end: Uint8Array.of(10, self === "west" ? 1 : 2, 255, 255) }],
     rightTs: [{ start: Uint8Array.of(10, self === "west" ? 2 : 1, 0, 0), end: Uint8Array.of(10, self === "west" ? 2 : 1, 255, 255) }],

@@ -42,12 +42,36 @@ export function bytesCompare(a: Uint8Array, b: Uint8Array): i32 {
   return 0;
 }
 
-const HEX = "0123456789abcdef";
+// Text is written straight into one new string: a concatenation per character would leave
+// a string per character behind (status of 10,000 connections makes many of these).
+@inline function hexDigit(v: u32): u16 {
+  return <u16>(v < 10 ? 48 + v : 87 + v);
+}
 export function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) {
-    s += HEX.charAt(b[i] >> 4);
-    s += HEX.charAt(b[i] & 15);
+  const n = b.length;
+  const s = changetype<string>(__new(<usize>n << 2, idof<string>()));
+  const p = changetype<usize>(s);
+  for (let i = 0; i < n; i++) {
+    const v = <u32>b[i];
+    store<u16>(p + (<usize>i << 2), hexDigit(v >> 4));
+    store<u16>(p + (<usize>i << 2) + 2, hexDigit(v & 15));
+  }
+  return s;
+}
+
+// a.b.c.d of the first four bytes
+export function ipv4Text(a: Uint8Array): string {
+  let len = 3;
+  for (let i = 0; i < 4; i++) len += a[i] >= 100 ? 3 : a[i] >= 10 ? 2 : 1;
+  const s = changetype<string>(__new(<usize>len << 1, idof<string>()));
+  let p = changetype<usize>(s);
+  for (let i = 0; i < 4; i++) {
+    const v = <u32>a[i];
+    if (i) { store<u16>(p, 46); p += 2; }
+    if (v >= 100) { store<u16>(p, <u16>(48 + v / 100)); p += 2; }
+    if (v >= 10) { store<u16>(p, <u16>(48 + (v / 10) % 10)); p += 2; }
+    store<u16>(p, <u16>(48 + v % 10));
+    p += 2;
   }
   return s;
 }

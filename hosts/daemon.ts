@@ -543,7 +543,13 @@ function secs(t: number, now: number): string {
   return `${Math.max(0, Math.round((t - now) / 1000))}s`;
 }
 function hexTs(t: { start: string; end: string; proto?: number; sport?: number; eport?: number }): string {
-  const addr = (h: string) => (h.length === 8 ? h.match(/../g)!.map((x) => parseInt(x, 16)).join(".") : h.match(/..../g)!.join(":"));
+  const addr = (h: string) => {
+    if (h.length === 8) {
+      const v = parseInt(h, 16);
+      return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+    }
+    return h.match(/..../g)!.join(":");
+  };
   const pp = t.proto || (t.sport ?? 0) !== 0 || (t.eport ?? 65535) !== 65535 ? `:${t.proto ?? 0}/${t.sport ?? 0}-${t.eport ?? 65535}` : "";
   return `${addr(t.start)}-${addr(t.end)}${pp}`;
 }
@@ -552,10 +558,13 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
   const lines: string[] = [];
   // an instance of a template is "name"[N] peer, as pluto says
   const label = (name: string, instance: number, remote: string) => (instance ? `"${name}"[${instance}] ${remote.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1")}` : `"${name}"`);
-  const connOf = (s: EngineStatus["ike"][0]) => {
-    const c = st.conns.find((x) => x.name === s.conn && x.instance === s.instance);
-    return label(s.conn, s.instance, c?.remote ?? s.remote);
-  };
+  // connections and their IKE SAs by name and instance number, found once (10,000 of each
+  // must not cost 10,000 x 10,000 comparisons)
+  const key = (name: string, instance: number) => `${name}\u0000${instance}`;
+  const conns = new Map(st.conns.map((c) => [key(c.name, c.instance), c]));
+  const sasOf = new Map<string, number>();
+  for (const s of st.ike) sasOf.set(key(s.conn, s.instance), (sasOf.get(key(s.conn, s.instance)) ?? 0) + 1);
+  const connOf = (s: EngineStatus["ike"][0]) => label(s.conn, s.instance, conns.get(key(s.conn, s.instance))?.remote ?? s.remote);
   const ike = (s: EngineStatus["ike"][0]) =>
     `#${s.serial}: ${connOf(s)}:${s.remote.split(":").pop()} ${s.state} (${s.initiator ? "initiator" : "responder"}); ` +
     (s.rekeyAt ? `REKEY in ${secs(s.rekeyAt, now)}; ` : "") + (s.expireAt ? `REPLACE in ${secs(s.expireAt, now)}; ` : "") +
@@ -569,9 +578,8 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
   if (cmd === "status" || cmd === "connectionstatus") {
     lines.push(`using kernel interface: ${kernel}`);
     for (const c of st.conns) {
-      const sas = st.ike.filter((s) => s.conn === c.name && s.instance === c.instance);
       lines.push(`${label(c.name, c.instance, c.remote)}: ${c.local}...${c.remote}; kind: ${c.kind}; policy: IKEv2+PSK+ENCRYPT; ` +
-        `${c.localTs.map(hexTs).join(",")} === ${c.remoteTs.map(hexTs).join(",") || "(the instance's peer)"}; ${sas.length} IKE SA(s)`);
+        `${c.localTs.map(hexTs).join(",")} === ${c.remoteTs.map(hexTs).join(",") || "(the instance's peer)"}; ${sasOf.get(key(c.name, c.instance)) ?? 0} IKE SA(s)`);
     }
   }
   if (cmd === "status" || cmd === "showstates") {

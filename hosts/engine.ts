@@ -104,96 +104,104 @@ export function endpointText(e: Endpoint): string {
   return `[${w.join(":")}]:${e.port}`;
 }
 
-export function connRecord(c: ConnSpec): Uint8Array {
-  let buf = new Uint8Array(1024);
-  let n = 0;
-  const tlv = (tag: number, v: Uint8Array) => {
-    if (v.length > 0xffff) throw new RangeError(`connection field ${tag} too long`);
-    if (n + 3 + v.length > buf.length) {
-      const b = new Uint8Array(Math.max(buf.length * 2, n + 3 + v.length));
-      b.set(buf.subarray(0, n));
-      buf = b;
+// Writes connection records in place: loading 10,000 connections makes no small arrays.
+class RecordWriter {
+  buf = new Uint8Array(4096);
+  dv = new DataView(this.buf.buffer);
+  n = 0;
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    const b = new Uint8Array(Math.max(this.buf.length * 2, this.n + k));
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
+    this.dv = new DataView(b.buffer);
+  }
+  // a TLV whose value `body` writes; its length is filled in after
+  tlv(tag: number, body: () => void): void {
+    this.room(3);
+    const at = this.n;
+    this.buf[at] = tag;
+    this.n += 3;
+    body();
+    const len = this.n - at - 3;
+    if (len > 0xffff) throw new RangeError(`connection field ${tag} too long`);
+    this.dv.setUint16(at + 1, len, true);
+  }
+  u8(v: number): void { this.room(1); this.buf[this.n++] = v; }
+  u16(v: number): void { this.room(2); this.dv.setUint16(this.n, v, true); this.n += 2; }
+  u32(v: number): void { this.room(4); this.dv.setUint32(this.n, v, true); this.n += 4; }
+  bytes(b: Uint8Array): void { this.room(b.length); this.buf.set(b, this.n); this.n += b.length; }
+  text(s: string): void { this.bytes(utf8e.encode(s)); }
+  endpoint(e: Endpoint): void {
+    this.room(20);
+    const b = this.buf;
+    const at = this.n;
+    b[at] = e.family;
+    b[at + 1] = 0;
+    b[at + 2] = e.port & 255;
+    b[at + 3] = e.port >> 8;
+    for (let i = 0; i < 16; i++) b[at + 4 + i] = e.addr[i] ?? 0;
+    this.n += 20;
+  }
+  ts(t: TsSpec): void {
+    this.u8(t.type ?? (t.start.length === 16 ? 8 : 7));
+    this.u8(t.proto ?? 0);
+    this.u16(t.sport ?? 0);
+    this.u16(t.eport ?? 65535);
+    this.bytes(t.start);
+    this.bytes(t.end);
+  }
+}
+
+function writeConnRecord(w: RecordWriter, c: ConnSpec): void {
+  const proposal = (p: ProposalSpec) => () => {
+    for (const [id, bits] of p.encr) {
+      w.u16(1); w.u16(id);
+      if (bits) { w.u16(14); w.u16(bits); }
     }
-    buf[n] = tag;
-    buf[n + 1] = v.length & 255;
-    buf[n + 2] = v.length >> 8;
-    buf.set(v, n + 3);
-    n += 3 + v.length;
+    for (const id of p.prf ?? []) { w.u16(2); w.u16(id); }
+    for (const id of p.integ ?? []) { w.u16(3); w.u16(id); }
+    for (const id of p.dh ?? []) { w.u16(4); w.u16(id); }
+    for (const id of p.esn ?? []) { w.u16(5); w.u16(id); }
   };
-  const u32s = (...vs: number[]) => {
-    const b = new Uint8Array(vs.length * 4);
-    const dv = new DataView(b.buffer);
-    vs.forEach((v, i) => dv.setUint32(i * 4, v >>> 0, true));
-    return b;
-  };
-  const proposal = (p: ProposalSpec) => {
-    const pairs: number[] = [];
-    for (const [id, bits] of p.encr) pairs.push(1, id, ...(bits ? [14, bits] : []));
-    for (const id of p.prf ?? []) pairs.push(2, id);
-    for (const id of p.integ ?? []) pairs.push(3, id);
-    for (const id of p.dh ?? []) pairs.push(4, id);
-    for (const id of p.esn ?? []) pairs.push(5, id);
-    const b = new Uint8Array(pairs.length * 2);
-    const dv = new DataView(b.buffer);
-    pairs.forEach((v, i) => dv.setUint16(i * 2, v, true));
-    return b;
-  };
-  const ts = (t: TsSpec) => {
-    const type = t.type ?? (t.start.length === 16 ? 8 : 7);
-    const b = new Uint8Array(6 + t.start.length + t.end.length);
-    b[0] = type;
-    b[1] = t.proto ?? 0;
-    const dv = new DataView(b.buffer);
-    dv.setUint16(2, t.sport ?? 0, true);
-    dv.setUint16(4, t.eport ?? 65535, true);
-    b.set(t.start, 6);
-    b.set(t.end, 6 + t.start.length);
-    return b;
-  };
-  tlv(abi.CONN_NAME, utf8e.encode(c.name));
-  tlv(abi.CONN_LEFT_EP, endpointBytes(c.left));
-  tlv(abi.CONN_RIGHT_EP, endpointBytes(c.right));
-  const id = (v: { type: number; data: Uint8Array }) => {
-    const b = new Uint8Array(1 + v.data.length);
-    b[0] = v.type;
-    b.set(v.data, 1);
-    return b;
-  };
-  if (c.leftId) tlv(abi.CONN_LEFT_ID, id(c.leftId));
-  if (c.rightId) tlv(abi.CONN_RIGHT_ID, id(c.rightId));
-  if (c.psk) tlv(abi.CONN_PSK, c.psk);
-  if (c.pskRight) tlv(abi.CONN_PSK_RIGHT, c.pskRight);
-  for (const p of c.ike) tlv(abi.CONN_IKE_PROPOSAL, proposal(p));
-  for (const p of c.esp) tlv(abi.CONN_ESP_PROPOSAL, proposal(p));
-  for (const t of c.leftTs ?? []) tlv(abi.CONN_LEFT_TS, ts(t));
-  for (const t of c.rightTs ?? []) tlv(abi.CONN_RIGHT_TS, ts(t));
-  const pp = (p: ProtoportSpec) => {
-    const b = new Uint8Array(6);
-    const dv = new DataView(b.buffer);
-    b[0] = p.proto;
-    b[1] = p.wildcard ? 1 : 0;
-    dv.setUint16(2, p.ports?.[0] ?? 0, true);
-    dv.setUint16(4, p.ports?.[1] ?? 65535, true);
-    return b;
-  };
-  if (c.leftProtoport) tlv(abi.CONN_LEFT_PROTOPORT, pp(c.leftProtoport));
-  if (c.rightProtoport) tlv(abi.CONN_RIGHT_PROTOPORT, pp(c.rightProtoport));
-  const virt = (v: "vnet" | "vhost") => Uint8Array.of(v === "vhost" ? abi.VIRT_HOST : abi.VIRT_NET);
-  if (c.leftVirtual) tlv(abi.CONN_LEFT_VIRTUAL, virt(c.leftVirtual));
-  if (c.rightVirtual) tlv(abi.CONN_RIGHT_VIRTUAL, virt(c.rightVirtual));
+  const id = (v: { type: number; data: Uint8Array }) => () => { w.u8(v.type); w.bytes(v.data); };
+  const pp = (p: ProtoportSpec) => () => { w.u8(p.proto); w.u8(p.wildcard ? 1 : 0); w.u16(p.ports?.[0] ?? 0); w.u16(p.ports?.[1] ?? 65535); };
+  const virt = (v: "vnet" | "vhost") => () => w.u8(v === "vhost" ? abi.VIRT_HOST : abi.VIRT_NET);
+  w.tlv(abi.CONN_NAME, () => w.text(c.name));
+  w.tlv(abi.CONN_LEFT_EP, () => w.endpoint(c.left));
+  w.tlv(abi.CONN_RIGHT_EP, () => w.endpoint(c.right));
+  if (c.leftId) w.tlv(abi.CONN_LEFT_ID, id(c.leftId));
+  if (c.rightId) w.tlv(abi.CONN_RIGHT_ID, id(c.rightId));
+  if (c.psk) w.tlv(abi.CONN_PSK, () => w.bytes(c.psk!));
+  if (c.pskRight) w.tlv(abi.CONN_PSK_RIGHT, () => w.bytes(c.pskRight!));
+  for (const p of c.ike) w.tlv(abi.CONN_IKE_PROPOSAL, proposal(p));
+  for (const p of c.esp) w.tlv(abi.CONN_ESP_PROPOSAL, proposal(p));
+  for (const t of c.leftTs ?? []) w.tlv(abi.CONN_LEFT_TS, () => w.ts(t));
+  for (const t of c.rightTs ?? []) w.tlv(abi.CONN_RIGHT_TS, () => w.ts(t));
+  if (c.leftProtoport) w.tlv(abi.CONN_LEFT_PROTOPORT, pp(c.leftProtoport));
+  if (c.rightProtoport) w.tlv(abi.CONN_RIGHT_PROTOPORT, pp(c.rightProtoport));
+  if (c.leftVirtual) w.tlv(abi.CONN_LEFT_VIRTUAL, virt(c.leftVirtual));
+  if (c.rightVirtual) w.tlv(abi.CONN_RIGHT_VIRTUAL, virt(c.rightVirtual));
   if (c.leftVirtual || c.rightVirtual) {
-    for (const t of c.virtualPrivate?.include ?? []) tlv(abi.CONN_VP_INCLUDE, ts(t));
-    for (const t of c.virtualPrivate?.exclude ?? []) tlv(abi.CONN_VP_EXCLUDE, ts(t));
+    for (const t of c.virtualPrivate?.include ?? []) w.tlv(abi.CONN_VP_INCLUDE, () => w.ts(t));
+    for (const t of c.virtualPrivate?.exclude ?? []) w.tlv(abi.CONN_VP_EXCLUDE, () => w.ts(t));
   }
   const tm = c.timers ?? {};
-  tlv(abi.CONN_TIMERS, u32s(tm.ikeLifetime ?? 28800, tm.childLifetime ?? 28800, tm.rekeyMargin ?? 540, tm.rekeyFuzz ?? 100,
-    tm.dpdDelay ?? 0, tm.dpdTimeout ?? 0, tm.retransmitBaseMs ?? 500, tm.retransmitLimit ?? 10));
+  w.tlv(abi.CONN_TIMERS, () => {
+    for (const v of [tm.ikeLifetime ?? 28800, tm.childLifetime ?? 28800, tm.rekeyMargin ?? 540, tm.rekeyFuzz ?? 100,
+      tm.dpdDelay ?? 0, tm.dpdTimeout ?? 0, tm.retransmitBaseMs ?? 500, tm.retransmitLimit ?? 10]) w.u32(v);
+  });
   const flags = (c.transport ? abi.CF_TRANSPORT : 0) | (c.fragmentation ? abi.CF_FRAGMENTATION : 0) |
     (c.pfs ? abi.CF_PFS : 0) | (c.initialContact !== false ? abi.CF_INITIAL_CONTACT : 0);
-  tlv(abi.CONN_FLAGS, u32s(flags));
-  tlv(abi.CONN_AUTO, Uint8Array.of(c.auto ?? 1));
-  if (c.fragSize) tlv(abi.CONN_FRAG_SIZE, Uint8Array.of(c.fragSize & 255, c.fragSize >> 8));
-  return buf.subarray(0, n);
+  w.tlv(abi.CONN_FLAGS, () => w.u32(flags));
+  w.tlv(abi.CONN_AUTO, () => w.u8(c.auto ?? 1));
+  if (c.fragSize) w.tlv(abi.CONN_FRAG_SIZE, () => w.u16(c.fragSize!));
+}
+
+export function connRecord(c: ConnSpec): Uint8Array {
+  const w = new RecordWriter();
+  writeConnRecord(w, c);
+  return w.buf.slice(0, w.n);
 }
 
 // ---- helper job blobs (abi.ts JOB_*) ---------------------------------------------------------
@@ -277,6 +285,8 @@ export interface EngineOptions {
 }
 
 const GC_EVENTS = 512;
+const GC_SPACING = 20;
+const GC_EVENTS_MAX = 65536;
 
 export class Engine {
   readonly core: Core;
@@ -409,35 +419,35 @@ export class Engine {
     return this.admin(now, abi.ADM_ADD_CONN, connRecord(c));
   }
   // Adds many connections in as few calls as the input buffer allows; returns the refusals.
+  // Records are written straight into the batch (each behind its u32 LE length).
   addConns(now: number, cs: ConnSpec[]): { added: number; refused: string[] } {
     let added = 0;
     const refused: string[] = [];
-    let batch: Uint8Array[] = [];
-    let size = 0;
-    const flush = () => {
-      if (!batch.length) return;
-      const buf = new Uint8Array(size);
-      const dv = new DataView(buf.buffer);
-      let o = 0;
-      for (const r of batch) {
-        dv.setUint32(o, r.length, true);
-        buf.set(r, o + 4);
-        o += 4 + r.length;
-      }
-      const x = this.admin(now, abi.ADM_ADD_CONNS, buf);
+    const w = new RecordWriter();
+    let done = 0; // the end of the last whole record in w
+    const flush = (upTo: number) => {
+      if (upTo === 0) return;
+      const x = this.admin(now, abi.ADM_ADD_CONNS, w.buf.subarray(0, upTo));
       const lines = x.reply.split("\n").filter(Boolean);
       added += Number(/^added (\d+)/.exec(lines[0] ?? "")?.[1] ?? 0);
       refused.push(...lines.slice(1));
-      batch = [];
-      size = 0;
+      // keep what follows (a record that did not fit)
+      w.buf.copyWithin(0, upTo, w.n);
+      w.n -= upTo;
     };
     for (const c of cs) {
-      const r = connRecord(c);
-      if (size + 4 + r.length > abi.IN_CAP) flush();
-      batch.push(r.slice());
-      size += 4 + r.length;
+      const at = w.n;
+      w.u32(0);
+      writeConnRecord(w, c);
+      w.dv.setUint32(at, w.n - at - 4, true);
+      if (w.n > abi.IN_CAP) {
+        flush(done);
+        done = 0;
+        if (w.n > abi.IN_CAP) throw new RangeError(`connection "${c.name}" does not fit the core's input buffer`);
+      }
+      done = w.n;
     }
-    flush();
+    flush(done);
     return { added, refused };
   }
   initiate(now: number, name: string): { ok: boolean; reply: string } {
@@ -478,12 +488,23 @@ export class Engine {
   // The core's memory manager is AssemblyScript's "minimal" runtime: garbage is collected
   // only when the host asks, between events, every GC_EVENTS of them. That spares the message
   // path the incremental collector's per-allocation work (about 6% of a handshake).
+  // A collection marks the whole heap, so its cost grows with what the core holds (10,000
+  // connections make it milliseconds): it also waits GC_SPACING times its last duration since
+  // the one before, so that it takes at most about 1/GC_SPACING of the time, and comes at the
+  // latest after GC_EVENTS_MAX events, which bounds the garbage between collections.
   private gcEvents = 0;
+  private gcDone = 0;
+  private gcCost = 0;
   private drain(): void {
     const c = this.core;
     if (++this.gcEvents >= GC_EVENTS) {
-      this.gcEvents = 0;
-      c.guard("__collect", (x) => x.__collect());
+      const t = performance.now();
+      if (t - this.gcDone >= GC_SPACING * this.gcCost || this.gcEvents >= GC_EVENTS_MAX) {
+        this.gcEvents = 0;
+        c.guard("__collect", (x) => x.__collect());
+        this.gcDone = performance.now();
+        this.gcCost = this.gcDone - t;
+      }
     }
     const cmds: { op: number; n: number; a0: number; a1: number; data: Uint8Array | string | null }[] = [];
     // read every command first (one guarded pass), then act on them: an action may call back

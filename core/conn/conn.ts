@@ -3,7 +3,7 @@
 // PERMANENT, TEMPLATE and INSTANCE; a host-pair index that finds the candidates for an incoming
 // IKE_SA_INIT; instantiation of templates (right=%any, rightprotoport=17/%any,
 // rightsubnet=vnet:%priv / vhost:%priv within virtual-private).
-import { copyIn, bytesEqual, bytesCompare, hex } from "../bytes";
+import { copyIn, bytesEqual, bytesCompare, hex, ipv4Text } from "../bytes";
 import {
   CONN_NAME, CONN_LEFT_EP, CONN_RIGHT_EP, CONN_LEFT_ID, CONN_RIGHT_ID, CONN_PSK, CONN_PSK_RIGHT,
   CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LEFT_TS, CONN_RIGHT_TS, CONN_TIMERS, CONN_FLAGS,
@@ -53,18 +53,16 @@ export class Endpoint {
   equals(o: Endpoint): bool {
     return this.sameAddr(o) && this.port == o.port;
   }
+  toString(): string {
+    if (this.family == 0) return "%any";
+    return (this.family == 6 ? "[" + this.addrText() + "]" : this.addrText()) + ":" + this.port.toString();
+  }
   // the address alone, as ipsec.conf writes it
   addrText(): string {
-    const t = this.toString();
-    if (this.family == 0) return t;
-    const a = t.substring(0, t.lastIndexOf(":"));
-    return this.family == 6 ? a.substring(1, a.length - 1) : a;
-  }
-  toString(): string {
     if (this.family == 0) return "%any";
     let s = "";
     if (this.family == 4) {
-      for (let i = 0; i < 4; i++) s += (i ? "." : "") + this.addr[i].toString();
+      s = ipv4Text(this.addr);
     } else {
       // RFC 5952: the longest run of two or more zero words becomes "::"
       let best = -1, bestLen = 0, run = -1;
@@ -85,9 +83,8 @@ export class Endpoint {
         if (s.length > 0 && !s.endsWith(":")) s += ":";
         s += ((<u32>this.addr[2 * w] << 8) | this.addr[2 * w + 1]).toString(16);
       }
-      s = "[" + s + "]";
     }
-    return s + ":" + this.port.toString();
+    return s;
   }
 }
 
@@ -174,6 +171,8 @@ export class Conn {
   remotePortWildcard: bool = false;
   remoteVirtual: i32 = 0; // VIRT_NET, VIRT_HOST
   vpExclude: Array<Ts> = new Array<Ts>(); // virtual-private exclusions (the includes are remoteTs)
+  json: string = ""; // its status JSON, made when first asked for; touch() when a field changes
+  touch(): void { this.json = ""; }
   local: Endpoint = new Endpoint();
   remote: Endpoint = new Endpoint();
   localId: Id = new Id(0, new Uint8Array(0));

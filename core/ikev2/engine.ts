@@ -381,7 +381,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
       }
       addConn(c);
       adminReply = 'added connection "' + c.name + '"';
-      log(LOG_INFO, '"' + c.name + '": added IKEv2 connection (' + c.kindName + ", " + c.local.addrText() + "..." + c.remote.addrText() + ")");
+      log(LOG_INFO, '"' + c.name + '": added IKEv2 connection (' + c.kindName + ")");
       return ADM_OK;
     }
     case ADM_ADD_CONNS: {
@@ -407,7 +407,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
         }
         addConn(c);
         added++;
-        log(LOG_INFO, '"' + c.name + '": added IKEv2 connection (' + c.kindName + ", " + c.local.addrText() + "..." + c.remote.addrText() + ")");
+        log(LOG_INFO, '"' + c.name + '": added IKEv2 connection (' + c.kindName + ")");
       }
       adminReply = "added " + added.toString() + " connections\n" + refused;
       return refused.length == 0 ? ADM_OK : ADM_ERROR;
@@ -494,66 +494,126 @@ function saOp(op: i32, serial: i32): i32 {
 }
 
 // JSON of connections and states; with secrets (tests, key logging on request) the keys too.
-// With a name, only that connection (its instances too) and its states.
+// With a name, only that connection (its instances too) and its states. Built from parts
+// joined once: a chain of concatenations would copy each state's text dozens of times, and
+// 10,000 states would leave hundreds of megabytes of garbage in one call.
 export function statusJson(secrets: bool, only: string): string {
-  const out = new Array<string>();
-  out.push('{"now":' + now.toString() + ',"conns":[');
+  const o = new Array<string>();
+  o.push('{"now":');
+  o.push(now.toString());
+  o.push(',"conns":[');
   let first = true;
   for (let i = 0; i < conns.length; i++) {
     const c = conns[i];
     if (only.length > 0 && c.name != only) continue;
-    out.push((first ? "" : ",") + '{"name":"' + c.name + '","kind":"' + c.kindName + '","instance":' + c.instanceNo.toString() +
-      ',"local":"' + c.local.toString() + '","remote":"' + c.remote.toString() + '","remoteId":"' + c.remoteId.toText() +
-      '","transport":' + (c.transport ? "true" : "false") + ',"localTs":' + tsJson(c.localTs) + ',"remoteTs":' + tsJson(c.remoteTs) + "}");
+    if (!first) o.push(",");
+    o.push(connJson(c));
     first = false;
   }
-  out.push('],"ike":[');
+  o.push('],"ike":[');
   first = true;
   for (let i = 0; i < allIke.length; i++) {
     const sa = allIke[i];
     if (only.length > 0 && sa.conn.name != only) continue;
-    if (!first) out.push(",");
+    if (!first) o.push(",");
     first = false;
-    let s = '{"serial":' + sa.serial.toString() + ',"conn":"' + sa.conn.name + '","instance":' + sa.conn.instanceNo.toString() + ',"state":"' + ikeStateName(sa.state) +
-      '","initiator":' + (sa.initiator ? "true" : "false") + ',"spiI":"' + sa.spiI.toString(16) + '","spiR":"' + sa.spiR.toString(16) +
-      '","encr":' + sa.encr.toString() + ',"keyBits":' + sa.keyBits.toString() + ',"prf":' + sa.prf.toString() + ',"integ":' + sa.integ.toString() +
-      ',"dh":' + sa.dh.toString() + ',"nextRequestId":' + sa.nextRequestId.toString() + ',"expectRequestId":' + sa.expectRequestId.toString() +
-      ',"outstanding":' + (sa.outstanding !== null ? "true" : "false") + ',"queued":' + sa.queue.length.toString() +
-      ',"local":"' + sa.local.toString() + '","remote":"' + sa.remote.toString() + '"' +
-      ',"rekeyAt":' + sa.rekeyAt.toString() + ',"expireAt":' + sa.expireAt.toString() + ',"retransmitAt":' + (sa.outstanding !== null ? sa.retransmitAt : 0).toString();
+    o.push('{"serial":'); o.push(sa.serial.toString());
+    o.push(',"conn":"'); o.push(sa.conn.name);
+    o.push('","instance":'); o.push(sa.conn.instanceNo.toString());
+    o.push(',"state":"'); o.push(ikeStateName(sa.state));
+    o.push('","initiator":'); o.push(sa.initiator ? "true" : "false");
+    o.push(',"spiI":"'); o.push(sa.spiI.toString(16));
+    o.push('","spiR":"'); o.push(sa.spiR.toString(16));
+    o.push('","encr":'); o.push(sa.encr.toString());
+    o.push(',"keyBits":'); o.push(sa.keyBits.toString());
+    o.push(',"prf":'); o.push(sa.prf.toString());
+    o.push(',"integ":'); o.push(sa.integ.toString());
+    o.push(',"dh":'); o.push(sa.dh.toString());
+    o.push(',"nextRequestId":'); o.push(sa.nextRequestId.toString());
+    o.push(',"expectRequestId":'); o.push(sa.expectRequestId.toString());
+    o.push(',"outstanding":'); o.push(sa.outstanding !== null ? "true" : "false");
+    o.push(',"queued":'); o.push(sa.queue.length.toString());
+    o.push(',"local":"'); o.push(sa.local.toString());
+    o.push('","remote":"'); o.push(sa.remote.toString());
+    o.push('","rekeyAt":'); o.push(sa.rekeyAt.toString());
+    o.push(',"expireAt":'); o.push(sa.expireAt.toString());
+    o.push(',"retransmitAt":'); o.push((sa.outstanding !== null ? sa.retransmitAt : 0).toString());
     if (secrets) {
-      s += ',"SK_d":"' + hex(sa.SK_d) + '","SK_ai":"' + hex(sa.SK_ai) + '","SK_ar":"' + hex(sa.SK_ar) + '","SK_ei":"' + hex(sa.SK_ei) +
-        '","SK_er":"' + hex(sa.SK_er) + '","SK_pi":"' + hex(sa.SK_pi) + '","SK_pr":"' + hex(sa.SK_pr) + '"';
+      o.push(',"SK_d":"'); o.push(hex(sa.SK_d));
+      o.push('","SK_ai":"'); o.push(hex(sa.SK_ai));
+      o.push('","SK_ar":"'); o.push(hex(sa.SK_ar));
+      o.push('","SK_ei":"'); o.push(hex(sa.SK_ei));
+      o.push('","SK_er":"'); o.push(hex(sa.SK_er));
+      o.push('","SK_pi":"'); o.push(hex(sa.SK_pi));
+      o.push('","SK_pr":"'); o.push(hex(sa.SK_pr));
+      o.push('"');
     }
-    s += ',"children":[';
+    o.push(',"children":[');
     for (let k = 0; k < sa.children.length; k++) {
       const c = sa.children[k];
-      if (k) s += ",";
-      s += '{"serial":' + c.serial.toString() + ',"state":"' + childStateName(c.state) + '","spiIn":"' + c.spiIn.toString(16) +
-        '","spiOut":"' + c.spiOut.toString(16) + '","encr":' + c.encr.toString() + ',"keyBits":' + c.keyBits.toString() +
-        ',"integ":' + c.integ.toString() + ',"dh":' + c.dh.toString() + ',"transport":' + (c.transport ? "true" : "false") +
-        ',"rekeyAt":' + c.rekeyAt.toString() + ',"expireAt":' + c.expireAt.toString() + ',"tsLocal":' + tsJson(c.tsLocal) + ',"tsRemote":' + tsJson(c.tsRemote);
+      if (k) o.push(",");
+      o.push('{"serial":'); o.push(c.serial.toString());
+      o.push(',"state":"'); o.push(childStateName(c.state));
+      o.push('","spiIn":"'); o.push(c.spiIn.toString(16));
+      o.push('","spiOut":"'); o.push(c.spiOut.toString(16));
+      o.push('","encr":'); o.push(c.encr.toString());
+      o.push(',"keyBits":'); o.push(c.keyBits.toString());
+      o.push(',"integ":'); o.push(c.integ.toString());
+      o.push(',"dh":'); o.push(c.dh.toString());
+      o.push(',"transport":'); o.push(c.transport ? "true" : "false");
+      o.push(',"rekeyAt":'); o.push(c.rekeyAt.toString());
+      o.push(',"expireAt":'); o.push(c.expireAt.toString());
+      o.push(',"tsLocal":'); tsJson(o, c.tsLocal);
+      o.push(',"tsRemote":'); tsJson(o, c.tsRemote);
       if (secrets) {
-        s += ',"encrIn":"' + hex(c.encrIn) + '","integIn":"' + hex(c.integIn) + '","encrOut":"' + hex(c.encrOut) + '","integOut":"' + hex(c.integOut) + '"';
+        o.push(',"encrIn":"'); o.push(hex(c.encrIn));
+        o.push('","integIn":"'); o.push(hex(c.integIn));
+        o.push('","encrOut":"'); o.push(hex(c.encrOut));
+        o.push('","integOut":"'); o.push(hex(c.integOut));
+        o.push('"');
       }
-      s += "}";
+      o.push("}");
     }
-    s += "]}";
-    out.push(s);
+    o.push("]}");
   }
-  out.push("]}");
-  return out.join("");
+  o.push("]}");
+  return o.join("");
 }
 
-function tsJson(ts: Array<Ts>): string {
-  let s = "[";
+// A connection's status JSON changes only when an instance takes what its template left open
+// (Conn.touch): it is kept, so that listing 10,000 connections builds no strings for them.
+function connJson(c: Conn): string {
+  if (c.json.length == 0) {
+    const o = new Array<string>();
+    o.push('{"name":"'); o.push(c.name);
+    o.push('","kind":"'); o.push(c.kindName);
+    o.push('","instance":'); o.push(c.instanceNo.toString());
+    o.push(',"local":"'); o.push(c.local.toString());
+    o.push('","remote":"'); o.push(c.remote.toString());
+    o.push('","remoteId":"'); o.push(c.remoteId.toText());
+    o.push('","transport":'); o.push(c.transport ? "true" : "false");
+    o.push(',"localTs":'); tsJson(o, c.localTs);
+    o.push(',"remoteTs":'); tsJson(o, c.remoteTs);
+    o.push("}");
+    c.json = o.join("");
+  }
+  return c.json;
+}
+
+function tsJson(o: Array<string>, ts: Array<Ts>): void {
+  o.push("[");
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i];
-    if (i) s += ",";
-    s += '{"type":' + t.type.toString() + ',"proto":' + t.proto.toString() + ',"sport":' + t.sport.toString() + ',"eport":' + t.eport.toString() +
-      ',"start":"' + hex(t.start) + '","end":"' + hex(t.end) + '"}';
+    if (i) o.push(",");
+    o.push('{"type":'); o.push(t.type.toString());
+    o.push(',"proto":'); o.push(t.proto.toString());
+    o.push(',"sport":'); o.push(t.sport.toString());
+    o.push(',"eport":'); o.push(t.eport.toString());
+    o.push(',"start":"'); o.push(hex(t.start));
+    o.push('","end":"'); o.push(hex(t.end));
+    o.push('"}');
   }
-  return s + "]";
+  o.push("]");
 }
 
 function startExchange(sa: IkeSa, what: i32, arg: i32): void {

@@ -331,6 +331,7 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   if (c.kind == KIND_INSTANCE) {
     if (c.template!.remoteId.type == 0) c.remoteId = peerId;
     if (refusal == 0 && (c.remotePortWildcard || c.remoteVirtual != 0)) c.remoteTs = child.tsRemote;
+    c.touch();
   }
   const transport = child.transport;
   const a = pskAuth(sa, sa.initResponse, sa.Ni, idBody(c.localId), false);

@@ -11,7 +11,7 @@
 //                                <--  HDR, N(NO_PROPOSAL_CHOSEN)
 import { Conn, Endpoint, findConnFor, instantiate, KIND_TEMPLATE } from "../conn/conn";
 import {
-  IkeSa, addIke, allIke, IKE_SA_INIT_I0, IKE_SA_INIT_I, IKE_AUTH_I0, IKE_SA_INIT_R0, IKE_SA_INIT_R, IKE_SA_DEAD,
+  IkeSa, addIke, allIke, byInitiatorSpi, halfOpenSas, IKE_SA_INIT_I0, IKE_SA_INIT_I, IKE_AUTH_I0, IKE_SA_INIT_R0, IKE_SA_INIT_R, IKE_SA_DEAD,
 } from "../sa/sa";
 import { copyIn, u64ToBytes, concat4, bytesEqual, BlobWriter, readBlobs, strBytes } from "../bytes";
 import * as C from "../crypto";
@@ -259,10 +259,11 @@ function statelessNotify(local: Endpoint, remote: Endpoint, spiI: u64, type: i32
 
 function halfOpen(): i32 {
   let n = 0;
-  for (let i = 0; i < allIke.length; i++) {
-    const s = allIke[i].state;
-    if (s == IKE_SA_INIT_R0 || s == IKE_SA_INIT_R) n++;
+  for (let i = 0; i < halfOpenSas.length; i++) {
+    const sa = halfOpenSas[i];
+    if (sa.state == IKE_SA_INIT_R0 || sa.state == IKE_SA_INIT_R) halfOpenSas[n++] = sa;
   }
+  halfOpenSas.length = n;
   return n;
 }
 
@@ -279,9 +280,9 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
     return -1;
   }
   // a retransmission of a request we answered: answer again (RFC 7296 2.1)
-  for (let i = 0; i < allIke.length; i++) {
-    const sa = allIke[i];
-    if (!sa.initiator && sa.spiI == spiI && sa.remote.sameAddr(remote) && sa.state != IKE_SA_DEAD) {
+  if (byInitiatorSpi.has(spiI)) {
+    const sa = byInitiatorSpi.get(spiI);
+    if (sa.remote.sameAddr(remote) && sa.state != IKE_SA_DEAD) {
       if (sa.lastResponse !== null && sa.lastResponseId == 0 && sa.expectRequestId == 1 && bytesEqual(sa.initRequest, copyIn(msg, len))) {
         logSa(sa, LOG_DEBUG, "retransmitting IKE_SA_INIT response");
         sendTo(sa, sa.lastResponse!);
@@ -353,6 +354,8 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
   sa.initRequest = copyIn(msg, len);
   detectNat(sa);
   addIke(sa);
+  byInitiatorSpi.set(spiI, sa);
+  halfOpenSas.push(sa);
   sa.state = IKE_SA_INIT_R0;
   sa.busyRequest = true;
   sa.lastInbound = now;

@@ -215,6 +215,12 @@ export class IkeSa {
 export const ikeSas = new Map<u64, IkeSa>();
 export const allIke = new Array<IkeSa>();
 
+// Responder IKE SAs by the initiator's SPI, so that a retransmitted IKE_SA_INIT is recognised
+// without a scan; and those that may still be half-open (pruned as they are counted), for the
+// cookie threshold.
+export const byInitiatorSpi = new Map<u64, IkeSa>();
+export const halfOpenSas = new Array<IkeSa>();
+
 export function addIke(sa: IkeSa): void {
   ikeSas.set(sa.ourSpi, sa);
   allIke.push(sa);
@@ -223,6 +229,7 @@ export function addIke(sa: IkeSa): void {
 export function removeIke(sa: IkeSa): void {
   forgetUnknownDeleted(sa);
   if (ikeSas.has(sa.ourSpi) && ikeSas.get(sa.ourSpi) === sa) ikeSas.delete(sa.ourSpi);
+  if (!sa.initiator && byInitiatorSpi.has(sa.spiI) && byInitiatorSpi.get(sa.spiI) === sa) byInitiatorSpi.delete(sa.spiI);
   const i = allIke.indexOf(sa);
   if (i >= 0) allIke.splice(i, 1);
 }
