@@ -226,6 +226,7 @@ export class Daemon {
       fragmentation: c.fragmentation !== "no",
       pfs: c.pfs,
       initialContact: c.initialContact,
+      narrowing: c.narrowing,
       auto: c.auto === "start" ? 3 : c.auto === "ondemand" ? 2 : c.auto === "ignore" ? 0 : 1,
     };
     return { ok: true, spec };

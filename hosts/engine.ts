@@ -78,6 +78,7 @@ export interface ConnSpec {
   fragmentation?: boolean;
   pfs?: boolean;
   initialContact?: boolean;
+  narrowing?: boolean; // narrowing=yes (Libreswan's default is no)
   auto?: number;
   fragSize?: number;
 }
@@ -192,7 +193,7 @@ function writeConnRecord(w: RecordWriter, c: ConnSpec): void {
       tm.dpdDelay ?? 0, tm.dpdTimeout ?? 0, tm.retransmitBaseMs ?? 500, tm.retransmitLimit ?? 10]) w.u32(v);
   });
   const flags = (c.transport ? abi.CF_TRANSPORT : 0) | (c.fragmentation ? abi.CF_FRAGMENTATION : 0) |
-    (c.pfs ? abi.CF_PFS : 0) | (c.initialContact !== false ? abi.CF_INITIAL_CONTACT : 0);
+    (c.pfs ? abi.CF_PFS : 0) | (c.initialContact !== false ? abi.CF_INITIAL_CONTACT : 0) | (c.narrowing ? abi.CF_NARROWING : 0);
   w.tlv(abi.CONN_FLAGS, () => w.u32(flags));
   w.tlv(abi.CONN_AUTO, () => w.u8(c.auto ?? 1));
   if (c.fragSize) w.tlv(abi.CONN_FRAG_SIZE, () => w.u16(c.fragSize!));

@@ -19,7 +19,7 @@ import {
 } from "./message";
 import { saProposals, saChosen, id, auth, ts, notify } from "./build";
 import { choose, offered, chosenXforms } from "./proposals";
-import { readTs, narrow, within, tsText } from "./ts";
+import { readTs, narrow, within, whole, tsText } from "./ts";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, armIkeTimers, armChildTimers,
   kick, queueExchange, settleConn, releaseInstance, IKE_AUTH,
@@ -234,6 +234,10 @@ export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
     logChild(child, LOG_INFO, "the responder's traffic selectors are not within ours");
     return false;
   }
+  if (!c.narrowing && (!whole(tl, c.localTs) || !whole(tr, c.remoteTs))) {
+    logChild(child, LOG_INFO, "the responder narrowed our traffic selectors to " + tsText(tl) + " === " + tsText(tr) + ", and narrowing=no");
+    return false;
+  }
   child.spiOut = load<u32>(ch.spi.dataStart);
   child.spiOut = bswap(child.spiOut);
   child.encr = ch.encr;
@@ -386,6 +390,12 @@ export function offerChild(sa: IkeSa, child: ChildSa): i32 {
   const local = narrow(readTs(tsr), c.localTs);
   if (remote.length == 0 || local.length == 0) {
     logChild(child, LOG_INFO, "traffic selectors " + tsText(readTs(tsi)) + " === " + tsText(readTs(tsr)) + " are not acceptable: TS_UNACCEPTABLE");
+    return N_TS_UNACCEPTABLE;
+  }
+  // narrowing=no: the peer's proposal must hold our selectors whole (what a template leaves
+  // open, the peer's port or virtual subnet, is the peer's to name)
+  if (!c.narrowing && (!whole(local, c.localTs) || (c.remoteVirtual == 0 && !c.remotePortWildcard && !whole(remote, c.remoteTs)))) {
+    logChild(child, LOG_INFO, "traffic selectors " + tsText(readTs(tsi)) + " === " + tsText(readTs(tsr)) + " are narrower than ours and narrowing=no: TS_UNACCEPTABLE");
     return N_TS_UNACCEPTABLE;
   }
   child.spiOut = bswap(load<u32>(ch.spi.dataStart));

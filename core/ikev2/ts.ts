@@ -66,6 +66,13 @@ function contains(list: Array<Ts>, t: Ts): bool {
   return false;
 }
 
+// Whether each of `ours` is in `result` whole: without narrowing=yes, neither side settles for
+// part of its selectors.
+export function whole(result: Array<Ts>, ours: Array<Ts>): bool {
+  for (let i = 0; i < ours.length; i++) if (!contains(result, ours[i])) return false;
+  return true;
+}
+
 // Whether every selector of `inner` lies within one of `outer` (an initiator checks the
 // responder's narrowed answer against what it proposed).
 export function within(inner: Array<Ts>, outer: Array<Ts>): bool {

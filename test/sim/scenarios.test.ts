@@ -30,11 +30,27 @@ describe("establish", () => {
     expect(childOf(e).tsLocal[0]).toMatchObject({ start: "c6336480", end: "c63364ff" });
     expect(w.log(/established IKE SA/)).toHaveLength(1);
   });
-  test("the responder narrows a wider request to its own selectors", () => {
-    const wide = { rightTs: [{ start: Uint8Array.of(198, 51, 100, 0), end: Uint8Array.of(198, 51, 100, 255) }] };
+  test("the responder narrows a wider request to its own selectors (the initiator has narrowing=yes)", () => {
+    const wide = { rightTs: [{ start: Uint8Array.of(198, 51, 100, 0), end: Uint8Array.of(198, 51, 100, 255) }], narrowing: true };
     const { sim, w, e } = up(3, wide);
     ok(sim, w, e);
     expect(childOf(w).tsRemote[0]).toMatchObject({ start: "c6336480", end: "c63364ff" });
+  });
+  test("narrowing=no (Libreswan's default) on the initiator: a narrowed answer is refused", () => {
+    const wide = { rightTs: [{ start: Uint8Array.of(198, 51, 100, 0), end: Uint8Array.of(198, 51, 100, 255) }] };
+    const { w } = up(3, wide);
+    expect(ikeOf(w).children).toHaveLength(0);
+    expect(w.log(/the responder narrowed our traffic selectors to .* and narrowing=no/).length).toBe(1);
+  });
+  test("narrowing=no on the responder: a proposal narrower than its selectors is refused; narrowing=yes takes it", () => {
+    // west asks for a /26 of its /25, east's connection says west has the /25
+    const part = { leftTs: [{ start: Uint8Array.of(198, 51, 100, 0), end: Uint8Array.of(198, 51, 100, 63) }], narrowing: true };
+    const refused = up(6, part);
+    expect(ikeOf(refused.w).children).toHaveLength(0);
+    expect(refused.e.log(/are narrower than ours and narrowing=no: TS_UNACCEPTABLE/).length).toBe(1);
+    const taken = up(6, part, { narrowing: true });
+    ok(taken.sim, taken.w, taken.e);
+    expect(childOf(taken.e).tsRemote[0]).toMatchObject({ start: "c6336400", end: "c633643f" });
   });
   test("disjoint selectors: the IKE SA comes up, the Child SA is refused with TS_UNACCEPTABLE", () => {
     const other = { rightTs: [{ start: Uint8Array.of(10, 0, 0, 0), end: Uint8Array.of(10, 0, 0, 255) }] };
