@@ -19,6 +19,8 @@ export interface DaemonHost {
   io: ConfigIO;
   fileMode?(path: string): number | null;
   localAddresses(): string[]; // every address of every interface
+  // %defaultroute: the default route's interface address and gateway (absent: left unresolved)
+  resolveDefaultRoute?(family: 4 | 6 | null): { address: string; gateway: string | null } | null;
   send(local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: boolean): void;
   runJob(job: Job): Promise<JobResult>;
   setTimer(at: number): void; // one timer; 0 = none
@@ -45,6 +47,7 @@ export class Daemon {
   config: NormalizedConfig | null = null;
   secrets: SecretEntry[] = [];
   private specs = new Map<string, ConnSpec>();
+  private unoriented = new Set<string>(); // auto= connections neither of whose ends was ours when loaded
   private byName = new Map<string, NormalizedConn>();
   private debugOn: boolean;
   private stopping = false;
@@ -71,7 +74,8 @@ export class Daemon {
 
   // Reads ipsec.conf and ipsec.secrets; a broken file changes nothing and says why.
   load(): { ok: boolean; errors: string[]; warnings: string[] } {
-    const cfg = loadConfig(this.opts.config, this.host.io);
+    const resolve = this.host.resolveDefaultRoute;
+    const cfg = loadConfig(this.opts.config, this.host.io, resolve ? { resolveDefaultRoute: (f) => resolve(f) } : {});
     const errors = cfg.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);
     const warnings = cfg.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic);
     if (this.host.io.readFile(this.opts.config) === null) return { ok: false, errors: [`cannot read ${this.opts.config}`], warnings };
@@ -145,6 +149,7 @@ export class Daemon {
     type End = NormalizedConn["left"];
     const hostOf = (e: End, side: string): { ok: true; a: ReturnType<typeof parseAddress> } | { ok: false; error: string } => {
       if (e.host === null || e.host.startsWith("%any")) return { ok: true, a: null };
+      if (e.hostKind === "defaultroute") return { ok: false, error: `"${c.name}": ${side}=%defaultroute: this host has no default route to take the address from` };
       const a = parseAddress(e.host);
       return a ? { ok: true, a } : { ok: false, error: `"${c.name}": ${side}=${e.host} is not an address (host names are not resolved yet)` };
     };
@@ -248,12 +253,14 @@ export class Daemon {
   }
 
   // Loads every connection with auto=add/ondemand/start, and starts the auto=start ones.
-  async start(): Promise<string[]> {
+  // With `only`, just those (whack --listen retries the connections that could not be oriented
+  // because neither end's address was up yet).
+  async start(only?: Set<string>): Promise<string[]> {
     const out: string[] = [];
     // every connection's description first, then all of them into the core in a few calls
     const specs: ConnSpec[] = [];
     for (const c of this.config?.conns ?? []) {
-      if (c.auto === "ignore") continue;
+      if (c.auto === "ignore" || this.specs.has(c.name) || (only && !only.has(c.name))) continue;
       const s = this.spec(c);
       if (!s.ok) out.push(s.error);
       else specs.push(s.spec);
@@ -262,13 +269,20 @@ export class Daemon {
     const r = this.engine.addConns(this.host.now(), specs);
     out.push(...r.refused);
     const refusedNames = new Set(r.refused.map((l) => /"([^"]+)"/.exec(l)?.[1]).filter(Boolean));
+    for (const l of r.refused) {
+      const name = /"([^"]+)"/.exec(l)?.[1];
+      if (name && /is an address of this host|told the core no addresses/.test(l)) this.unoriented.add(name);
+    }
+    const added = new Set<string>();
     for (const s of specs) {
       if (refusedNames.has(s.name)) continue;
       this.specs.set(s.name, s);
+      this.unoriented.delete(s.name);
+      added.add(s.name);
       out.push(`added connection "${s.name}"`);
     }
     for (const c of this.config?.conns ?? []) {
-      if (c.auto === "ignore" || !this.specs.has(c.name)) continue;
+      if (!added.has(c.name)) continue;
       const r = { ok: true };
       if (r.ok && c.auto === "start") this.engine.initiate(this.host.now(), c.name);
       if (r.ok && c.auto === "ondemand" && this.kernel) {
@@ -370,9 +384,13 @@ export class Daemon {
         break;
       }
       case "listen": {
+        // the host's addresses again (pluto's --listen): sockets for them, and the
+        // connections that could not be oriented before
         this.syncInterfaces(true);
         const errs = await this.host.listen(this.ports());
-        r = errs.length ? { ok: false, error: errs.join("\n") } : { ok: true, text: "listening for IKE messages" };
+        const loaded = this.unoriented.size ? await this.start(new Set(this.unoriented)) : [];
+        const text = ["listening for IKE messages", ...loaded].join("\n");
+        r = errs.length ? { ok: false, error: [...errs, ...loaded].join("\n") } : { ok: true, text };
         break;
       }
       case "rereadsecrets": {

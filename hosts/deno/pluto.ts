@@ -8,6 +8,7 @@ import type { Endpoint } from "../engine.ts";
 import { parseRequest, LineReader, type WhackResponse } from "../whack-protocol.ts";
 import { runJob } from "../crypto/jobs.ts";
 import { formatAddress, parseAddress } from "../config/values.ts";
+import { defaultRoute } from "../config/defaultroute.ts";
 import { provider } from "./provider.ts";
 import { WorkerPool } from "./helpers.ts";
 import type { Kernel } from "../../kernel-shims/kernel.ts";
@@ -138,6 +139,23 @@ const host: DaemonHost = {
       if (!hint(e, "to find the local addresses (or set listen= in config setup)")) log(`cannot list local addresses: ${(e as Error).message}`);
       return [];
     }
+  },
+  resolveDefaultRoute: (family) => {
+    const read = (p: string) => {
+      try {
+        return Deno.readTextFileSync(p);
+      } catch (e) {
+        hint(e, "to resolve %defaultroute");
+        return null;
+      }
+    };
+    let ifaces: { name: string; address: string; family: 4 | 6 }[] = [];
+    try {
+      ifaces = Deno.networkInterfaces().map((i) => ({ name: i.name, address: i.address.replace(/%.*$/, ""), family: i.family === "IPv6" ? 6 : 4 }));
+    } catch (e) {
+      if (!hint(e, "to resolve %defaultroute")) log(`cannot list local addresses: ${(e as Error).message}`);
+    }
+    return defaultRoute(family, read("/proc/net/route"), read("/proc/net/ipv6_route"), ifaces);
   },
   send: (local, remote, bytes, natT) => {
     const s = sockets.get(hostPort(local));

@@ -7,6 +7,7 @@ import net from "node:net";
 import os from "node:os";
 import { readFileSync, statSync, readdirSync, mkdirSync, writeFileSync, unlinkSync, chmodSync, appendFileSync, existsSync } from "node:fs";
 import { Daemon, type DaemonHost } from "../daemon.ts";
+import { defaultRoute } from "../config/defaultroute.ts";
 import type { Endpoint } from "../engine.ts";
 import { parseRequest, LineReader, type WhackResponse } from "../whack-protocol.ts";
 import { coreModule } from "./corefile.ts";
@@ -119,6 +120,18 @@ function main(): void {
       }
     },
     localAddresses: () => Object.values(os.networkInterfaces()).flat().filter((i) => !!i).map((i) => i!.address.replace(/%.*$/, "")),
+    resolveDefaultRoute: (family) => {
+      const read = (p: string) => {
+        try {
+          return readFileSync(p, "utf8");
+        } catch {
+          return null;
+        }
+      };
+      const ifaces = Object.entries(os.networkInterfaces()).flatMap(([name, list]) =>
+        (list ?? []).map((i) => ({ name, address: i.address.replace(/%.*$/, ""), family: i.family === "IPv6" ? (6 as const) : (4 as const) })));
+      return defaultRoute(family, read("/proc/net/route"), read("/proc/net/ipv6_route"), ifaces);
+    },
     send: (local, remote, bytes, natT) => {
       const s = sockets.get(key(local));
       if (!s) {

@@ -146,3 +146,30 @@ conn road
     expect(text).toMatch(/^000 "l2tp"\[1\] 192\.0\.2\.1: .*kind: INSTANCE; .*192\.0\.2\.2-192\.0\.2\.2:17\/1701-1701 === 192\.0\.2\.1-192\.0\.2\.1:17\/49152-49152; 1 IKE SA/m);
   });
 });
+
+describe("whack --listen", () => {
+  test("a connection whose address was not up is refused at start, and loaded by --listen once it is", async () => {
+    const addrs = ["127.0.0.1"];
+    const files: Record<string, string> = {
+      "/c": `conn late\n\tleft=${WEST}\n\tleftid=@west.test\n\tright=${EAST}\n\trightid=@east.test\n\tauthby=secret\n\tauto=add\n`,
+      "/s": `@west.test @east.test : PSK "the address comes up later"\n`,
+    };
+    let listened: Endpoint[] = [];
+    const host: DaemonHost = {
+      now: () => 1, io: { readFile: (p) => files[p] ?? null }, fileMode: () => 0o600, localAddresses: () => addrs,
+      send: () => {}, runJob: (job) => Promise.resolve(runJob(nativeProvider, job)), setTimer: () => {}, log: () => {},
+      listen: async (eps) => { listened = eps; return []; },
+    };
+    const d = new Daemon(coreModule(), nativeProvider, host, { config: "/c", secrets: "/s", kernel: "memory" });
+    expect(d.load()).toMatchObject({ ok: true });
+    expect(await d.start()).toEqual(['"late": neither left=192.0.2.1 nor right=192.0.2.2 is an address of this host']);
+    expect(d.engine.status(1).conns).toEqual([]);
+    addrs.push(WEST);
+    const r = await d.whack({ cmd: "listen" });
+    expect(r).toEqual({ ok: true, text: 'listening for IKE messages\nadded connection "late"' });
+    expect(d.engine.status(1).conns.map((c) => [c.name, c.local, c.remote])).toEqual([["late", "192.0.2.1:500", "192.0.2.2:500"]]);
+    expect(listened.map((e) => `${Array.from(e.addr).join(".")}:${e.port}`).sort()).toEqual(["127.0.0.1:4500", "127.0.0.1:500", "192.0.2.1:4500", "192.0.2.1:500"]);
+    // a second --listen has nothing left to load
+    expect(await d.whack({ cmd: "listen" })).toEqual({ ok: true, text: "listening for IKE messages" });
+  });
+});
