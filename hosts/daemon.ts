@@ -46,7 +46,7 @@ export class Daemon {
   readonly engine: Engine;
   config: NormalizedConfig | null = null;
   secrets: SecretEntry[] = [];
-  private specs = new Map<string, ConnSpec>();
+  private loaded = new Set<string>(); // the names of the connections in the core (their secrets stay there only)
   private unoriented = new Set<string>(); // auto= connections neither of whose ends was ours when loaded
   private byName = new Map<string, NormalizedConn>();
   private debugOn: boolean;
@@ -247,7 +247,7 @@ export class Daemon {
     if (!s.ok) return { ok: false, error: s.error };
     this.syncInterfaces();
     const r = this.engine.addConn(this.host.now(), s.spec);
-    if (r.ok) this.specs.set(name, s.spec);
+    if (r.ok) this.loaded.add(name);
     if (rearm) this.rearm();
     return r.ok ? { ok: true, text: r.reply } : { ok: false, error: r.reply };
   }
@@ -260,7 +260,7 @@ export class Daemon {
     // every connection's description first, then all of them into the core in a few calls
     const specs: ConnSpec[] = [];
     for (const c of this.config?.conns ?? []) {
-      if (c.auto === "ignore" || this.specs.has(c.name) || (only && !only.has(c.name))) continue;
+      if (c.auto === "ignore" || this.loaded.has(c.name) || (only && !only.has(c.name))) continue;
       const s = this.spec(c);
       if (!s.ok) out.push(s.error);
       else specs.push(s.spec);
@@ -276,7 +276,7 @@ export class Daemon {
     const added = new Set<string>();
     for (const s of specs) {
       if (refusedNames.has(s.name)) continue;
-      this.specs.set(s.name, s);
+      this.loaded.add(s.name);
       this.unoriented.delete(s.name);
       added.add(s.name);
       out.push(`added connection "${s.name}"`);
@@ -340,7 +340,7 @@ export class Daemon {
       }
       case "delete": {
         const x = this.engine.admin(now, abi.ADM_DELETE_CONN, new TextEncoder().encode(name));
-        this.specs.delete(name);
+        this.loaded.delete(name);
         r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
         break;
       }
@@ -430,8 +430,7 @@ export class Daemon {
   // whack --route / --unroute: trap policies for a connection, so that traffic brings it up.
   async route(name: string, on: boolean): Promise<WhackResponse> {
     if (!this.kernel) return { ok: false, error: "no kernel interface: routing needs --kernel xfrm or memory" };
-    const spec = this.specs.get(name);
-    if (!spec) return { ok: false, error: `no connection named "${name}" is loaded (whack --add first)` };
+    if (!this.loaded.has(name)) return { ok: false, error: `no connection named "${name}" is loaded (whack --add first)` };
     if (!on) return { ok: true, text: `"${name}": unrouted (${await this.kernel.unroute(name)} trap policies removed)` };
     // the connection as the core oriented it
     const c = this.engine.status(this.host.now(), false, name).conns.find((x) => x.kind !== "INSTANCE");

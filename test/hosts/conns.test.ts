@@ -7,45 +7,14 @@ import type { Endpoint } from "../../hosts/engine.ts";
 import { coreModule } from "../../hosts/node/corefile.ts";
 import { nativeProvider } from "../../hosts/crypto/native.ts";
 import { runJob } from "../../hosts/crypto/jobs.ts";
-import { MemoryKernel } from "../../kernel-shims/memory.ts";
+import { daemonPair } from "./daemon-pair.ts";
 
 const WEST = "192.0.2.1";
 const EAST = "192.0.2.2";
 const SECRETS = `%any @east.test : PSK "instances need a shared secret too"\n`;
 
-function pair(confs: { west: string; east: string }) {
-  const logs: Record<string, string[]> = { west: [], east: [] };
-  const queue: (() => void)[] = [];
-  const daemons: Record<string, Daemon> = {};
-  let now = 1;
-  const host = (me: "west" | "east"): DaemonHost => {
-    const files: Record<string, string> = { "/c": confs[me], "/s": SECRETS };
-    return {
-      now: () => now,
-      io: { readFile: (p) => files[p] ?? null },
-      fileMode: () => 0o600,
-      localAddresses: () => [WEST, EAST, "127.0.0.1"], // one host, two daemons: listen= decides
-      send: (local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: boolean) => queue.push(() => daemons[me === "west" ? "east" : "west"].datagram(bytes, remote, local, natT)),
-      runJob: (job) => Promise.resolve(runJob(nativeProvider, job)),
-      setTimer: () => {},
-      log: (l) => logs[me].push(l),
-      listen: async () => [],
-    };
-  };
-  for (const me of ["west", "east"] as const) {
-    daemons[me] = new Daemon(coreModule(), nativeProvider, host(me), { config: "/c", secrets: "/s", kernel: "memory", kernelImpl: new MemoryKernel() });
-    expect(daemons[me].load()).toMatchObject({ ok: true });
-  }
-  const settle = async () => {
-    for (let i = 0; i < 100; i++) {
-      now += 1;
-      while (queue.length) queue.shift()!();
-      await new Promise((r) => setTimeout(r, 0));
-      if (!queue.length && i > 5) break;
-    }
-  };
-  return { daemons, logs, settle };
-}
+// one host, two daemons: listen= decides which address is whose
+const pair = (confs: { west: string; east: string }) => daemonPair(confs, SECRETS, [WEST, EAST, "127.0.0.1"]);
 
 const status = async (d: Daemon) => (await d.whack({ cmd: "status" })).text ?? "";
 

@@ -2,12 +2,8 @@
 // trap policy; an ACQUIRE from the kernel starts the connection; a soft EXPIRE rekeys the
 // Child SA, a hard one deletes it. Two daemons in one process, wired back to back.
 import { describe, expect, test } from "vitest";
-import { Daemon, type DaemonHost } from "../../hosts/daemon.ts";
-import type { Endpoint } from "../../hosts/engine.ts";
-import { coreModule } from "../../hosts/node/corefile.ts";
-import { nativeProvider } from "../../hosts/crypto/native.ts";
-import { runJob } from "../../hosts/crypto/jobs.ts";
-import { MemoryKernel } from "../../kernel-shims/memory.ts";
+import type { Daemon } from "../../hosts/daemon.ts";
+import { daemonPair } from "./daemon-pair.ts";
 
 const conf = (me: "west" | "east", auto: string) => `config setup
 	listen=${me === "west" ? "192.0.2.1" : "192.0.2.2"}
@@ -24,42 +20,7 @@ conn t
 	auto=${auto}
 `;
 
-function pair() {
-  const logs: Record<string, string[]> = { west: [], east: [] };
-  const queue: (() => void)[] = [];
-  const daemons: Record<string, Daemon> = {};
-  const kernels: Record<string, MemoryKernel> = { west: new MemoryKernel(), east: new MemoryKernel() };
-  let now = 1;
-  const host = (me: "west" | "east"): DaemonHost => {
-    const files: Record<string, string> = { "/c": conf(me, me === "west" ? "ondemand" : "add"), "/s": `@west.test @east.test : PSK "on demand secret 0123456789"\n` };
-    return {
-      now: () => now,
-      io: { readFile: (p) => files[p] ?? null },
-      fileMode: () => 0o600,
-      localAddresses: () => [],
-      send: (local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: boolean) => queue.push(() => daemons[me === "west" ? "east" : "west"].datagram(bytes, remote, local, natT)),
-      runJob: (job) => Promise.resolve(runJob(nativeProvider, job)),
-      setTimer: () => {},
-      log: (l) => logs[me].push(l),
-      listen: async () => [],
-    };
-  };
-  for (const me of ["west", "east"] as const) {
-    daemons[me] = new Daemon(coreModule(), nativeProvider, host(me), { config: "/c", secrets: "/s", kernel: "memory", kernelImpl: kernels[me] });
-    expect(daemons[me].load()).toMatchObject({ ok: true });
-  }
-  const settle = async () => {
-    for (let i = 0; i < 200; i++) {
-      now += 1;
-      while (queue.length) queue.shift()!();
-      await new Promise((r) => setTimeout(r, 0));
-      await daemons.west.kernel!.settled();
-      await daemons.east.kernel!.settled();
-      if (!queue.length && i > 5) break;
-    }
-  };
-  return { daemons, kernels, logs, settle };
-}
+const pair = () => daemonPair({ west: conf("west", "ondemand"), east: conf("east", "add") }, `@west.test @east.test : PSK "on demand secret 0123456789"\n`);
 
 const children = (d: Daemon) => d.engine.status(1).ike.flatMap((s) => s.children.filter((c) => c.state === "ESTABLISHED_CHILD_SA"));
 
