@@ -127,6 +127,8 @@ function initLookup(emit: Emit, n: number): void {
   };
   const one = responder(0);
   const many = responder(n);
+  // the core's memory (its high-water mark: wasm memory does not shrink) with n more connections
+  emit("core_memory_per_conn_bytes", (many.core.memoryBytes - one.core.memoryBytes) / n, "bytes");
   const dv = new DataView(req.buffer, req.byteOffset, req.byteLength);
   let spi = 1;
   const feed = (e: Engine) => () => {

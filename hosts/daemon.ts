@@ -257,16 +257,24 @@ export class Daemon {
   // because neither end's address was up yet).
   async start(only?: Set<string>): Promise<string[]> {
     const out: string[] = [];
-    // every connection's description first, then all of them into the core in a few calls
-    const specs: ConnSpec[] = [];
+    // the connections' descriptions go into the core a few hundred at a time (few calls, and
+    // no description of 10,000 connections held at once)
+    this.syncInterfaces();
+    const names: string[] = [];
+    const r = { refused: [] as string[] };
+    let batch: ConnSpec[] = [];
+    const flush = () => {
+      r.refused.push(...this.engine.addConns(this.host.now(), batch).refused);
+      for (const s of batch) names.push(s.name);
+      batch = [];
+    };
     for (const c of this.config?.conns ?? []) {
       if (c.auto === "ignore" || this.loaded.has(c.name) || (only && !only.has(c.name))) continue;
       const s = this.spec(c);
       if (!s.ok) out.push(s.error);
-      else specs.push(s.spec);
+      else if (batch.push(s.spec) >= 256) flush();
     }
-    this.syncInterfaces();
-    const r = this.engine.addConns(this.host.now(), specs);
+    flush();
     out.push(...r.refused);
     const refusedNames = new Set(r.refused.map((l) => /"([^"]+)"/.exec(l)?.[1]).filter(Boolean));
     for (const l of r.refused) {
@@ -274,12 +282,12 @@ export class Daemon {
       if (name && /is an address of this host|told the core no addresses/.test(l)) this.unoriented.add(name);
     }
     const added = new Set<string>();
-    for (const s of specs) {
-      if (refusedNames.has(s.name)) continue;
-      this.loaded.add(s.name);
-      this.unoriented.delete(s.name);
-      added.add(s.name);
-      out.push(`added connection "${s.name}"`);
+    for (const name of names) {
+      if (refusedNames.has(name)) continue;
+      this.loaded.add(name);
+      this.unoriented.delete(name);
+      added.add(name);
+      out.push(`added connection "${name}"`);
     }
     for (const c of this.config?.conns ?? []) {
       if (!added.has(c.name)) continue;
@@ -502,8 +510,8 @@ function canon(h: string): string {
   return a.family === 4 ? a.bytes.join(".") : a.bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+const te = new TextEncoder();
 function idOf(id: string | null, host: string | null): { type: number; data: Uint8Array } | null {
-  const te = new TextEncoder();
   const v = id ?? host;
   if (v === null || v === "%any") return null;
   if (v.startsWith("@")) return { type: 2, data: te.encode(v.replace(/^@#?/, "")) };
