@@ -276,9 +276,10 @@ export const CONN_FRAG_SIZE = 14; // u16 LE: largest datagram before fragmenting
 export const CONN_PSK_RIGHT = 15; // the pre-shared key when right is this end (absent: CONN_PSK either way)
 export const CONN_LEFT_PROTOPORT = 16; // protoport=: proto u8, port wildcard u8 (17/%any), sport u16 LE, eport u16 LE
 export const CONN_RIGHT_PROTOPORT = 17;
-export const CONN_LEFT_VIRTUAL = 18; // subnet=vnet:%priv (VIRT_NET) or vhost:%priv (VIRT_HOST), u8
+export const CONN_LEFT_VIRTUAL = 18; // subnet=vnet: (VIRT_NET) or vhost: (VIRT_HOST), | VIRT_NO for %no; u8
 export const CONN_RIGHT_VIRTUAL = 19;
 export const VIRT_NET = 1;
 export const VIRT_HOST = 2;
+export const VIRT_NO = 4; // %no: the peer's own address will do too
 export const CONN_VP_INCLUDE = 20; // virtual-private: a TS (CONN_*_TS layout) a virtual subnet may lie in
 export const CONN_VP_EXCLUDE = 21; // virtual-private: a TS (%v4:!...) it may not touch

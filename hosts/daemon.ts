@@ -9,7 +9,7 @@ import type { ConfigIO } from "./config/io.ts";
 import { loadConfig, type NormalizedConn, type NormalizedConfig } from "./config/normalize.ts";
 import { parseSecrets, findPsk, type SecretEntry, type SecretBytes } from "./config/secrets.ts";
 import { formatDiagnostic } from "./config/diagnostics.ts";
-import { parseAddress, parseCidr } from "./config/values.ts";
+import { parseAddress, parseCidr, parseVirtualSpec } from "./config/values.ts";
 import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
 import { KernelAdapter, type KernelChildOp } from "./kernel-adapter.ts";
 import type { Kernel } from "../kernel-shims/kernel.ts";
@@ -180,22 +180,18 @@ export class Daemon {
     };
     const protoport = (e: End): ProtoportSpec | undefined =>
       e.protoport ? { proto: e.protoport.protocol, ...(e.protoport.ports ? { ports: e.protoport.ports } : {}), ...(e.protoport.wildcard ? { wildcard: true } : {}) } : undefined;
-    const virtual = (e: End): { kind: "vnet" | "vhost"; extra: TsSpec[] } | undefined => {
-      const m = /^(vnet|vhost):(.*)$/i.exec(e.virtual ?? "");
-      if (!m) return undefined;
-      const extra: TsSpec[] = [];
-      for (const item of m[2]!.split(",")) {
-        const t = item.trim().replace(/^%v[46]:/i, "");
-        if (t === "" || /^%(priv|no)$/i.test(t)) continue;
-        const r = parseCidr(t);
-        if (r.ok) extra.push({ ...cidrRange(r.value.bytes, r.value.prefix), type: r.value.family === 4 ? 7 : 8 });
-      }
-      return { kind: m[1]!.toLowerCase() as "vnet" | "vhost", extra };
+    // vnet:/vhost: (normalize checked the text): the ranges the peer's subnet may lie in are
+    // virtual-private's for %priv, everything for %all, and the spec's own
+    const vp = this.config?.setup.virtualPrivate ?? { include: [], exclude: [] };
+    const virtual = (e: End) => {
+      const v = e.virtual ? parseVirtualSpec(e.virtual) : null;
+      if (!v?.ok) return undefined;
+      const include = [...(v.value.priv ? vp.include : []), ...(v.value.all ? ["0.0.0.0/0", "::/0"] : []), ...v.value.include];
+      return { spec: { kind: v.value.kind, ...(v.value.no ? { no: true } : {}) }, include, exclude: [...vp.exclude, ...v.value.exclude] };
     };
     const cidrTs = (list: string[]): TsSpec[] => subnets({ subnets: list } as End);
     const lv = virtual(c.left);
     const rv = virtual(c.right);
-    const vp = this.config?.setup.virtualPrivate ?? { include: [], exclude: [] };
     const esn = c.esn === "yes" ? [1] : c.esn === "no" ? [0] : [1, 0];
     const ikeDh = c.ike.flatMap((p) => p.dh);
     const lpp = protoport(c.left);
@@ -214,9 +210,9 @@ export class Daemon {
       rightTs: subnets(c.right),
       ...(lpp ? { leftProtoport: lpp } : {}),
       ...(rpp ? { rightProtoport: rpp } : {}),
-      ...(lv ? { leftVirtual: lv.kind } : {}),
-      ...(rv ? { rightVirtual: rv.kind } : {}),
-      ...(lv || rv ? { virtualPrivate: { include: [...cidrTs(vp.include), ...(lv?.extra ?? []), ...(rv?.extra ?? [])], exclude: cidrTs(vp.exclude) } } : {}),
+      ...(lv ? { leftVirtual: lv.spec } : {}),
+      ...(rv ? { rightVirtual: rv.spec } : {}),
+      ...(lv || rv ? { virtualPrivate: { include: cidrTs((rv ?? lv)!.include), exclude: cidrTs((rv ?? lv)!.exclude) } } : {}),
       timers: {
         ikeLifetime: Math.round(c.lifetimes.ikeLifetimeMs / 1000),
         childLifetime: Math.round(c.lifetimes.ipsecLifetimeMs / 1000),

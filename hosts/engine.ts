@@ -49,6 +49,10 @@ export interface TsSpec {
   start: Uint8Array;
   end: Uint8Array;
 }
+export interface VirtualEndSpec {
+  kind: "vnet" | "vhost";
+  no?: boolean; // %no: the peer's own address will do too
+}
 export interface ProtoportSpec {
   proto: number;
   ports?: [number, number]; // absent: any port
@@ -70,8 +74,8 @@ export interface ConnSpec {
   rightTs?: TsSpec[];
   leftProtoport?: ProtoportSpec;
   rightProtoport?: ProtoportSpec;
-  leftVirtual?: "vnet" | "vhost"; // subnet=vnet:%priv / vhost:%priv: the peer names it within virtual-private
-  rightVirtual?: "vnet" | "vhost";
+  leftVirtual?: VirtualEndSpec; // subnet=vnet:%priv / vhost:%priv: the peer names it within virtual-private
+  rightVirtual?: VirtualEndSpec;
   virtualPrivate?: { include: TsSpec[]; exclude: TsSpec[] };
   timers?: Partial<{ ikeLifetime: number; childLifetime: number; rekeyMargin: number; rekeyFuzz: number; dpdDelay: number; dpdTimeout: number; retransmitBaseMs: number; retransmitLimit: number }>;
   transport?: boolean;
@@ -167,7 +171,7 @@ function writeConnRecord(w: RecordWriter, c: ConnSpec): void {
   };
   const id = (v: { type: number; data: Uint8Array }) => () => { w.u8(v.type); w.bytes(v.data); };
   const pp = (p: ProtoportSpec) => () => { w.u8(p.proto); w.u8(p.wildcard ? 1 : 0); w.u16(p.ports?.[0] ?? 0); w.u16(p.ports?.[1] ?? 65535); };
-  const virt = (v: "vnet" | "vhost") => () => w.u8(v === "vhost" ? abi.VIRT_HOST : abi.VIRT_NET);
+  const virt = (v: VirtualEndSpec) => () => w.u8((v.kind === "vhost" ? abi.VIRT_HOST : abi.VIRT_NET) | (v.no ? abi.VIRT_NO : 0));
   w.tlv(abi.CONN_NAME, () => w.text(c.name));
   w.tlv(abi.CONN_LEFT_EP, () => w.endpoint(c.left));
   w.tlv(abi.CONN_RIGHT_EP, () => w.endpoint(c.right));

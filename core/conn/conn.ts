@@ -8,7 +8,7 @@ import {
   CONN_NAME, CONN_LEFT_EP, CONN_RIGHT_EP, CONN_LEFT_ID, CONN_RIGHT_ID, CONN_PSK, CONN_PSK_RIGHT,
   CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LEFT_TS, CONN_RIGHT_TS, CONN_TIMERS, CONN_FLAGS,
   CONN_AUTO, CONN_FRAG_SIZE, CONN_LEFT_PROTOPORT, CONN_RIGHT_PROTOPORT, CONN_LEFT_VIRTUAL,
-  CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, VIRT_HOST,
+  CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, VIRT_HOST, VIRT_NO,
   CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT, CF_NARROWING,
 } from "../abi";
 
@@ -170,6 +170,7 @@ export class Conn {
   remoteEport: i32 = 65535;
   remotePortWildcard: bool = false;
   remoteVirtual: i32 = 0; // VIRT_NET, VIRT_HOST
+  remoteVirtualNo: bool = false; // %no: the peer's own address as its subnet will do
   vpExclude: Array<Ts> = new Array<Ts>(); // virtual-private exclusions (the includes are remoteTs)
   json: string = ""; // its status JSON, made when first asked for; touch() when a field changes
   touch(): void { this.json = ""; }
@@ -340,6 +341,7 @@ export function instantiate(t: Conn, remote: Endpoint): Conn {
   c.remoteTs = t.remoteTsIsHost ? hostTs(c.remote, t.remoteProto, t.remoteSport, t.remoteEport) : t.remoteTs;
   c.remotePortWildcard = t.remotePortWildcard;
   c.remoteVirtual = t.remoteVirtual;
+  c.remoteVirtualNo = t.remoteVirtualNo;
   c.vpExclude = t.vpExclude;
   c.ikeLifetime = t.ikeLifetime;
   c.childLifetime = t.childLifetime;
@@ -367,7 +369,7 @@ export function virtualFits(c: Conn, proposed: Array<Ts>): bool {
     const t = proposed[i];
     if (c.remoteVirtual == VIRT_HOST && bytesCompare(t.start, t.end) != 0) return false;
     const own = bytesEqual(t.start, c.remote.addrBytes()) && bytesEqual(t.end, c.remote.addrBytes());
-    if (own) continue; // vhost:%no / the peer's public address itself
+    if (own && c.remoteVirtualNo) continue; // %no: the peer's public address itself
     let inside = false;
     const incl = c.template !== null ? c.template!.remoteTs : c.remoteTs;
     for (let k = 0; k < incl.length && !inside; k++) inside = covers(incl[k], t);
@@ -562,7 +564,8 @@ export function readConn(p: usize, len: i32): Conn | null {
   if (psk === null) { connError = q + "no pre-shared key for " + c.localId.toText() + " and " + c.remoteId.toText(); return null; }
   c.psk = psk!;
   c.localTs = us.selectors();
-  c.remoteVirtual = them.virtual;
+  c.remoteVirtual = them.virtual & 3;
+  c.remoteVirtualNo = (them.virtual & VIRT_NO) != 0;
   if (them.virtual != 0) {
     if (vpInclude.length == 0) { connError = q + "a vnet:/vhost: subnet needs virtual-private= ranges in config setup"; return null; }
     c.remoteTs = vpInclude;

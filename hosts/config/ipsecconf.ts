@@ -33,6 +33,7 @@ import {
   parseAddress,
   parseBinary,
   parseCidr,
+  parseVirtualSpec,
   parseDuration,
   parseMark,
   parsePercent,
@@ -585,17 +586,9 @@ export function checkValue(def: KeywordDef, v: string): string | null {
     }
     case "subnet": {
       let t = v;
-      const virt = /^(vnet|vhost):/i.exec(t);
-      if (virt !== null) {
-        t = t.slice(virt[0].length);
-        for (const item of t.split(",")) {
-          const it = item.trim();
-          if (["%priv", "%no", "%all"].includes(it.toLowerCase())) continue;
-          const m = /^%v([46]):(!?)(.*)$/i.exec(it);
-          const c = parseCidr(m !== null ? m[3]! : it, { zeroHost: true });
-          if (!c.ok) return `${virt[1]}: entry '${it}': ${c.error}`;
-        }
-        return null;
+      if (/^(vnet|vhost):/i.test(t)) {
+        const r = parseVirtualSpec(t);
+        return r.ok ? null : r.error;
       }
       const items = splitCommas(t);
       if (!items.ok) return items.error;

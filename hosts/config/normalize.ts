@@ -30,6 +30,7 @@ import {
   parseRange,
   parseUnsigned,
   parseVirtualPrivate,
+  parseVirtualSpec,
   splitList,
   type ProtoPort,
   type VirtualPrivate,
@@ -278,6 +279,7 @@ class ConnNormalizer {
   constructor(
     readonly c: ResolvedConn,
     readonly opts: NormalizeOptions,
+    readonly setup: NormalizedSetup | null = null,
   ) {}
 
   get(key: string): Setting | undefined {
@@ -427,6 +429,10 @@ class ConnNormalizer {
         // Libreswan 4.10 refuses these for IKEv2; here a template's instance takes the subnet the
         // peer proposes (its TSi) when it lies within virtual-private
         if (ikev2) this.warn(subS, `${subS.written}=${subS.value}: Libreswan allows vnet: and vhost: only for IKEv1; this daemon also accepts them for IKEv2 (the peer's proposed subnet, within virtual-private)`);
+        const v = parseVirtualSpec(subS.value); // its syntax was checked with the other values
+        if (v.ok && v.value.priv && this.setup !== null && this.setup.virtualPrivate.include.length === 0) {
+          this.warn(subS, `${subS.written}=${subS.value}: %priv stands for virtual-private=, which config setup does not set: no subnet will fit`);
+        }
         e.virtual = subS.value;
       } else {
         const subnets = memoized(subS, "subnets", () => {
@@ -691,7 +697,7 @@ export function normalizeConfig(loaded: LoadedConfig, opts: NormalizeOptions = {
     return { setup, conns, failed: loaded.conns.map((c) => c.name), diagnostics, ok: false };
   }
   for (const rc of loaded.conns) {
-    const n = new ConnNormalizer(rc, opts);
+    const n = new ConnNormalizer(rc, opts, setup);
     const conn = n.run();
     diagnostics.push(...n.diagnostics);
     if (!conn.ikev2 && setup.ikev1Policy !== "accept") {

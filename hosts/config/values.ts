@@ -397,6 +397,42 @@ export function parseVirtualPrivate(s: string): { value: VirtualPrivate; errors:
   return { value, errors };
 }
 
+/**
+ * subnet=vnet:... / vhost:...: %priv (the virtual-private ranges), %no (the peer's own
+ * address), %all, and subnets of its own (%v4:/%v6: or bare), "!" before one to exclude it.
+ */
+export interface VirtualSpec {
+  kind: "vnet" | "vhost";
+  priv: boolean;
+  no: boolean;
+  all: boolean;
+  include: string[];
+  exclude: string[];
+}
+export function parseVirtualSpec(s: string): Result<VirtualSpec> {
+  const m = /^(vnet|vhost):(.*)$/i.exec(s);
+  if (m === null) return fail(`'${s}' is not vnet: or vhost:`);
+  const v: VirtualSpec = { kind: m[1]!.toLowerCase() as "vnet" | "vhost", priv: false, no: false, all: false, include: [], exclude: [] };
+  for (const item of m[2]!.split(",").map((x) => x.trim())) {
+    const low = item.toLowerCase();
+    if (low === "%priv") v.priv = true;
+    else if (low === "%no") v.no = true;
+    else if (low === "%all") v.all = true;
+    else {
+      const fam = /^%v4:/i.test(item) ? 4 : /^%v6:/i.test(item) ? 6 : null;
+      let t = fam === null ? item : item.slice(4);
+      const exclude = t.startsWith("!");
+      if (exclude) t = t.slice(1);
+      const c = parseCidr(t, { zeroHost: true });
+      if (!c.ok) return fail(`${v.kind}: entry '${item}': ${c.error}`);
+      if (fam !== null && c.value.family !== fam) return fail(`${v.kind}: entry '${item}': not an IPv${fam} subnet`);
+      (exclude ? v.exclude : v.include).push(formatCidr(c.value));
+    }
+  }
+  if (!v.priv && !v.no && !v.all && v.include.length === 0) return fail(`'${s}' names no subnet the peer may have`);
+  return ok(v);
+}
+
 // ---------------------------------------------------------------- hex (ckaid)
 
 export function isHex(s: string): boolean {

@@ -212,6 +212,18 @@ describe("errors name the conn and the keyword", () => {
     const w = load(conf("conn a", "\tleft=1.2.3.4", "\tleftsubnet=vhost:%priv")).diagnostics.filter((d) => d.severity === "warning").map((d) => d.message);
     expect(w.join("\n")).toMatch(/leftsubnet=vhost:%priv: Libreswan allows vnet: and vhost: only for IKEv1/);
     expect(errs(conf("conn a", "\tleft=1.2.3.4", "\tkeyexchange=ikev1", "\tauthby=secret", "\tleftsubnet=vhost:%priv,%no"))).toEqual([]);
+    // the text after vnet:/vhost: is checked
+    expect(errs(conf("conn a", "\tleft=1.2.3.4", "\trightsubnet=vnet:%priv,%v4:10.0.0.0/33"))).toEqual([
+      "3:2 [a/rightsubnet] conn 'a': rightsubnet=vnet:%priv,%v4:10.0.0.0/33: vnet: entry '%v4:10.0.0.0/33': prefix length /33 is larger than 32",
+    ]);
+    expect(errs(conf("conn a", "\tleft=1.2.3.4", "\trightsubnet=vnet:private"))[0]).toMatch(/vnet: entry 'private': /);
+    expect(errs(conf("conn a", "\tleft=1.2.3.4", "\trightsubnet=vnet:%v6:10.0.0.0/8"))[0]).toMatch(/not an IPv6 subnet/);
+    expect(errs(conf("conn a", "\tleft=1.2.3.4", "\trightsubnet=vnet:%v4:!10.1.0.0/16"))[0]).toMatch(/names no subnet the peer may have/);
+    // %priv without virtual-private= in config setup: nothing would fit, and the warning says so
+    const w2 = load(conf("conn a", "\tleft=1.2.3.4", "\trightsubnet=vnet:%priv")).diagnostics.filter((d) => d.severity === "warning").map((d) => d.message);
+    expect(w2.join("\n")).toMatch(/%priv stands for virtual-private=, which config setup does not set/);
+    const w3 = load(conf("config setup", "\tvirtual-private=%v4:10.0.0.0/8", "conn a", "\tleft=1.2.3.4", "\trightsubnet=vnet:%priv")).diagnostics.map((d) => d.message);
+    expect(w3.join("\n")).not.toMatch(/%priv stands for/);
   });
 
   it("address families that do not match (as addconn-12-family)", () => {

@@ -156,7 +156,7 @@ describe("rightsubnet=vnet:%priv / vhost:%priv within virtual-private", () => {
     include: [net([10, 0, 0, 0], [10, 255, 255, 255]), net([192, 168, 0, 0], [192, 168, 255, 255])],
     exclude: [net([192, 168, 1, 0], [192, 168, 1, 255])],
   };
-  const vnetTemplate = (virt: "vnet" | "vhost"): ConnSpec => ({ ...pairConn("east"), name: "vnet", right: any, rightId: undefined, rightTs: undefined, rightVirtual: virt, virtualPrivate: vp });
+  const vnetTemplate = (virt: "vnet" | "vhost", no = false): ConnSpec => ({ ...pairConn("east"), name: "vnet", right: any, rightId: undefined, rightTs: undefined, rightVirtual: { kind: virt, no }, virtualPrivate: vp });
 
   test("vnet: the peer's private subnet inside virtual-private becomes the instance's; excluded or outside ones are refused", () => {
     const sim = new Sim(79);
@@ -186,6 +186,18 @@ describe("rightsubnet=vnet:%priv / vhost:%priv within virtual-private", () => {
     sim.run(3000);
     expect(established(w)[0].children).toHaveLength(1);
     expect(established(n)[0].children).toHaveLength(0);
+  });
+
+  test("%no: the peer's own public address as its subnet, only when the connection says so", () => {
+    for (const no of [false, true]) {
+      const sim = new Sim(84);
+      const e = sim.addNode("east", EAST);
+      sim.act(e, (x) => x.addConn(0, vnetTemplate("vhost", no)));
+      const w = roadwarrior(sim, "west", WEST, { leftTs: undefined }); // proposes 192.0.2.1 itself
+      sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+      sim.run(3000);
+      expect(established(w)[0].children.length).toBe(no ? 1 : 0);
+    }
   });
 
   test("vnet: without virtual-private ranges is refused when the connection is added", () => {
