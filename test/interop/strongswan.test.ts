@@ -185,6 +185,37 @@ describe.skipIf(why !== null)("interop with strongSwan 5.9", () => {
     expect(decrypted).toEqual(encrypted);
   });
 
+  test("strongSwan as a road warrior to our template: right=%any, rightsubnet=vnet:%priv; an instance per peer, gone when the peer leaves", async () => {
+    lab = new Lab("f");
+    lab.up();
+    await lab.charon(ssConf({ local: lab.eAddr, remote: lab.wAddr, ike: "aes256gcm16-prfsha256-x25519", esp: "aes256gcm16-x25519", lts: "198.51.100.128/25", rts: "198.51.100.0/25" }));
+    const conf = `config setup
+	listen=${lab.wAddr}
+	virtual-private=%v4:198.51.100.0/24,%v4:!198.51.100.0/25
+conn lab
+	left=${lab.wAddr}
+	leftid=@west.lab.example
+	leftsubnet=198.51.100.0/25
+	right=%any
+	rightid=@east.lab.example
+	rightsubnet=vnet:%priv
+	authby=secret
+	ike=aes_gcm256-sha2_256;dh31
+	esp=aes_gcm256
+	auto=add
+`;
+    await lab.pluto(conf, secrets);
+    expect(lab.whack("--status").out).toMatch(/"lab": [^ ]+\.\.\.%any; kind: TEMPLATE/);
+    lab.swanctl("--initiate", "--child", "net", "--timeout", "10");
+    await lab.until("both sides agree", () => agree(lab!));
+    const status = lab.whack("--status").out;
+    const peer = lab.eAddr.replace(/\./g, "\\.");
+    expect(status).toMatch(new RegExp(`"lab"\\[1\\] ${peer}: [^ ]+\\.\\.\\.${peer}:\\d+; kind: INSTANCE; .*198\\.51\\.100\\.0-198\\.51\\.100\\.127 === 198\\.51\\.100\\.128-198\\.51\\.100\\.255; 1 IKE SA`));
+    lab.swanctl("--terminate", "--ike", "lab", "--timeout", "10");
+    await lab.until("no SAs on our side", () => lab!.states().length === 0);
+    expect(lab.whack("--status").out).not.toMatch(/INSTANCE/);
+  });
+
   test("IPv6 endpoints: strongSwan initiates to us over IPv6", async () => {
     lab = new Lab("d", { v6: true });
     lab.up();
