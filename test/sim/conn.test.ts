@@ -93,6 +93,23 @@ describe("instances of right=%any", () => {
     expect(e.status().conns.map((c) => [c.kind, c.instance])).toEqual([["TEMPLATE", 0], ["INSTANCE", 2]]);
   });
 
+  test("whack --down of the template terminates every instance's IKE SA (with a Delete to each peer)", () => {
+    const sim = new Sim(85);
+    const e = sim.addNode("east", EAST);
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", right: any, rightId: undefined }));
+    const w = roadwarrior(sim, "west", WEST);
+    const n = roadwarrior(sim, "north", NORTH);
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.act(n, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(2000);
+    expect(e.status().ike).toHaveLength(2);
+    expect(sim.act(e, (x) => x.terminate(sim.now, "road"))).toBe('terminating "road": 2 IKE SA(s)');
+    sim.run(5000);
+    expect(established(w)).toEqual([]);
+    expect(established(n)).toEqual([]);
+    expect(e.status().conns.map((c) => c.kind)).toEqual(["TEMPLATE"]);
+  });
+
   test("whack --delete of the template takes its instances and their states", () => {
     const sim = new Sim(75);
     const e = sim.addNode("east", EAST);
