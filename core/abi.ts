@@ -259,7 +259,7 @@ export const CONN_LEFT_EP = 2; // 20 bytes, EP layout; family 0 = %any
 export const CONN_RIGHT_EP = 3;
 export const CONN_LEFT_ID = 4; // ID type (u8) then data; absent: the end's address, or any ID for %any
 export const CONN_RIGHT_ID = 5;
-export const CONN_PSK = 6; // the pre-shared key when left is this end (never logged)
+export const CONN_PSK = 6; // the pre-shared key when left is this end (never logged; empty: none)
 export const CONN_IKE_PROPOSAL = 7; // one proposal: u16 LE pairs (transform type, id), keylen as type 14 after an ENCR
 export const CONN_ESP_PROPOSAL = 8; // likewise
 export const CONN_LEFT_TS = 9; // a subnet: type u8, proto u8, sport u16 LE, eport u16 LE, start, end; none: the end's own address
@@ -273,7 +273,7 @@ export const CF_INITIAL_CONTACT = 8;
 export const CF_NARROWING = 16; // narrowing=yes: either side may settle for part of its selectors (RFC 7296 2.9)
 export const CONN_AUTO = 13; // u8: 0 ignore, 1 add, 2 route/ondemand, 3 start
 export const CONN_FRAG_SIZE = 14; // u16 LE: largest datagram before fragmenting (default 1280)
-export const CONN_PSK_RIGHT = 15; // the pre-shared key when right is this end (absent: CONN_PSK either way)
+export const CONN_PSK_RIGHT = 15; // the pre-shared key when right is this end (absent: CONN_PSK either way; empty: none)
 export const CONN_LEFT_PROTOPORT = 16; // protoport=: proto u8, port wildcard u8 (17/%any), sport u16 LE, eport u16 LE
 export const CONN_RIGHT_PROTOPORT = 17;
 export const CONN_LEFT_VIRTUAL = 18; // subnet=vnet: (VIRT_NET) or vhost: (VIRT_HOST), | VIRT_NO for %no; u8

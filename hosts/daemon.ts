@@ -202,8 +202,9 @@ export class Daemon {
       right: ep(rh.a, c.right.ikeport),
       ...(leftId ? { leftId } : {}),
       ...(rightId ? { rightId } : {}),
-      ...(pskLeft ? { psk: secretBytes(pskLeft) } : {}),
-      ...(pskRight && pskRight !== pskLeft ? { pskRight: secretBytes(pskRight) } : {}),
+      // both orientations' secrets, an empty one where ipsec.secrets has none for it
+      psk: pskLeft ? secretBytes(pskLeft) : new Uint8Array(0),
+      pskRight: pskRight ? secretBytes(pskRight) : new Uint8Array(0),
       ike: c.ike.map((p): ProposalSpec => ({ encr: p.encr, prf: p.prf, integ: p.integ, dh: p.dh })),
       esp: c.esp.map((p): ProposalSpec => ({ encr: p.encr, integ: p.integ, esn, ...(c.pfs ? { dh: p.dh.length ? p.dh : ikeDh.slice(0, 1) } : {}) })),
       leftTs: subnets(c.left),

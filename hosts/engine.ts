@@ -66,8 +66,8 @@ export interface ConnSpec {
   right: Endpoint;
   leftId?: { type: number; data: Uint8Array }; // absent: the end's address (%any: any ID)
   rightId?: { type: number; data: Uint8Array };
-  psk?: Uint8Array; // the secret when left is this end
-  pskRight?: Uint8Array; // the secret when right is this end (absent: psk either way)
+  psk?: Uint8Array; // the secret when left is this end (empty: none)
+  pskRight?: Uint8Array; // the secret when right is this end (absent: psk either way; empty: none)
   ike: ProposalSpec[];
   esp: ProposalSpec[];
   leftTs?: TsSpec[]; // absent or empty: the end's own address
@@ -177,8 +177,8 @@ function writeConnRecord(w: RecordWriter, c: ConnSpec): void {
   w.tlv(abi.CONN_RIGHT_EP, () => w.endpoint(c.right));
   if (c.leftId) w.tlv(abi.CONN_LEFT_ID, id(c.leftId));
   if (c.rightId) w.tlv(abi.CONN_RIGHT_ID, id(c.rightId));
-  if (c.psk) w.tlv(abi.CONN_PSK, () => w.bytes(c.psk!));
-  if (c.pskRight) w.tlv(abi.CONN_PSK_RIGHT, () => w.bytes(c.pskRight!));
+  if (c.psk !== undefined) w.tlv(abi.CONN_PSK, () => w.bytes(c.psk!));
+  if (c.pskRight !== undefined) w.tlv(abi.CONN_PSK_RIGHT, () => w.bytes(c.pskRight!));
   for (const p of c.ike) w.tlv(abi.CONN_IKE_PROPOSAL, proposal(p));
   for (const p of c.esp) w.tlv(abi.CONN_ESP_PROPOSAL, proposal(p));
   for (const t of c.leftTs ?? []) w.tlv(abi.CONN_LEFT_TS, () => w.ts(t));

@@ -560,8 +560,9 @@ export function readConn(p: usize, len: i32): Conn | null {
   c.remote = them.ep;
   c.localId = us.idOrAddress();
   c.remoteId = them.idOrAddress();
+  // each orientation's own secret (an empty one: none); CONN_PSK alone serves both
   const psk = l || pskRight === null ? pskLeft : pskRight;
-  if (psk === null) { connError = q + "no pre-shared key for " + c.localId.toText() + " and " + c.remoteId.toText(); return null; }
+  if (psk === null || psk!.length == 0) { connError = q + "no pre-shared key for " + c.localId.toText() + " and " + c.remoteId.toText(); return null; }
   c.psk = psk!;
   c.localTs = us.selectors();
   c.remoteVirtual = them.virtual & 3;

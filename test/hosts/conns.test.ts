@@ -116,6 +116,15 @@ conn road
   });
 });
 
+describe("secrets by orientation", () => {
+  test("a one-ID secret (@east.test : PSK) is east's: the east daemon loads the connection, the west one says it has none", async () => {
+    const conn = (me: string) => `config setup\n\tlisten=${me}\nconn net\n\tleft=${WEST}\n\tleftid=@west.test\n\tright=${EAST}\n\trightid=@east.test\n\tauthby=secret\n\tauto=add\n`;
+    const { daemons } = daemonPair({ west: conn(WEST), east: conn(EAST) }, `@east.test : PSK "only east's own ID is named"\n`, [WEST, EAST]);
+    expect(await daemons.east.start()).toEqual(['added connection "net"']);
+    expect(await daemons.west.start()).toEqual(['"net": no pre-shared key for @west.test and @east.test']);
+  });
+});
+
 describe("whack --listen", () => {
   test("a connection whose address was not up is refused at start, and loaded by --listen once it is", async () => {
     const addrs = ["127.0.0.1"];

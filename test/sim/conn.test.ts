@@ -69,6 +69,10 @@ describe("orientation: the core decides which end is ours by the host's addresse
     delete spec.psk;
     expect(e.engine.addConn(0, { ...spec, pskRight: undefined })).toEqual({ ok: false, reply: '"west-east": no pre-shared key for @east.example and @west.example' });
     expect(e.engine.addConn(0, { ...spec, pskRight: te.encode("east's view of the secret") }).ok).toBe(true);
+    // an empty secret says "none for this orientation": west's secret is not east's
+    const n = sim.addNode("north", NORTH);
+    n.engine.setInterfaces(0, [{ family: 4, port: 0, addr: EAST }]);
+    expect(n.engine.addConn(0, { ...pairConn("west"), psk: te.encode("for west only"), pskRight: new Uint8Array(0) }).reply).toMatch(/no pre-shared key for @east\.example and @west\.example/);
   });
 });
 
