@@ -3,7 +3,7 @@
 // kernel interface (XFRM netlink, or the in-memory kernel) carries it out. The description is
 // JSON (it holds the keys: hosts pass it to the kernel and never log it).
 import { ChildSa } from "./sa/sa";
-import { Ts } from "./conn/conn";
+import { Ts, jsonText } from "./conn/conn";
 import { hex } from "./bytes";
 import { kernelOp } from "./pump";
 
@@ -21,7 +21,7 @@ function tsList(list: Array<Ts>): string {
 function describe(op: string, c: ChildSa, keys: bool): string {
   const ike = c.ike;
   let s = '{"op":"' + op + '","serial":' + c.serial.toString() + ',"reqid":' + (c.reqid > 0 ? c.reqid : c.serial).toString() +
-    ',"conn":"' + ike.conn.name + '","family":' + ike.local.family.toString() +
+    ',"conn":"' + jsonText(ike.conn.name) + '","family":' + ike.local.family.toString() +
     ',"local":"' + hex(ike.local.addrBytes()) + '","remote":"' + hex(ike.remote.addrBytes()) +
     '","localPort":' + ike.local.port.toString() + ',"remotePort":' + ike.remote.port.toString() +
     ',"natT":' + (ike.natT ? "true" : "false") + ',"mode":"' + (c.transport ? "transport" : "tunnel") +

@@ -445,6 +445,31 @@ class End {
   }
 }
 
+// Why a name's bytes are not well-formed UTF-8 free of control characters ("" when they are).
+function nameProblem(p: usize, n: i32): string {
+  if (n > 255) return "longer than 255 bytes";
+  for (let i = 0; i < n; ) {
+    const b = <u32>load<u8>(p + i);
+    let more = 0;
+    if (b < 0x20 || b == 0x7f) return "control character 0x" + b.toString(16) + " at byte " + i.toString();
+    if (b < 0x80) more = 0;
+    else if (b >= 0xc2 && b <= 0xdf) more = 1;
+    else if (b >= 0xe0 && b <= 0xef) more = 2;
+    else if (b >= 0xf0 && b <= 0xf4) more = 3;
+    else return "not UTF-8 at byte " + i.toString();
+    if (i + more >= n) return "not UTF-8 at byte " + i.toString(); // cut short
+    for (let k = 1; k <= more; k++) if ((<u32>load<u8>(p + i + k) & 0xc0) != 0x80) return "not UTF-8 at byte " + (i + k).toString();
+    i += 1 + more;
+  }
+  return "";
+}
+
+// A string inside JSON quotes: quotes and backslashes escaped (names hold no control characters).
+export function jsonText(s: string): string {
+  if (s.indexOf('"') < 0 && s.indexOf("\\") < 0) return s;
+  return s.replaceAll("\\", "\\\\").replaceAll('"', '\\"');
+}
+
 function readProtoport(e: End, v: usize, n: i32): void {
   if (n < 6) return;
   e.proto = load<u8>(v);
@@ -498,7 +523,13 @@ export function readConn(p: usize, len: i32): Conn | null {
     const v = p + o + 3;
     if (n > len - o - 3) { connError = "connection record field " + tag.toString() + " overruns the record"; return null; }
     switch (tag) {
-      case CONN_NAME: c.name = String.UTF8.decodeUnsafe(v, n, false); break;
+      case CONN_NAME: {
+        // UTF-8 without control characters: names go into log lines and (escaped) JSON
+        const bad = nameProblem(v, n);
+        if (bad.length > 0) { connError = "connection name: " + bad; return null; }
+        c.name = String.UTF8.decodeUnsafe(v, n, false);
+        break;
+      }
       case CONN_LEFT_EP: if (n == 20) left.ep = Endpoint.read(v); break;
       case CONN_RIGHT_EP: if (n == 20) right.ep = Endpoint.read(v); break;
       case CONN_LEFT_ID: if (n >= 1) left.id = new Id(load<u8>(v), copyIn(v + 1, n - 1)); break;

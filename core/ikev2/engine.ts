@@ -15,7 +15,7 @@ import {
 } from "./state";
 import { copyIn, u64FromBytes, hex } from "../bytes";
 import * as C from "../crypto";
-import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, connError, setInterfaces, instancesOf, interfaces, KIND_TEMPLATE } from "../conn/conn";
+import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, connError, setInterfaces, instancesOf, interfaces, jsonText } from "../conn/conn";
 import {
   IkeSa, ChildSa, Pending, allIke, ikeSas, removeIke, ikeStateName, childStateName,
   ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
@@ -518,7 +518,7 @@ export function statusJson(secrets: bool, only: string): string {
     if (!first) o.push(",");
     first = false;
     o.push('{"serial":'); o.push(sa.serial.toString());
-    o.push(',"conn":"'); o.push(sa.conn.name);
+    o.push(',"conn":"'); o.push(jsonText(sa.conn.name));
     o.push('","instance":'); o.push(sa.conn.instanceNo.toString());
     o.push(',"state":"'); o.push(ikeStateName(sa.state));
     o.push('","initiator":'); o.push(sa.initiator ? "true" : "false");
@@ -585,7 +585,7 @@ export function statusJson(secrets: bool, only: string): string {
 function connJson(c: Conn): string {
   if (c.json.length == 0) {
     const o = new Array<string>();
-    o.push('{"name":"'); o.push(c.name);
+    o.push('{"name":"'); o.push(jsonText(c.name));
     o.push('","kind":"'); o.push(c.kindName);
     o.push('","instance":'); o.push(c.instanceNo.toString());
     o.push(',"local":"'); o.push(c.local.toString());
