@@ -254,7 +254,11 @@ function main(): void {
       process.exit(1);
     });
     server.maxConnections = 64;
+    // the socket is made 0600 as it is created (umask), not a moment later: no other user can
+    // connect in between, whatever the run directory's mode
+    const umask = process.umask(0o177);
     server.listen(ctl, async () => {
+      process.umask(umask);
       chmodSync(ctl, 0o600);
       writeFileSync(pidfile, `${process.pid}\n`);
       log(`pluto ${process.pid} starting (kernel: ${kernel}, helpers: ${pool ? "pool" : "inline"})`);
