@@ -562,6 +562,11 @@ const PRF: Record<number, string> = { 2: "HMAC_SHA1", 5: "HMAC_SHA2_256", 6: "HM
 const INTEG: Record<number, string> = { 2: "HMAC_SHA1_96", 12: "HMAC_SHA2_256_128", 13: "HMAC_SHA2_384_192", 14: "HMAC_SHA2_512_256" };
 const DH: Record<number, string> = { 14: "MODP2048", 15: "MODP3072", 16: "MODP4096", 19: "DH19", 20: "DH20", 21: "DH21", 31: "DH31", 32: "DH32" };
 
+// pluto's way of listing a connection's policy bits
+function policy(c: EngineStatus["conns"][0]): string {
+  return ["IKEv2", "PSK", "ENCRYPT", c.transport ? "TRANSPORT" : "TUNNEL", ...(c.pfs ? ["PFS"] : []), ...(c.fragmentation ? ["IKE_FRAG_ALLOW"] : []), ...(c.narrowing ? ["IKEV2_ALLOW_NARROWING"] : [])].join("+");
+}
+
 function secs(t: number, now: number): string {
   return `${Math.max(0, Math.round((t - now) / 1000))}s`;
 }
@@ -601,7 +606,7 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
   if (cmd === "status" || cmd === "connectionstatus") {
     lines.push(`using kernel interface: ${kernel}`);
     for (const c of st.conns) {
-      lines.push(`${label(c.name, c.instance, c.remote)}: ${c.local}...${c.remote}; kind: ${c.kind}; policy: IKEv2+PSK+ENCRYPT; ` +
+      lines.push(`${label(c.name, c.instance, c.remote)}: ${c.local}...${c.remote}; kind: ${c.kind}; policy: ${policy(c)}; ` +
         `${c.localTs.map(hexTs).join(",")} === ${c.remoteTs.map(hexTs).join(",") || "(the instance's peer)"}; ${sasOf.get(key(c.name, c.instance)) ?? 0} IKE SA(s)`);
     }
   }

@@ -580,7 +580,7 @@ export interface IkeStatus {
 export interface TsStatus { type: number; proto: number; sport: number; eport: number; start: string; end: string }
 export interface ConnStatus {
   name: string; kind: "PERMANENT" | "TEMPLATE" | "INSTANCE"; instance: number; local: string; remote: string; remoteId: string;
-  transport: boolean; localTs: TsStatus[]; remoteTs: TsStatus[];
+  transport: boolean; pfs: boolean; fragmentation: boolean; narrowing: boolean; localTs: TsStatus[]; remoteTs: TsStatus[];
 }
 export interface EngineStatus {
   now: number;

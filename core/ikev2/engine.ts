@@ -592,6 +592,9 @@ function connJson(c: Conn): string {
     o.push('","remote":"'); o.push(c.remote.toString());
     o.push('","remoteId":"'); o.push(c.remoteId.toText());
     o.push('","transport":'); o.push(c.transport ? "true" : "false");
+    o.push(',"pfs":'); o.push(c.pfs ? "true" : "false");
+    o.push(',"fragmentation":'); o.push(c.fragmentation ? "true" : "false");
+    o.push(',"narrowing":'); o.push(c.narrowing ? "true" : "false");
     o.push(',"localTs":'); tsJson(o, c.localTs);
     o.push(',"remoteTs":'); tsJson(o, c.remoteTs);
     o.push("}");

@@ -33,7 +33,7 @@ describe("orientation by listen=", () => {
     const { daemons, settle } = pair({ west: `config setup\n\tlisten=${WEST}\n${conn}`, east: `config setup\n\tlisten=${EAST}\n${conn}` });
     expect(await daemons.west.start()).toEqual(['added connection "net"']);
     expect(await daemons.east.start()).toEqual(['added connection "net"']);
-    expect(await status(daemons.east)).toMatch(/^000 "net": 192\.0\.2\.2:500\.\.\.192\.0\.2\.1:500; kind: PERMANENT; .*10\.2\.0\.0-10\.2\.255\.255 === 10\.1\.0\.0-10\.1\.255\.255/m);
+    expect(await status(daemons.east)).toMatch(/^000 "net": 192\.0\.2\.2:500\.\.\.192\.0\.2\.1:500; kind: PERMANENT; policy: IKEv2\+PSK\+ENCRYPT\+TUNNEL\+PFS\+IKE_FRAG_ALLOW; 10\.2\.0\.0-10\.2\.255\.255 === 10\.1\.0\.0-10\.1\.255\.255/m);
     await daemons.east.whack({ cmd: "initiate", name: "net" });
     await settle();
     expect(await status(daemons.west)).toMatch(/"net":500 ESTABLISHED_CHILD_SA; .* 10\.1\.0\.0-10\.1\.255\.255 === 10\.2\.0\.0-10\.2\.255\.255/);
@@ -112,7 +112,7 @@ conn road
     await daemons.west.whack({ cmd: "initiate", name: "l2tp" });
     await settle();
     const text = await status(daemons.east);
-    expect(text).toMatch(/^000 "l2tp"\[1\] 192\.0\.2\.1: .*kind: INSTANCE; .*192\.0\.2\.2-192\.0\.2\.2:17\/1701-1701 === 192\.0\.2\.1-192\.0\.2\.1:17\/49152-49152; 1 IKE SA/m);
+    expect(text).toMatch(/^000 "l2tp"\[1\] 192\.0\.2\.1: .*kind: INSTANCE; policy: IKEv2\+PSK\+ENCRYPT\+TRANSPORT\+PFS\+IKE_FRAG_ALLOW; .*192\.0\.2\.2-192\.0\.2\.2:17\/1701-1701 === 192\.0\.2\.1-192\.0\.2\.1:17\/49152-49152; 1 IKE SA/m);
   });
 });
 
