@@ -291,7 +291,7 @@ export interface EngineOptions {
 
 const GC_EVENTS = 512;
 const GC_SPACING = 20;
-const GC_EVENTS_MAX = 65536;
+const GC_EVENTS_MAX = 8192;
 
 export class Engine {
   readonly core: Core;
@@ -497,18 +497,23 @@ export class Engine {
   // connections make it milliseconds): it also waits GC_SPACING times its last duration since
   // the one before, so that it takes at most about 1/GC_SPACING of the time, and comes at the
   // latest after GC_EVENTS_MAX events, which bounds the garbage between collections.
+  // And whenever the core's memory has grown since the last collection: growth means the free
+  // space ran out, and garbage left for the next GC_SPACING would make it double again.
   private gcEvents = 0;
   private gcDone = 0;
   private gcCost = 0;
+  private gcMemory = 0;
   private drain(): void {
     const c = this.core;
-    if (++this.gcEvents >= GC_EVENTS) {
+    const grown = c.memoryBytes > this.gcMemory;
+    if (++this.gcEvents >= GC_EVENTS || grown) {
       const t = performance.now();
-      if (t - this.gcDone >= GC_SPACING * this.gcCost || this.gcEvents >= GC_EVENTS_MAX) {
+      if (grown || t - this.gcDone >= GC_SPACING * this.gcCost || this.gcEvents >= GC_EVENTS_MAX) {
         this.gcEvents = 0;
         c.guard("__collect", (x) => x.__collect());
         this.gcDone = performance.now();
         this.gcCost = this.gcDone - t;
+        this.gcMemory = c.memoryBytes;
       }
     }
     const cmds: { op: number; n: number; a0: number; a1: number; data: Uint8Array | string | null }[] = [];

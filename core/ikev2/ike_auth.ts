@@ -19,7 +19,7 @@ import {
 } from "./message";
 import { saProposals, saChosen, id, auth, ts, notify } from "./build";
 import { choose, offered, chosenXforms } from "./proposals";
-import { readTs, narrow, within, whole, tsText } from "./ts";
+import { readTs, narrow, within, whole, tsText, overlapsAny, holdsAddress } from "./ts";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, armIkeTimers, armChildTimers,
   kick, queueExchange, settleConn, releaseInstance, IKE_AUTH,
@@ -312,9 +312,15 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     // the traffic selectors may be another connection's of this host pair, for the same
     // identities and secret (IKE_AUTH refines by identities, then by traffic selectors)
     const cands = connsByIds(sa.local, sa.remote, peerId, wanted, sa.encr, sa.keyBits, sa.prf, sa.integ, sa.dh);
+    // sifted without allocating first: a host pair may have thousands of connections
+    const tsiList = readTs(find(PT2_TSI));
+    const tsrList = readTs(find(PT2_TSR));
+    const peerAddr = sa.remote.addrBytes();
     for (let i = 0; i < cands.length && refusal != 0; i++) {
       const k = cands[i];
       if (k === c || k === base || !bytesEqual(k.psk, c.psk) || !k.localId.equals(c.localId)) continue;
+      if (!overlapsAny(tsrList, k.localTs)) continue;
+      if (k.remoteVirtual == 0 && !(k.remoteTsIsHost ? holdsAddress(tsiList, peerAddr) : overlapsAny(tsiList, k.remoteTs))) continue;
       // a template is tried as this peer's instance (its selectors may name the peer's address)
       const kc = k.kind == KIND_TEMPLATE ? instantiate(k, sa.remote) : k;
       sa.conn = kc;

@@ -45,6 +45,33 @@ export function intersect(a: Ts, b: Ts): Ts | null {
   return t;
 }
 
+// Whether some selector of `a` overlaps some selector of `b` (allocates nothing: for sifting
+// many connections' selectors).
+export function overlapsAny(a: Array<Ts>, b: Array<Ts>): bool {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    for (let k = 0; k < b.length; k++) {
+      const y = b[k];
+      if (x.type != y.type) continue;
+      if (x.proto != 0 && y.proto != 0 && x.proto != y.proto) continue;
+      if (max(x.sport, y.sport) > min(x.eport, y.eport)) continue;
+      if (bytesCompare(x.start, y.end) > 0 || bytesCompare(y.start, x.end) > 0) continue;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether some selector of `a` holds the address `addr`.
+export function holdsAddress(a: Array<Ts>, addr: Uint8Array): bool {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if ((x.type == 7) != (addr.length == 4)) continue;
+    if (bytesCompare(x.start, addr) <= 0 && bytesCompare(addr, x.end) <= 0) return true;
+  }
+  return false;
+}
+
 // Responder's narrowing: what the peer proposed, cut down to what we allow (2.9).
 export function narrow(theirs: Array<Ts>, ours: Array<Ts>): Array<Ts> {
   const out = new Array<Ts>();

@@ -266,3 +266,22 @@ describe("instances and identities", () => {
     ]);
   });
 });
+
+describe("many connections of one host pair", () => {
+  test("IKE_AUTH finds the one whose selectors fit among 600, without the core's memory growing with the search", () => {
+    const sim = new Sim(86);
+    const w = sim.addNode("west", WEST);
+    const e = sim.addNode("east", EAST);
+    const net = (a: number, i: number) => ({ start: Uint8Array.of(10, a, i >> 8, i & 255), end: Uint8Array.of(10, a, i >> 8, i & 255) });
+    const specs = Array.from({ length: 600 }, (_, i) => pairConn("west", { name: `net-${i}`, leftTs: [net(1, i)], rightTs: [net(2, i)] }));
+    expect(w.engine.addConns(0, specs).added).toBe(600);
+    expect(e.engine.addConns(0, specs).added).toBe(600);
+    // each IKE_AUTH reaches east on net-0 first (by addresses and IDs) and is moved on by its selectors
+    for (let i = 0; i < 600; i += 3) sim.act(w, (x) => x.initiate(sim.now, `net-${i}`));
+    sim.run(20000, 2_000_000);
+    const st = e.status();
+    expect(st.ike.filter((s) => s.state === "ESTABLISHED_IKE_SA" && s.children.length === 1)).toHaveLength(200);
+    expect(new Set(st.ike.map((s) => s.conn)).size).toBe(200);
+    expect(e.engine.core.memoryBytes).toBeLessThan(64 << 20);
+  });
+});
