@@ -163,6 +163,10 @@ export class Core {
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
   }
+  // the most the core's memory may grow to
+  get maxMemoryBytes(): number {
+    return (this.opts.maxPages ?? DEFAULT_MAX_PAGES) * 65536;
+  }
   in(len = abi.IN_CAP): Uint8Array {
     return this.bytes.subarray(this.ptrs.in, this.ptrs.in + len);
   }

@@ -291,7 +291,6 @@ export interface EngineOptions {
 
 const GC_EVENTS = 512;
 const GC_SPACING = 20;
-const GC_EVENTS_MAX = 8192;
 
 export class Engine {
   readonly core: Core;
@@ -494,11 +493,11 @@ export class Engine {
   // only when the host asks, between events, every GC_EVENTS of them. That spares the message
   // path the incremental collector's per-allocation work (about 6% of a handshake).
   // A collection marks the whole heap, so its cost grows with what the core holds (10,000
-  // connections make it milliseconds): it also waits GC_SPACING times its last duration since
-  // the one before, so that it takes at most about 1/GC_SPACING of the time, and comes at the
-  // latest after GC_EVENTS_MAX events, which bounds the garbage between collections.
-  // And whenever the core's memory has grown since the last collection: growth means the free
-  // space ran out, and garbage left for the next GC_SPACING would make it double again.
+  // connections: tens of milliseconds): it also waits GC_SPACING times its last duration since
+  // the one before, so that it takes at most about 1/GC_SPACING of the time. Two things bound
+  // the garbage that leaves: a collection whenever the core's memory has grown (the free space
+  // ran out), and at the latest after a number of events that shrinks as memory nears its
+  // ceiling (65,536 events while under a quarter of it, 8,192 under half, then GC_EVENTS).
   private gcEvents = 0;
   private gcDone = 0;
   private gcCost = 0;
@@ -508,7 +507,9 @@ export class Engine {
     const grown = c.memoryBytes > this.gcMemory;
     if (++this.gcEvents >= GC_EVENTS || grown) {
       const t = performance.now();
-      if (grown || t - this.gcDone >= GC_SPACING * this.gcCost || this.gcEvents >= GC_EVENTS_MAX) {
+      const used = c.memoryBytes / c.maxMemoryBytes;
+      const most = used > 0.5 ? GC_EVENTS : used > 0.25 ? 8192 : 65536;
+      if (grown || t - this.gcDone >= GC_SPACING * this.gcCost || this.gcEvents >= most) {
         this.gcEvents = 0;
         c.guard("__collect", (x) => x.__collect());
         this.gcDone = performance.now();

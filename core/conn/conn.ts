@@ -171,7 +171,7 @@ export class Conn {
   remotePortWildcard: bool = false;
   remoteVirtual: i32 = 0; // VIRT_NET, VIRT_HOST
   remoteVirtualNo: bool = false; // %no: the peer's own address as its subnet will do
-  vpExclude: Array<Ts> = new Array<Ts>(); // virtual-private exclusions (the includes are remoteTs)
+  vpExclude: Array<Ts> = NO_TS; // virtual-private exclusions (the includes are remoteTs); never pushed to: replaced
   json: string = ""; // its status JSON, made when first asked for; touch() when a field changes
   touch(): void { this.json = ""; }
   local: Endpoint = new Endpoint();
@@ -506,6 +506,47 @@ function readTs(p: usize, n: i32): Ts | null {
   return t;
 }
 
+// ---- shared parts ----------------------------------------------------------------------------
+// Connections loaded from one ipsec.conf share most of their proposals, secrets and our ID:
+// one copy each (the collector marks every live object, so 10,000 connections with their own
+// copies made each collection several times dearer). These are never changed once read.
+const sharedProposals = new Map<string, Array<Proposal>>();
+const sharedBytes = new Map<string, Uint8Array>();
+const sharedIds = new Map<string, Id>();
+
+function proposalsKey(list: Array<Proposal>): string {
+  const parts = new Array<string>();
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i].xforms;
+    for (let k = 0; k < x.length; k++) {
+      parts.push(x[k].type.toString());
+      parts.push(x[k].id.toString());
+      parts.push(x[k].keyBits.toString());
+    }
+    parts.push("|");
+  }
+  return parts.join(",");
+}
+function shareProposals(list: Array<Proposal>): Array<Proposal> {
+  const k = proposalsKey(list);
+  if (sharedProposals.has(k)) return sharedProposals.get(k);
+  sharedProposals.set(k, list);
+  return list;
+}
+function shareBytes(b: Uint8Array): Uint8Array {
+  const k = hex(b);
+  if (sharedBytes.has(k)) return sharedBytes.get(k);
+  sharedBytes.set(k, b);
+  return b;
+}
+function shareId(id: Id): Id {
+  const k = id.type.toString() + ":" + hex(id.data);
+  if (sharedIds.has(k)) return sharedIds.get(k);
+  sharedIds.set(k, id);
+  return id;
+}
+const NO_TS = new Array<Ts>(0);
+
 // Parses a connection record and orients it; returns the connection, or null with `connError`.
 export let connError: string = "";
 export function readConn(p: usize, len: i32): Conn | null {
@@ -544,7 +585,10 @@ export function readConn(p: usize, len: i32): Conn | null {
         if (tag == CONN_LEFT_TS) left.ts.push(t);
         else if (tag == CONN_RIGHT_TS) right.ts.push(t);
         else if (tag == CONN_VP_INCLUDE) vpInclude.push(t);
-        else c.vpExclude.push(t);
+        else {
+          if (c.vpExclude === NO_TS) c.vpExclude = new Array<Ts>();
+          c.vpExclude.push(t);
+        }
         break;
       }
       case CONN_LEFT_PROTOPORT: readProtoport(left, v, n); break;
@@ -589,12 +633,14 @@ export function readConn(p: usize, len: i32): Conn | null {
   if (us.virtual != 0) { connError = q + "vnet:/vhost: describes the peer's subnet, not ours"; return null; }
   c.local = us.ep;
   c.remote = them.ep;
-  c.localId = us.idOrAddress();
+  c.localId = shareId(us.idOrAddress());
   c.remoteId = them.idOrAddress();
   // each orientation's own secret (an empty one: none); CONN_PSK alone serves both
   const psk = l || pskRight === null ? pskLeft : pskRight;
   if (psk === null || psk!.length == 0) { connError = q + "no pre-shared key for " + c.localId.toText() + " and " + c.remoteId.toText(); return null; }
-  c.psk = psk!;
+  c.psk = shareBytes(psk!);
+  c.ike = shareProposals(c.ike);
+  c.esp = shareProposals(c.esp);
   c.localTs = us.selectors();
   c.remoteVirtual = them.virtual & 3;
   c.remoteVirtualNo = (them.virtual & VIRT_NO) != 0;
