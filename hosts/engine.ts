@@ -495,27 +495,29 @@ export class Engine {
   // A collection marks the whole heap, so its cost grows with what the core holds (10,000
   // connections: tens of milliseconds): it also waits GC_SPACING times its last duration since
   // the one before, so that it takes at most about 1/GC_SPACING of the time. Two things bound
-  // the garbage that leaves: a collection whenever the core's memory has grown (the free space
-  // ran out), and at the latest after a number of events that shrinks as memory nears its
-  // ceiling (65,536 events while under a quarter of it, 8,192 under half, then GC_EVENTS).
+  // the garbage that leaves: a collection whenever the core's memory has grown past a quarter
+  // of its ceiling (the free space ran out), and at the latest after a number of events that shrinks as memory nears its
+  // ceiling (65,536 events while under a quarter of it, 8,192 under half, 64 under three
+  // quarters, then every event: slow, but a core that lives keeps its states).
   private gcEvents = 0;
   private gcDone = 0;
   private gcCost = 0;
   private gcMemory = 0;
   private drain(): void {
     const c = this.core;
-    const grown = c.memoryBytes > this.gcMemory;
-    if (++this.gcEvents >= GC_EVENTS || grown) {
+    // (growth while under a quarter of the ceiling is harmless: loading 10,000 connections
+    // grows it several times, and a collection each time would cost more than the loading)
+    const mem = c.memoryBytes;
+    const used = mem / c.maxMemoryBytes;
+    const grown = mem > this.gcMemory && used > 0.25;
+    const most = used > 0.75 ? 1 : used > 0.5 ? 64 : used > 0.25 ? 8192 : 65536;
+    if (grown || ++this.gcEvents >= most || (this.gcEvents >= GC_EVENTS && performance.now() - this.gcDone >= GC_SPACING * this.gcCost)) {
       const t = performance.now();
-      const used = c.memoryBytes / c.maxMemoryBytes;
-      const most = used > 0.5 ? GC_EVENTS : used > 0.25 ? 8192 : 65536;
-      if (grown || t - this.gcDone >= GC_SPACING * this.gcCost || this.gcEvents >= most) {
-        this.gcEvents = 0;
-        c.guard("__collect", (x) => x.__collect());
-        this.gcDone = performance.now();
-        this.gcCost = this.gcDone - t;
-        this.gcMemory = c.memoryBytes;
-      }
+      this.gcEvents = 0;
+      c.guard("__collect", (x) => x.__collect());
+      this.gcDone = performance.now();
+      this.gcCost = this.gcDone - t;
+      this.gcMemory = c.memoryBytes;
     }
     const cmds: { op: number; n: number; a0: number; a1: number; data: Uint8Array | string | null }[] = [];
     // read every command first (one guarded pass), then act on them: an action may call back
