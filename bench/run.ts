@@ -4,6 +4,7 @@ import { loadWire } from "../hosts/node/corefile.ts";
 import { benchCodec } from "./codec.ts";
 import { benchHandshake } from "./handshake.ts";
 import { benchConfig } from "./config.ts";
+import { benchTimers } from "./timers.ts";
 import { emitter } from "./util.ts";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 const benches: Record<string, () => void | Promise<void>> = {
   config: () => benchConfig(emitter("config")),
   handshake: () => benchHandshake(emitter("handshake")),
+  timers: () => benchTimers(emitter("timers")),
   codec: () => {
     // The corpus lives in ../shared beside the project (from dist/bench/ or bench/).
     let corpus = new URL("../../shared/corpus/pcap/", import.meta.url);

@@ -20,7 +20,7 @@ import {
   IkeSa, ChildSa, Pending, allIke, ikeSas, removeIke, ikeStateName, childStateName,
   ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
   X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI,
-  findIkeBySerial,
+  findIkeBySerial, touch, touchedSas,
 } from "../sa/sa";
 import { find, unseal, decodeInner, field, K_V2_SK, K_V2_SKF } from "./message";
 import { initiateIke, onInitRequest, onInitResponse, onInitJob } from "./ike_sa_init";
@@ -259,14 +259,17 @@ export function evHelper(t: f64, id: i32, status: i32, len: i32): i32 {
 // Time passed: retransmit, rekey, expire, check liveness.
 export function evTimeout(t: f64): i32 {
   setNow(t);
-  // only the IKE SAs with something due (a copy: handlers may add or remove IKE SAs); the
-  // others cost a few comparisons each, so that 10,000 quiet SAs do not slow every timer
+  // only the IKE SAs with something due, from the deadline heap (a list: handlers may add or
+  // remove IKE SAs); each is looked at again afterwards
+  flushTouched();
   const list = new Array<IkeSa>();
-  for (let i = 0; i < allIke.length; i++) {
-    const sa = allIke[i];
-    if (sa.state == IKE_SA_DEAD) continue;
-    const d = saDeadline(sa);
-    if (d > 0 && d <= now) list.push(sa);
+  while (heapAt.length > 0 && heapAt[0] <= now) {
+    const sa = heapSa[0];
+    const ver = heapVer[0];
+    heapPop();
+    if (ver != sa.heapVersion || sa.state == IKE_SA_DEAD) continue; // a stale entry
+    touch(sa);
+    list.push(sa);
   }
   for (let i = 0; i < list.length; i++) {
     const sa = list[i];
@@ -341,9 +344,94 @@ function retransmit(sa: IkeSa): void {
 
 // The earliest deadline of any state (ms), or 0 when nothing is due ever.
 export function nextDeadline(): f64 {
+  flushTouched();
+  while (heapAt.length > 0 && (heapVer[0] != heapSa[0].heapVersion || heapSa[0].state == IKE_SA_DEAD)) heapPop();
+  return heapAt.length > 0 ? heapAt[0] : 0;
+}
+
+// The same by looking at every IKE SA (what the heap must always agree with: the simulator
+// checks after every event).
+export function scanDeadline(): f64 {
   let d: f64 = 0;
-  for (let i = 0; i < allIke.length; i++) d = earlier(d, saDeadline(allIke[i]));
+  for (let i = 0; i < allIke.length; i++) if (allIke[i].state != IKE_SA_DEAD) d = earlier(d, saDeadline(allIke[i]));
   return d;
+}
+
+// ---- the deadline heap -----------------------------------------------------------------------
+// IKE SAs by their earliest deadline, a binary min-heap. An SA whose deadline may have changed
+// was marked (sa.ts touch); its fresh entry goes in at the next look, and older entries are
+// recognised by their version and dropped when they come up. So 10,000 quiet IKE SAs cost a
+// timer event nothing.
+const heapAt = new Array<f64>();
+const heapSa = new Array<IkeSa>();
+const heapVer = new Array<i32>();
+
+function heapPush(at: f64, sa: IkeSa, ver: i32): void {
+  let i = heapAt.length;
+  heapAt.push(at);
+  heapSa.push(sa);
+  heapVer.push(ver);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (heapAt[p] <= at) break;
+    heapAt[i] = heapAt[p];
+    heapSa[i] = heapSa[p];
+    heapVer[i] = heapVer[p];
+    i = p;
+  }
+  heapAt[i] = at;
+  heapSa[i] = sa;
+  heapVer[i] = ver;
+}
+
+function heapPop(): void {
+  const n = heapAt.length - 1;
+  const at = heapAt[n];
+  const sa = heapSa[n];
+  const ver = heapVer[n];
+  heapAt.length = n;
+  heapSa.length = n;
+  heapVer.length = n;
+  if (n == 0) return;
+  let i = 0;
+  while (true) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && heapAt[c + 1] < heapAt[c]) c++;
+    if (heapAt[c] >= at) break;
+    heapAt[i] = heapAt[c];
+    heapSa[i] = heapSa[c];
+    heapVer[i] = heapVer[c];
+    i = c;
+  }
+  heapAt[i] = at;
+  heapSa[i] = sa;
+  heapVer[i] = ver;
+}
+
+function flushTouched(): void {
+  for (let i = 0; i < touchedSas.length; i++) {
+    const sa = touchedSas[i];
+    sa.touched = false;
+    sa.heapVersion++;
+    if (sa.state == IKE_SA_DEAD) continue;
+    const d = saDeadline(sa);
+    if (d > 0) heapPush(d, sa, sa.heapVersion);
+  }
+  touchedSas.length = 0;
+  // stale entries (of SAs gone or re-entered) outnumber the live: start afresh
+  if (heapAt.length > 64 && heapAt.length > 2 * allIke.length) {
+    heapAt.length = 0;
+    heapSa.length = 0;
+    heapVer.length = 0;
+    for (let i = 0; i < allIke.length; i++) {
+      const sa = allIke[i];
+      sa.heapVersion++;
+      if (sa.state == IKE_SA_DEAD) continue;
+      const d = saDeadline(sa);
+      if (d > 0) heapPush(d, sa, sa.heapVersion);
+    }
+  }
 }
 
 // The earliest deadline of one IKE SA and its Child SAs: exactly what evTimeout handles (were

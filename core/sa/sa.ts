@@ -56,8 +56,19 @@ export function newSerial(): i32 {
 
 export class ChildSa {
   serial: i32 = newSerial();
-  state: i32 = CHILD_LARVAL;
-  ike: IkeSa;
+  // what decides the IKE SA's deadline goes through setters that mark it for a fresh look
+  private _ike: IkeSa;
+  get ike(): IkeSa { return this._ike; }
+  set ike(v: IkeSa) { touch(this._ike); this._ike = v; touch(v); }
+  private _state: i32 = CHILD_LARVAL;
+  get state(): i32 { return this._state; }
+  set state(v: i32) { this._state = v; touch(this._ike); }
+  private _rekeyAt: f64 = 0;
+  get rekeyAt(): f64 { return this._rekeyAt; }
+  set rekeyAt(v: f64) { this._rekeyAt = v; touch(this._ike); }
+  private _expireAt: f64 = 0;
+  get expireAt(): f64 { return this._expireAt; }
+  set expireAt(v: f64) { this._expireAt = v; touch(this._ike); }
   spiIn: u32 = 0; // ours: the peer sends to it
   spiOut: u32 = 0; // the peer's
   encr: i32 = 0;
@@ -75,8 +86,6 @@ export class ChildSa {
   encrOut: Uint8Array = EMPTY;
   integOut: Uint8Array = EMPTY;
   createdAt: f64 = 0;
-  rekeyAt: f64 = 0;
-  expireAt: f64 = 0;
   replaces: i32 = 0; // serial of the Child SA this one rekeys
   byUs: bool = true; // created by our request (false: by the peer's)
   nonceI: Uint8Array = EMPTY; // the nonces of the exchange that created it
@@ -87,7 +96,8 @@ export class ChildSa {
   rekeyedByUs: ChildSa | null = null; // the Child SA our rekey of this one creates
   rekeyedByPeer: ChildSa | null = null; // the Child SA the peer's rekey of this one created
   constructor(ike: IkeSa) {
-    this.ike = ike;
+    this._ike = ike;
+    touch(ike);
   }
 }
 
@@ -106,8 +116,37 @@ export class Pending {
 
 export class IkeSa {
   serial: i32 = newSerial();
-  state: i32 = 0;
-  conn: Conn;
+  // what decides its deadline (saDeadline in engine.ts) goes through setters that mark it
+  // for a fresh look; the engine keeps IKE SAs in a heap by deadline
+  private _state: i32 = 0;
+  get state(): i32 { return this._state; }
+  set state(v: i32) { this._state = v; touch(this); }
+  private _conn: Conn;
+  get conn(): Conn { return this._conn; }
+  set conn(v: Conn) { this._conn = v; touch(this); }
+  private _outstanding: Array<Uint8Array> | null = null; // our request in flight (its datagrams)
+  get outstanding(): Array<Uint8Array> | null { return this._outstanding; }
+  set outstanding(v: Array<Uint8Array> | null) { this._outstanding = v; touch(this); }
+  private _retransmitAt: f64 = 0;
+  get retransmitAt(): f64 { return this._retransmitAt; }
+  set retransmitAt(v: f64) { this._retransmitAt = v; touch(this); }
+  private _rekeyAt: f64 = 0;
+  get rekeyAt(): f64 { return this._rekeyAt; }
+  set rekeyAt(v: f64) { this._rekeyAt = v; touch(this); }
+  private _expireAt: f64 = 0;
+  get expireAt(): f64 { return this._expireAt; }
+  set expireAt(v: f64) { this._expireAt = v; touch(this); }
+  private _livenessAt: f64 = 0;
+  get livenessAt(): f64 { return this._livenessAt; }
+  set livenessAt(v: f64) { this._livenessAt = v; touch(this); }
+  private _lastInbound: f64 = 0;
+  get lastInbound(): f64 { return this._lastInbound; }
+  set lastInbound(v: f64) { this._lastInbound = v; touch(this); }
+  private _deleteAt: f64 = 0; // a replaced IKE SA is deleted at this time if the peer does not
+  get deleteAt(): f64 { return this._deleteAt; }
+  set deleteAt(v: f64) { this._deleteAt = v; touch(this); }
+  touched: bool = false;
+  heapVersion: i32 = 0; // its current entry in the deadline heap; older entries are stale
   initiator: bool; // original initiator (the I flag)
   spiI: u64 = 0;
   spiR: u64 = 0;
@@ -141,12 +180,10 @@ export class IkeSa {
   // message IDs (RFC 7296 2.3, window size 1)
   nextRequestId: u32 = 0; // the ID our next request gets
   expectRequestId: u32 = 0; // the ID the peer's next request must have
-  outstanding: Array<Uint8Array> | null = null; // our request in flight (its datagrams)
   outstandingId: u32 = 0;
   outstandingWhat: i32 = 0; // X_* of the request in flight
   outstandingArg: i32 = 0;
   retransmits: i32 = 0;
-  retransmitAt: f64 = 0;
   lastResponse: Array<Uint8Array> | null = null; // our answer to the peer's last request
   lastResponseId: u32 = 0;
   queue: Array<Pending> = new Array<Pending>();
@@ -166,11 +203,6 @@ export class IkeSa {
   unknownDeleted: Array<u32> = new Array<u32>();
   // timers
   createdAt: f64 = 0;
-  rekeyAt: f64 = 0;
-  expireAt: f64 = 0;
-  livenessAt: f64 = 0;
-  lastInbound: f64 = 0;
-  deleteAt: f64 = 0; // a replaced IKE SA is deleted at this time if the peer does not
   replacedBy: i32 = 0;
   // the IKE SA that replaces this one (its rekey, the peer's, or the winner of a collision):
   // its Child SAs live on there when this one goes away (RFC 7296 2.18)
@@ -198,10 +230,11 @@ export class IkeSa {
   pendingXforms: Array<Xform> = new Array<Xform>();
   authRequestHeld: Uint8Array | null = null; // IKE_AUTH that came before our keys
   constructor(conn: Conn, initiator: bool, local: Endpoint, remote: Endpoint) {
-    this.conn = conn;
+    this._conn = conn;
     this.initiator = initiator;
     this.local = local;
     this.remote = remote;
+    touch(this);
   }
   // Keys for what we send and what we receive
   get skeOut(): Uint8Array { return this.initiator ? this.SK_ei : this.SK_er; }
@@ -209,6 +242,14 @@ export class IkeSa {
   get skeIn(): Uint8Array { return this.initiator ? this.SK_er : this.SK_ei; }
   get skaIn(): Uint8Array { return this.initiator ? this.SK_ar : this.SK_ai; }
   get ourSpi(): u64 { return this.initiator ? this.spiI : this.spiR; }
+}
+
+// IKE SAs whose deadline may have changed since the engine last looked (see IkeSa).
+export const touchedSas = new Array<IkeSa>();
+export function touch(sa: IkeSa): void {
+  if (sa.touched) return;
+  sa.touched = true;
+  touchedSas.push(sa);
 }
 
 // Every IKE SA, by the SPI we chose for it (unique among ours).

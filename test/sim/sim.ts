@@ -155,6 +155,9 @@ export class Sim {
   // Arms a node's one timer at its core's next deadline.
   rearm(node: Node): void {
     const d = node.engine.nextDeadline();
+    // the core's deadline heap must agree with a look at every state, after every event
+    const scanned = node.engine.scanDeadline();
+    if (d !== scanned) throw new Error(`${node.name}: the deadline heap says ${d}, the states say ${scanned}`);
     const seq = ++node.timerSeq;
     if (d <= 0) return;
     this.at(Math.max(d, this.now), () => {
