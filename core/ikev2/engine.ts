@@ -366,6 +366,15 @@ const heapAt = new Array<f64>();
 const heapSa = new Array<IkeSa>();
 const heapVer = new Array<i32>();
 
+@inline function heapSet(i: i32, at: f64, sa: IkeSa, ver: i32): void {
+  heapAt[i] = at;
+  heapSa[i] = sa;
+  heapVer[i] = ver;
+}
+@inline function heapMove(to: i32, from: i32): void {
+  heapSet(to, heapAt[from], heapSa[from], heapVer[from]);
+}
+
 function heapPush(at: f64, sa: IkeSa, ver: i32): void {
   let i = heapAt.length;
   heapAt.push(at);
@@ -374,14 +383,10 @@ function heapPush(at: f64, sa: IkeSa, ver: i32): void {
   while (i > 0) {
     const p = (i - 1) >> 1;
     if (heapAt[p] <= at) break;
-    heapAt[i] = heapAt[p];
-    heapSa[i] = heapSa[p];
-    heapVer[i] = heapVer[p];
+    heapMove(i, p);
     i = p;
   }
-  heapAt[i] = at;
-  heapSa[i] = sa;
-  heapVer[i] = ver;
+  heapSet(i, at, sa, ver);
 }
 
 function heapPop(): void {
@@ -399,24 +404,24 @@ function heapPop(): void {
     if (c >= n) break;
     if (c + 1 < n && heapAt[c + 1] < heapAt[c]) c++;
     if (heapAt[c] >= at) break;
-    heapAt[i] = heapAt[c];
-    heapSa[i] = heapSa[c];
-    heapVer[i] = heapVer[c];
+    heapMove(i, c);
     i = c;
   }
-  heapAt[i] = at;
-  heapSa[i] = sa;
-  heapVer[i] = ver;
+  heapSet(i, at, sa, ver);
+}
+
+// A fresh entry for an IKE SA (any older one goes stale).
+function schedule(sa: IkeSa): void {
+  sa.heapVersion++;
+  if (sa.state == IKE_SA_DEAD) return;
+  const d = saDeadline(sa);
+  if (d > 0) heapPush(d, sa, sa.heapVersion);
 }
 
 function flushTouched(): void {
   for (let i = 0; i < touchedSas.length; i++) {
-    const sa = touchedSas[i];
-    sa.touched = false;
-    sa.heapVersion++;
-    if (sa.state == IKE_SA_DEAD) continue;
-    const d = saDeadline(sa);
-    if (d > 0) heapPush(d, sa, sa.heapVersion);
+    touchedSas[i].touched = false;
+    schedule(touchedSas[i]);
   }
   touchedSas.length = 0;
   // stale entries (of SAs gone or re-entered) outnumber the live: start afresh
@@ -424,13 +429,7 @@ function flushTouched(): void {
     heapAt.length = 0;
     heapSa.length = 0;
     heapVer.length = 0;
-    for (let i = 0; i < allIke.length; i++) {
-      const sa = allIke[i];
-      sa.heapVersion++;
-      if (sa.state == IKE_SA_DEAD) continue;
-      const d = saDeadline(sa);
-      if (d > 0) heapPush(d, sa, sa.heapVersion);
-    }
+    for (let i = 0; i < allIke.length; i++) schedule(allIke[i]);
   }
 }
 
