@@ -39,6 +39,7 @@ import {
 // -1 when it was dropped (logged once, with the reason).
 export function evDatagram(t: f64, len: i32, flags: i32): i32 {
   setNow(t);
+  flushTouched(); // the last event's marks, even for a host that has not asked nextDeadline
   const local = Endpoint.read(EP);
   const remote = Endpoint.read(EP + EP_REMOTE);
   if (len < 0 || len > IN_CAP) {
@@ -236,6 +237,7 @@ export function exchName(x: i32): string {
 // A helper job finished; its result blobs are in IN.
 export function evHelper(t: f64, id: i32, status: i32, len: i32): i32 {
   setNow(t);
+  flushTouched();
   if (!jobs.has(id)) return -1; // the state went away meanwhile
   const job = jobs.get(id);
   jobs.delete(id);
@@ -461,6 +463,7 @@ export let adminReply: string = "";
 
 export function evAdmin(t: f64, op: i32, len: i32): i32 {
   setNow(t);
+  flushTouched();
   adminReply = "";
   if (len < 0 || len > IN_CAP) {
     adminReply = "request too large";
