@@ -172,6 +172,7 @@ export class Conn {
   remoteVirtual: i32 = 0; // VIRT_NET, VIRT_HOST
   remoteVirtualNo: bool = false; // %no: the peer's own address as its subnet will do
   vpExclude: Array<Ts> = NO_TS; // virtual-private exclusions (the includes are remoteTs); never pushed to: replaced
+  seq: i32 = 0; // the order it was added in (the host-pair index keeps it)
   json: string = ""; // its status JSON, made when first asked for; touch() when a field changes
   touch(): void { this.json = ""; }
   local: Endpoint = new Endpoint();
@@ -230,18 +231,43 @@ function pairKey(local: Endpoint, remote: Endpoint): u64 {
 }
 const ANY = new Endpoint();
 
+// IKE_AUTH looks up by the peer's ID too: the connections of a pair by their rightid, and
+// those that take any ID, each in the order added (Conn.seq), so that thousands of per-user
+// connections of one pair are not walked for every IKE_AUTH. Instances are not in these.
+const byPairId = new Map<u64, Array<Conn>>();
+const byPairAnyId = new Map<u64, Array<Conn>>();
+let nextSeq = 0;
+
+function idKey(pair: u64, id: Id): u64 {
+  let h = (pair ^ <u64>id.type) * 0x100000001b3;
+  for (let i = 0; i < id.data.length; i++) h = (h ^ <u64>id.data[i]) * 0x100000001b3;
+  return h;
+}
+function listAdd(m: Map<u64, Array<Conn>>, k: u64, c: Conn): void {
+  if (!m.has(k)) m.set(k, new Array<Conn>());
+  m.get(k).push(c);
+}
+function listRemove(m: Map<u64, Array<Conn>>, k: u64, c: Conn): void {
+  if (!m.has(k)) return;
+  const list = m.get(k);
+  const i = list.indexOf(c);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length == 0) m.delete(k);
+}
 function indexAdd(c: Conn): void {
+  c.seq = nextSeq++;
   const k = pairKey(c.local, c.remote);
-  if (!byPair.has(k)) byPair.set(k, new Array<Conn>());
-  byPair.get(k).push(c);
+  listAdd(byPair, k, c);
+  if (c.kind == KIND_INSTANCE) return;
+  if (c.remoteId.type == 0) listAdd(byPairAnyId, k, c);
+  else listAdd(byPairId, idKey(k, c.remoteId), c);
 }
 function indexRemove(c: Conn): void {
   const k = pairKey(c.local, c.remote);
-  if (!byPair.has(k)) return;
-  const list = byPair.get(k);
-  const i = list.indexOf(c);
-  if (i >= 0) list.splice(i, 1);
-  if (list.length == 0) byPair.delete(k);
+  listRemove(byPair, k, c);
+  if (c.kind == KIND_INSTANCE) return;
+  if (c.remoteId.type == 0) listRemove(byPairAnyId, k, c);
+  else listRemove(byPairId, idKey(k, c.remoteId), c);
 }
 // The connections of the pair (local, remote), or of (local, %any) when remote is ANY.
 function pairList(local: Endpoint, remote: Endpoint): Array<Conn> {
@@ -301,12 +327,19 @@ export function findConnByIds(local: Endpoint, remote: Endpoint, peerId: Id, wan
 export function connsByIds(local: Endpoint, remote: Endpoint, peerId: Id, wanted: Id | null,
   encr: i32, keyBits: i32, prf: i32, integ: i32, dh: i32): Array<Conn> {
   const out = new Array<Conn>();
+  const none = new Array<Conn>(0);
   for (let pass = 0; pass < 2; pass++) {
     const peer = pass == 0 ? remote : ANY;
-    const list = pairList(local, peer);
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i];
-      if (c.kind == KIND_INSTANCE || !ofPair(c, local, peer)) continue;
+    const pk = pairKey(local, peer);
+    const ik = idKey(pk, peerId);
+    // those naming this ID and those taking any, merged in the order they were added
+    const named = byPairId.has(ik) ? byPairId.get(ik) : none;
+    const anyId = byPairAnyId.has(pk) ? byPairAnyId.get(pk) : none;
+    let a = 0;
+    let b = 0;
+    while (a < named.length || b < anyId.length) {
+      const c = b >= anyId.length || (a < named.length && named[a].seq < anyId[b].seq) ? named[a++] : anyId[b++];
+      if (!ofPair(c, local, peer)) continue; // a hash shared with another pair
       if (c.remoteId.type != 0 && !c.remoteId.equals(peerId)) continue;
       if (wanted !== null && !wanted.equals(c.localId)) continue;
       let suite = false;

@@ -285,3 +285,27 @@ describe("many connections of one host pair", () => {
     expect(e.engine.core.memoryBytes).toBeLessThan(64 << 20);
   });
 });
+
+describe("per-user connections", () => {
+  test("3,000 templates of one address told apart by rightid: each peer lands on its own, in load order where IDs tie", () => {
+    const sim = new Sim(87);
+    const e = sim.addNode("east", EAST);
+    const specs: ConnSpec[] = [];
+    for (let i = 0; i < 3000; i++) specs.push({ ...pairConn("east"), name: `user-${i}`, right: any, rightId: { type: 2, data: te.encode(`user-${i}.example`) } });
+    specs.push({ ...pairConn("east"), name: "anyone", right: any, rightId: undefined });
+    specs.push({ ...pairConn("east"), name: "user-7-again", right: any, rightId: { type: 2, data: te.encode("user-7.example") } });
+    expect(e.engine.addConns(0, specs).added).toBe(3002);
+    const peers = [
+      roadwarrior(sim, "p0", WEST, { leftId: { type: 2, data: te.encode("user-2999.example") } }),
+      roadwarrior(sim, "p1", NORTH, { leftId: { type: 2, data: te.encode("user-7.example") } }),
+      roadwarrior(sim, "p2", Uint8Array.of(192, 0, 2, 4), { leftId: { type: 2, data: te.encode("stranger.example") } }),
+    ];
+    for (const p of peers) sim.act(p, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(3000);
+    expect(e.status().ike.map((s) => [s.conn, s.remote, s.children.length]).sort()).toEqual([
+      ["anyone", "192.0.2.4:500", 1],
+      ["user-2999", "192.0.2.1:500", 1],
+      ["user-7", "192.0.2.3:500", 1], // the first of the two naming user-7, as added
+    ]);
+  });
+});
