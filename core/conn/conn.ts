@@ -3,12 +3,12 @@
 // PERMANENT, TEMPLATE and INSTANCE; a host-pair index that finds the candidates for an incoming
 // IKE_SA_INIT; instantiation of templates (right=%any, rightprotoport=17/%any,
 // rightsubnet=vnet:%priv / vhost:%priv within virtual-private).
-import { copyIn, bytesEqual, bytesCompare, hex, ipv4Text } from "../bytes";
+import { copyIn, bytesEqual, hex, ipv4Text } from "../bytes";
 import {
   CONN_NAME, CONN_LEFT_EP, CONN_RIGHT_EP, CONN_LEFT_ID, CONN_RIGHT_ID, CONN_PSK, CONN_PSK_RIGHT,
   CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LEFT_TS, CONN_RIGHT_TS, CONN_TIMERS, CONN_FLAGS,
   CONN_AUTO, CONN_FRAG_SIZE, CONN_LEFT_PROTOPORT, CONN_RIGHT_PROTOPORT, CONN_LEFT_VIRTUAL,
-  CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, VIRT_HOST, VIRT_NO,
+  CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, VIRT_NO,
   CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT, CF_NARROWING,
 } from "../abi";
 
@@ -173,8 +173,8 @@ export class Conn {
   remoteVirtualNo: bool = false; // %no: the peer's own address as its subnet will do
   vpExclude: Array<Ts> = NO_TS; // virtual-private exclusions (the includes are remoteTs); never pushed to: replaced
   seq: i32 = 0; // the order it was added in (the host-pair index keeps it)
-  json: string = ""; // its status JSON, made when first asked for; touch() when a field changes
-  touch(): void { this.json = ""; }
+  json: string = ""; // its status JSON, made when first asked for; forgetJson() when a field changes
+  forgetJson(): void { this.json = ""; }
   local: Endpoint = new Endpoint();
   remote: Endpoint = new Endpoint();
   localId: Id = new Id(0, new Uint8Array(0));
@@ -389,35 +389,6 @@ export function instantiate(t: Conn, remote: Endpoint): Conn {
   c.fragSize = t.fragSize;
   addConn(c);
   return c;
-}
-
-// The peer's side of a Child SA, checked against what a template left open. A virtual subnet
-// (vnet:) must lie wholly inside one virtual-private range and touch no excluded one; vhost:
-// also wants a single address (or the peer's own). Returns false when the selectors may not be
-// the peer's.
-export function virtualFits(c: Conn, proposed: Array<Ts>): bool {
-  if (c.remoteVirtual == 0) return true;
-  if (proposed.length == 0) return false;
-  for (let i = 0; i < proposed.length; i++) {
-    const t = proposed[i];
-    if (c.remoteVirtual == VIRT_HOST && bytesCompare(t.start, t.end) != 0) return false;
-    const own = bytesEqual(t.start, c.remote.addrBytes()) && bytesEqual(t.end, c.remote.addrBytes());
-    if (own && c.remoteVirtualNo) continue; // %no: the peer's public address itself
-    let inside = false;
-    const incl = c.template !== null ? c.template!.remoteTs : c.remoteTs;
-    for (let k = 0; k < incl.length && !inside; k++) inside = covers(incl[k], t);
-    if (!inside) return false;
-    for (let k = 0; k < c.vpExclude.length; k++) {
-      const x = c.vpExclude[k];
-      if (x.type == t.type && bytesCompare(t.start, x.end) <= 0 && bytesCompare(x.start, t.end) <= 0) return false;
-    }
-  }
-  return true;
-}
-
-function covers(outer: Ts, inner: Ts): bool {
-  return outer.type == inner.type && bytesCompare(outer.start, inner.start) <= 0 && bytesCompare(inner.end, outer.end) <= 0 &&
-    (outer.proto == 0 || outer.proto == inner.proto) && outer.sport <= inner.sport && inner.eport <= outer.eport;
 }
 
 // ---- the host's addresses and orientation ----------------------------------------------------

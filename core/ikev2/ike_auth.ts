@@ -7,7 +7,7 @@
 // AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>), where the initiator
 // signs RealMessage1 | NonceRData | prf(SK_pi, IDi') and the responder RealMessage2 |
 // NonceIData | prf(SK_pr, IDr').
-import { Id, Ts, Xform, findConnByIds, connsByIds, virtualFits, instantiate, KIND_INSTANCE, KIND_TEMPLATE } from "../conn/conn";
+import { Id, Ts, Xform, findConnByIds, connsByIds, instantiate, KIND_INSTANCE, KIND_TEMPLATE } from "../conn/conn";
 import {
   IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD,
   takeUnknownDeleted,
@@ -19,7 +19,7 @@ import {
 } from "./message";
 import { saProposals, saChosen, id, auth, ts, notify } from "./build";
 import { choose, offered, chosenXforms } from "./proposals";
-import { readTs, narrow, within, whole, tsText, overlapsAny, holdsAddress } from "./ts";
+import { readTs, narrow, within, whole, tsText, overlapsAny, holdsAddress, virtualFits } from "./ts";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, armIkeTimers, armChildTimers,
   kick, queueExchange, settleConn, releaseInstance, IKE_AUTH,
@@ -341,7 +341,7 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   if (c.kind == KIND_INSTANCE) {
     if (c.template!.remoteId.type == 0) c.remoteId = peerId;
     if (refusal == 0 && (c.remotePortWildcard || c.remoteVirtual != 0)) c.remoteTs = child.tsRemote;
-    c.touch();
+    c.forgetJson();
   }
   const transport = child.transport;
   const a = pskAuth(sa, sa.initResponse, sa.Ni, idBody(c.localId), false);

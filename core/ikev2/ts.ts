@@ -1,9 +1,9 @@
 // Traffic selectors (RFC 7296 2.9): reading them from the tape, narrowing, subset checks.
-import { Ts } from "../conn/conn";
+import { Ts, Conn } from "../conn/conn";
 import { getW, getF } from "../wire/tape";
-import { N_END } from "../abi";
+import { N_END, VIRT_HOST } from "../abi";
 import { dataA, dataB } from "./message";
-import { bytesCompare } from "../bytes";
+import { bytesCompare, bytesEqual } from "../bytes";
 
 export function readTs(tsp: i32): Array<Ts> {
   const out = new Array<Ts>();
@@ -45,21 +45,42 @@ export function intersect(a: Ts, b: Ts): Ts | null {
   return t;
 }
 
-// Whether some selector of `a` overlaps some selector of `b` (allocates nothing: for sifting
-// many connections' selectors).
+// Whether two selectors share some traffic, and whether `outer` holds all of `inner`
+// (neither allocates: they sift many connections' selectors).
+function overlaps(x: Ts, y: Ts): bool {
+  return x.type == y.type && (x.proto == 0 || y.proto == 0 || x.proto == y.proto) && max(x.sport, y.sport) <= min(x.eport, y.eport) &&
+    bytesCompare(x.start, y.end) <= 0 && bytesCompare(y.start, x.end) <= 0;
+}
+export function covers(outer: Ts, inner: Ts): bool {
+  return outer.type == inner.type && (outer.proto == 0 || outer.proto == inner.proto) && outer.sport <= inner.sport && inner.eport <= outer.eport &&
+    bytesCompare(outer.start, inner.start) <= 0 && bytesCompare(inner.end, outer.end) <= 0;
+}
+
+// Whether some selector of `a` overlaps some selector of `b`.
 export function overlapsAny(a: Array<Ts>, b: Array<Ts>): bool {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    for (let k = 0; k < b.length; k++) {
-      const y = b[k];
-      if (x.type != y.type) continue;
-      if (x.proto != 0 && y.proto != 0 && x.proto != y.proto) continue;
-      if (max(x.sport, y.sport) > min(x.eport, y.eport)) continue;
-      if (bytesCompare(x.start, y.end) > 0 || bytesCompare(y.start, x.end) > 0) continue;
-      return true;
-    }
-  }
+  for (let i = 0; i < a.length; i++) for (let k = 0; k < b.length; k++) if (overlaps(a[i], b[k])) return true;
   return false;
+}
+
+// The peer's side of a Child SA, checked against what a template left open. A virtual subnet
+// (vnet:) must lie wholly inside one virtual-private range and touch no excluded one; vhost:
+// also wants a single address; the peer's own address will do only with %no. Returns false
+// when the selectors may not be the peer's.
+export function virtualFits(c: Conn, proposed: Array<Ts>): bool {
+  if (c.remoteVirtual == 0) return true;
+  if (proposed.length == 0) return false;
+  const incl = c.template !== null ? c.template!.remoteTs : c.remoteTs;
+  for (let i = 0; i < proposed.length; i++) {
+    const t = proposed[i];
+    if (c.remoteVirtual == VIRT_HOST && bytesCompare(t.start, t.end) != 0) return false;
+    const own = bytesEqual(t.start, c.remote.addrBytes()) && bytesEqual(t.end, c.remote.addrBytes());
+    if (own && c.remoteVirtualNo) continue; // %no: the peer's public address itself
+    let inside = false;
+    for (let k = 0; k < incl.length && !inside; k++) inside = covers(incl[k], t);
+    if (!inside) return false;
+    for (let k = 0; k < c.vpExclude.length; k++) if (overlaps(c.vpExclude[k], t)) return false;
+  }
+  return true;
 }
 
 // Whether some selector of `a` holds the address `addr`.
@@ -106,10 +127,7 @@ export function within(inner: Array<Ts>, outer: Array<Ts>): bool {
   if (inner.length == 0) return false;
   for (let i = 0; i < inner.length; i++) {
     let ok = false;
-    for (let k = 0; k < outer.length; k++) {
-      const x = intersect(inner[i], outer[k]);
-      if (x !== null && same(x, inner[i])) ok = true;
-    }
+    for (let k = 0; k < outer.length && !ok; k++) ok = covers(outer[k], inner[i]);
     if (!ok) return false;
   }
   return true;
