@@ -169,9 +169,9 @@ export class Daemon {
     const pskLeft = findPsk(this.secrets, idText(c.left), idText(c.right))?.secret;
     const pskRight = findPsk(this.secrets, idText(c.right), idText(c.left))?.secret;
     if (!pskLeft && !pskRight) return { ok: false, error: `"${c.name}": no PSK in the secrets file for ${idText(c.left)} and ${idText(c.right)}` };
-    const subnets = (e: End): TsSpec[] => {
+    const cidrTs = (list: string[]): TsSpec[] => {
       const out: TsSpec[] = [];
-      for (const n of e.subnets) {
+      for (const n of list) {
         const r = parseCidr(n);
         if (!r.ok) continue;
         out.push({ ...cidrRange(r.value.bytes, r.value.prefix), type: r.value.family === 4 ? 7 : 8 });
@@ -189,7 +189,6 @@ export class Daemon {
       const include = [...(v.value.priv ? vp.include : []), ...(v.value.all ? ["0.0.0.0/0", "::/0"] : []), ...v.value.include];
       return { spec: { kind: v.value.kind, ...(v.value.no ? { no: true } : {}) }, include, exclude: [...vp.exclude, ...v.value.exclude] };
     };
-    const cidrTs = (list: string[]): TsSpec[] => subnets({ subnets: list } as End);
     const lv = virtual(c.left);
     const rv = virtual(c.right);
     const esn = c.esn === "yes" ? [1] : c.esn === "no" ? [0] : [1, 0];
@@ -207,8 +206,8 @@ export class Daemon {
       pskRight: pskRight ? secretBytes(pskRight) : new Uint8Array(0),
       ike: c.ike.map((p): ProposalSpec => ({ encr: p.encr, prf: p.prf, integ: p.integ, dh: p.dh })),
       esp: c.esp.map((p): ProposalSpec => ({ encr: p.encr, integ: p.integ, esn, ...(c.pfs ? { dh: p.dh.length ? p.dh : ikeDh.slice(0, 1) } : {}) })),
-      leftTs: subnets(c.left),
-      rightTs: subnets(c.right),
+      leftTs: cidrTs(c.left.subnets),
+      rightTs: cidrTs(c.right.subnets),
       ...(lpp ? { leftProtoport: lpp } : {}),
       ...(rpp ? { rightProtoport: rpp } : {}),
       ...(lv ? { leftVirtual: lv.spec } : {}),
@@ -258,10 +257,10 @@ export class Daemon {
     // no description of 10,000 connections held at once)
     this.syncInterfaces();
     const names: string[] = [];
-    const r = { refused: [] as string[] };
+    const refused: string[] = [];
     let batch: ConnSpec[] = [];
     const flush = () => {
-      r.refused.push(...this.engine.addConns(this.host.now(), batch).refused);
+      refused.push(...this.engine.addConns(this.host.now(), batch).refused);
       for (const s of batch) names.push(s.name);
       batch = [];
     };
@@ -272,9 +271,9 @@ export class Daemon {
       else if (batch.push(s.spec) >= 256) flush();
     }
     flush();
-    out.push(...r.refused);
-    const refusedNames = new Set(r.refused.map((l) => /"([^"]+)"/.exec(l)?.[1]).filter(Boolean));
-    for (const l of r.refused) {
+    out.push(...refused);
+    const refusedNames = new Set(refused.map((l) => /"([^"]+)"/.exec(l)?.[1]).filter(Boolean));
+    for (const l of refused) {
       const name = /"([^"]+)"/.exec(l)?.[1];
       if (name && /is an address of this host|told the core no addresses/.test(l)) this.unoriented.add(name);
     }
@@ -288,9 +287,8 @@ export class Daemon {
     }
     for (const c of this.config?.conns ?? []) {
       if (!added.has(c.name)) continue;
-      const r = { ok: true };
-      if (r.ok && c.auto === "start") this.engine.initiate(this.host.now(), c.name);
-      if (r.ok && c.auto === "ondemand" && this.kernel) {
+      if (c.auto === "start") this.engine.initiate(this.host.now(), c.name);
+      if (c.auto === "ondemand" && this.kernel) {
         const x = await this.route(c.name, true);
         out.push(x.ok ? x.text! : x.error!);
       }

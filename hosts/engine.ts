@@ -87,11 +87,17 @@ export interface ConnSpec {
   fragSize?: number;
 }
 
+// An endpoint in the EP layout (abi.ts): family, 0, port (u16 LE), 16 address bytes.
+function putEndpoint(b: Uint8Array, at: number, e: Endpoint): void {
+  b[at] = e.family;
+  b[at + 1] = 0;
+  b[at + 2] = e.port & 255;
+  b[at + 3] = e.port >> 8;
+  for (let i = 0; i < 16; i++) b[at + 4 + i] = e.addr[i] ?? 0;
+}
 export function endpointBytes(e: Endpoint): Uint8Array {
   const b = new Uint8Array(20);
-  b[0] = e.family;
-  new DataView(b.buffer).setUint16(2, e.port, true);
-  b.set(e.addr.subarray(0, 16), 4);
+  putEndpoint(b, 0, e);
   return b;
 }
 
@@ -139,13 +145,7 @@ class RecordWriter {
   text(s: string): void { this.bytes(utf8e.encode(s)); }
   endpoint(e: Endpoint): void {
     this.room(20);
-    const b = this.buf;
-    const at = this.n;
-    b[at] = e.family;
-    b[at + 1] = 0;
-    b[at + 2] = e.port & 255;
-    b[at + 3] = e.port >> 8;
-    for (let i = 0; i < 16; i++) b[at + 4 + i] = e.addr[i] ?? 0;
+    putEndpoint(this.buf, this.n, e);
     this.n += 20;
   }
   ts(t: TsSpec): void {
@@ -484,7 +484,7 @@ export class Engine {
   // This host's addresses: the core orients every connection added afterwards by them.
   setInterfaces(now: number, addrs: Endpoint[]): { ok: boolean; reply: string } {
     const b = new Uint8Array(20 * addrs.length);
-    addrs.forEach((a, i) => b.set(endpointBytes(a), 20 * i));
+    addrs.forEach((a, i) => putEndpoint(b, 20 * i, a));
     return this.admin(now, abi.ADM_INTERFACES, b);
   }
 
@@ -494,15 +494,15 @@ export class Engine {
   }
 
   // The core's memory manager is AssemblyScript's "minimal" runtime: garbage is collected
-  // only when the host asks, between events, every GC_EVENTS of them. That spares the message
-  // path the incremental collector's per-allocation work (about 6% of a handshake).
-  // A collection marks the whole heap, so its cost grows with what the core holds (10,000
-  // connections: tens of milliseconds): it also waits GC_SPACING times its last duration since
-  // the one before, so that it takes at most about 1/GC_SPACING of the time. Two things bound
-  // the garbage that leaves: a collection whenever the core's memory has grown past a quarter
-  // of its ceiling (the free space ran out), and at the latest after a number of events that shrinks as memory nears its
-  // ceiling (65,536 events while under a quarter of it, 8,192 under half, 64 under three
-  // quarters, then every event: slow, but a core that lives keeps its states).
+  // only when the host asks, between events. That spares the message path the incremental
+  // collector's per-allocation work (about 6% of a handshake). A collection marks the whole
+  // heap, so its cost grows with what the core holds (10,000 connections: tens of ms); one
+  // comes after at least GC_EVENTS events once GC_SPACING times its last duration has passed,
+  // so it takes at most about 1/GC_SPACING of the time. The garbage left meanwhile is bounded
+  // by a collection whenever memory grows past a quarter of its ceiling (the free space ran
+  // out), and by a most-events limit that shrinks as memory nears the ceiling (65,536 under a
+  // quarter, 8,192 under half, 64 under three quarters, then every event: slow, but a core
+  // that lives keeps its states).
   private gcEvents = 0;
   private gcDone = 0;
   private gcCost = 0;
@@ -575,11 +575,12 @@ export class Engine {
   }
 }
 
+export interface TsStatus { type: number; proto: number; sport: number; eport: number; start: string; end: string }
 export interface ChildStatus {
   serial: number; state: string; spiIn: string; spiOut: string; encr: number; keyBits: number; integ: number; dh: number;
   transport: boolean; rekeyAt: number; expireAt: number;
-  tsLocal: { type: number; proto: number; sport: number; eport: number; start: string; end: string }[];
-  tsRemote: { type: number; proto: number; sport: number; eport: number; start: string; end: string }[];
+  tsLocal: TsStatus[];
+  tsRemote: TsStatus[];
   encrIn?: string; integIn?: string; encrOut?: string; integOut?: string;
 }
 export interface IkeStatus {
@@ -589,7 +590,6 @@ export interface IkeStatus {
   SK_d?: string; SK_ai?: string; SK_ar?: string; SK_ei?: string; SK_er?: string; SK_pi?: string; SK_pr?: string;
   children: ChildStatus[];
 }
-export interface TsStatus { type: number; proto: number; sport: number; eport: number; start: string; end: string }
 export interface ConnStatus {
   name: string; kind: "PERMANENT" | "TEMPLATE" | "INSTANCE"; instance: number; local: string; remote: string; remoteId: string;
   transport: boolean; pfs: boolean; fragmentation: boolean; narrowing: boolean; localTs: TsStatus[]; remoteTs: TsStatus[];
