@@ -5,6 +5,7 @@
 // survives. Needs root; skips, saying why, otherwise. Every namespace and process is removed.
 import { afterEach, describe, expect, test } from "vitest";
 import { parseListSas } from "../interop/lab.ts";
+import { labConf, labSecrets } from "../interop/lab-conf.ts";
 import { DenoLab, netnsUnavailable, strongswanUnavailable, type Side } from "./netns-lab.ts";
 
 const why = netnsUnavailable();
@@ -13,21 +14,8 @@ const whySs = why ? null : strongswanUnavailable();
 if (whySs) console.log(`Deno-strongSwan test skipped: ${whySs}`);
 
 const PSK = "a namespace secret for deno";
-const secrets = `@west.lab.example @east.lab.example : PSK "${PSK}"\n`;
-const conf = (listen: string, lab: DenoLab, ike: string, esp: string) => `config setup
-	listen=${listen}
-conn lab
-	left=${lab.wAddr}
-	leftid=@west.lab.example
-	leftsubnet=198.51.100.0/25
-	right=${lab.eAddr}
-	rightid=@east.lab.example
-	rightsubnet=198.51.100.128/25
-	authby=secret
-	ike=${ike}
-	esp=${esp}
-	auto=add
-`;
+const secrets = labSecrets(PSK);
+const conf = (listen: string, lab: DenoLab, ike: string, esp: string) => labConf({ listen, west: lab.wAddr, east: lab.eAddr, ike, esp });
 const hex = (s: string, n: number) => s.padStart(n, "0");
 
 // Both daemons show one IKE SA and one Child SA, established, with the same SPIs (crossed for

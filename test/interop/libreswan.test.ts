@@ -4,6 +4,7 @@
 // what can be compared is the IKE SA: established on both sides with the same algorithms.
 import { afterEach, describe, expect, test } from "vitest";
 import { Lab, unavailable, libreswanUnavailable } from "./lab.ts";
+import { labConf, labSecrets } from "./lab-conf.ts";
 
 const why = unavailable() ?? libreswanUnavailable();
 if (why) console.log(`Libreswan interop tests skipped: ${why}`);
@@ -22,21 +23,8 @@ conn lab
     esp=${o.esp}
     auto=add
 `;
-const ourConf = (o: { me: string; peer: string; ike: string; esp: string }) => `config setup
-	listen=${o.me}
-conn lab
-	left=${o.me}
-	leftid=@west.lab.example
-	leftsubnet=198.51.100.0/25
-	right=${o.peer}
-	rightid=@east.lab.example
-	rightsubnet=198.51.100.128/25
-	authby=secret
-	ike=${o.ike}
-	esp=${o.esp}
-	auto=add
-`;
-const secrets = `@west.lab.example @east.lab.example : PSK "${PSK}"\n`;
+const ourConf = (o: { me: string; peer: string; ike: string; esp: string }) => labConf({ listen: o.me, west: o.me, east: o.peer, ike: o.ike, esp: o.esp });
+const secrets = labSecrets(PSK);
 
 let lab: Lab | null = null;
 afterEach(() => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Lab, parseListSas, unavailable } from "./lab.ts";
+import { labConf, labSecrets } from "./lab-conf.ts";
 
 const why = unavailable();
 if (why) console.log(`interop tests skipped: ${why}`);
@@ -42,23 +43,9 @@ secrets {
 `;
 }
 
-function plutoConf(o: { left: string; right: string; ike: string; esp: string; extra?: string }): string {
-  return `config setup
-	listen=${o.left}
-conn lab
-	left=${o.left}
-	leftid=@west.lab.example
-	leftsubnet=198.51.100.0/25
-	right=${o.right}
-	rightid=@east.lab.example
-	rightsubnet=198.51.100.128/25
-	authby=secret
-	ike=${o.ike}
-	esp=${o.esp}
-	auto=add
-${o.extra ?? ""}`;
-}
-const secrets = `@west.lab.example @east.lab.example : PSK "${PSK}"\n`;
+const plutoConf = (o: { left: string; right: string; ike: string; esp: string; extra?: string }) =>
+  labConf({ listen: o.left, west: o.left, east: o.right, ike: o.ike, esp: o.esp, ...(o.extra ? { extra: o.extra } : {}) });
+const secrets = labSecrets(PSK);
 
 const hex16 = (s: string) => s.padStart(16, "0");
 const hex8 = (s: string) => s.padStart(8, "0");
