@@ -17,8 +17,8 @@ import { copyIn, u64FromBytes, hex } from "../bytes";
 import * as C from "../crypto";
 import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, connError, setInterfaces, instancesOf, interfaces, jsonText } from "../conn/conn";
 import {
-  IkeSa, ChildSa, Pending, allIke, ikeSas, removeIke, ikeStateName, childStateName,
-  ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
+  IkeSa, ChildSa, Pending, HeldDatagram, allIke, ikeSas, removeIke, ikeStateName, childStateName,
+  ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, IKE_SA_INIT_R, IKE_SA_REKEY_R0, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
   X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI,
   findIkeBySerial, touch, touchedSas,
 } from "../sa/sa";
@@ -91,6 +91,9 @@ export function evDatagram(t: f64, len: i32, flags: i32): i32 {
       sendTo(sa, sa.lastResponse!);
       return 0;
     }
+    if (msgid == sa.expectRequestId && sa.SK_d.length == 0 && (sa.state == IKE_SA_REKEY_R0 || (sa.state == IKE_SA_INIT_R && exchange == IKE_AUTH))) {
+      return holdRequest(sa, exchange, msgid, len, flags, local, remote);
+    }
     if (exchange != IKE_AUTH && sa.state != ESTABLISHED_IKE_SA && sa.state != IKE_SA_DELETING) {
       // the peer may only start exchanges once IKE_AUTH is over on both sides; it retransmits
       logSa(sa, LOG_DEBUG, "dropping " + exchName(exchange) + " request: IKE SA not established yet");
@@ -105,8 +108,8 @@ export function evDatagram(t: f64, len: i32, flags: i32): i32 {
     return -1;
   }
   if (sa.SK_d.length == 0) {
-    // IKE_AUTH before our keys: the peer will retransmit
-    logSa(sa, LOG_DEBUG, "dropping " + exchName(exchange) + ": keys not ready yet");
+    // (requests that wait for keys being computed were held above; this is anything else)
+    logSa(sa, LOG_DEBUG, "dropping " + exchName(exchange) + (response ? " response" : " request") + " in " + ikeStateName(sa.state) + ": the IKE SA has no keys");
     return -1;
   }
   const np = unprotect(sa, msg, mlen);
@@ -131,6 +134,56 @@ export function evDatagram(t: f64, len: i32, flags: i32): i32 {
   }
   logSa(sa, LOG_INFO, "dropping exchange " + exchange.toString() + ": not supported");
   return -1;
+}
+
+// A request that needs keys still being computed (the responder's SKEYSEED job, which starts
+// once its IKE_SA_INIT response is out; or the new IKE SA of a rekey) is kept as it came and
+// processed when they arrive (releaseHeld), so the initiator need not wait for its
+// retransmission timer. A retransmission of a held datagram (the same bytes) is not kept
+// twice; at most HELD_MAX datagrams (the fragments of one message) per IKE SA.
+const HELD_MAX = 16;
+function holdRequest(sa: IkeSa, exchange: i32, msgid: u32, len: i32, flags: i32, local: Endpoint, remote: Endpoint): i32 {
+  let list = sa.held;
+  if (list === null) {
+    list = new Array<HeldDatagram>();
+    sa.held = list;
+  }
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i].bytes;
+    if (h.length == len && memory.compare(h.dataStart, IN, <usize>len) == 0) {
+      logSa(sa, LOG_DEBUG, "ignoring a retransmission of " + exchName(exchange) + " request " + msgid.toString() + ": held already until the keys are ready");
+      return 0;
+    }
+  }
+  if (list.length >= HELD_MAX) {
+    logSa(sa, LOG_INFO, "dropping " + exchName(exchange) + " request " + msgid.toString() + ": " + HELD_MAX.toString() +
+      " datagrams are held already while the keys are computed, expected at most that many fragments");
+    return -1;
+  }
+  list.push(new HeldDatagram(copyIn(IN, len), flags, local, remote, msgid));
+  logSa(sa, LOG_DEBUG, "holding " + exchName(exchange) + " request " + msgid.toString() + " until the keys are ready");
+  return 0;
+}
+
+// The keys came (or the IKE SA went): the held requests are processed now, in the order they
+// came. A copy of a request answered meanwhile is not processed again.
+function releaseHeld(sa: IkeSa): void {
+  const list = sa.held;
+  if (list === null) return;
+  sa.held = null;
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i];
+    if (sa.state == IKE_SA_DEAD || sa.SK_d.length == 0) {
+      logSa(sa, LOG_INFO, "discarding " + (list.length - i).toString() + " held request datagram(s): the IKE SA has no keys");
+      return;
+    }
+    if (h.msgid < sa.expectRequestId) continue; // another copy was answered
+    memory.copy(IN, h.bytes.dataStart, h.bytes.length);
+    h.local.write(EP);
+    h.remote.write(EP + EP_REMOTE);
+    logSa(sa, LOG_DEBUG, "processing request " + h.msgid.toString() + ", held while the keys were computed");
+    evDatagram(now, h.bytes.length, h.flags);
+  }
 }
 
 // Checks integrity, decrypts and decodes the inner chain onto the tape (SK), or collects a
@@ -250,8 +303,11 @@ export function evHelper(t: f64, id: i32, status: i32, len: i32): i32 {
   switch (job.purpose) {
     case P_INIT:
       return onInitJob(sa, job.purpose, status, IN, len);
-    case P_INIT_KEYS:
-      return onAuthJob(sa, status, IN, len);
+    case P_INIT_KEYS: {
+      const r = onAuthJob(sa, status, IN, len);
+      releaseHeld(sa);
+      return r;
+    }
     case P_CHILD:
       return onChildJob(sa, job.arg, status, IN, len);
   }

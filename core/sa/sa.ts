@@ -110,6 +110,12 @@ export const X_DELETE_IKE = 5;
 export const X_LIVENESS = 6;
 export const X_DELETE_SPI = 7; // arg = our inbound ESP SPI of a Child SA the peer may have without us
 
+// A datagram kept as it came (IN, with the endpoints of EP and the decode flags), to be
+// processed when the keys it needs arrive.
+export class HeldDatagram {
+  constructor(public bytes: Uint8Array, public flags: i32, public local: Endpoint, public remote: Endpoint, public msgid: u32) {}
+}
+
 export class Pending {
   constructor(public what: i32, public arg: i32) {}
 }
@@ -228,7 +234,8 @@ export class IkeSa {
   pendingRekeyOf: i32 = 0;
   pendingNumber: i32 = 0; // the proposal number and transforms chosen for that answer
   pendingXforms: Array<Xform> = new Array<Xform>();
-  authRequestHeld: Uint8Array | null = null; // IKE_AUTH that came before our keys
+  // requests that came while the keys they need were computed (engine.ts holdRequest)
+  held: Array<HeldDatagram> | null = null;
   constructor(conn: Conn, initiator: bool, local: Endpoint, remote: Endpoint) {
     this._conn = conn;
     this.initiator = initiator;

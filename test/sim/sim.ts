@@ -72,7 +72,7 @@ export class Node {
   engine!: Engine;
   timerSeq = 0;
   jobsRun = 0;
-  jobDelay: number | null = null; // this node's helper latency (ms), if not the simulator's
+  jobDelay: number | ((job: Job) => number) | null = null; // this node's helper latency (ms), if not the simulator's; per job kind
   constructor(readonly sim: Sim, readonly name: string, readonly addr: Uint8Array) {}
   status(secrets = false): EngineStatus {
     return this.engine.status(this.sim.now, secrets);
@@ -121,7 +121,8 @@ export class Sim {
   private runJob(node: Node, id: number, job: Job): void {
     const result = node.engine.runInline(job);
     node.jobsRun++;
-    this.at(this.now + (node.jobDelay ?? this.jobDelay), () => {
+    const delay = typeof node.jobDelay === "function" ? node.jobDelay(job) : node.jobDelay ?? this.jobDelay;
+    this.at(this.now + delay, () => {
       node.engine.helperDone(this.now, id, result);
       this.rearm(node);
     });
