@@ -283,3 +283,14 @@ export const VIRT_HOST = 2;
 export const VIRT_NO = 4; // %no: the peer's own address will do too
 export const CONN_VP_INCLUDE = 20; // virtual-private: a TS (CONN_*_TS layout) a virtual subnet may lie in
 export const CONN_VP_EXCLUDE = 21; // virtual-private: a TS (%v4:!...) it may not touch
+
+// Half-open IKE SAs (core/ikev2/ddos.ts; Libreswan's ddos-mode, ddos-ike-threshold and
+// max-halfopen-ike, set through setDdos).
+export const DDOS_AUTO = 0; // cookies once ddos-ike-threshold half-open IKE SAs exist
+export const DDOS_BUSY = 1; // cookies always
+export const DDOS_UNLIMITED = 2; // cookies never
+export const DDOS_IKE_THRESHOLD = 25000; // Libreswan 4.10's default
+export const MAX_HALFOPEN_IKE = 50000; // Libreswan 4.10's default
+export const HALF_OPEN_PER_SOURCE = 1024; // most half-open IKE SAs one peer address may hold
+export const HALF_OPEN_BYTES = 16384; // what one half-open IKE SA may cost the core, at most (test/sim/flood.test.ts checks)
+export const DROP_WINDOW_MS = 10000; // dropped input of one kind from one address: one line, then a count per window

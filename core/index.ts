@@ -90,7 +90,7 @@ export { evDatagram, evTimeout, evHelper, nextDeadline, scanDeadline } from "./i
 import { evAdmin as admin, adminReply } from "./ikev2/engine";
 import { EP } from "./ikev2/state";
 import { setEpBuffer } from "./pump";
-import { setCookieThreshold } from "./ikev2/ike_sa_init";
+import { setDdos as ddos, setHalfOpenMemory as halfOpenMemory } from "./ikev2/ddos";
 import "./ikev2/create_child_sa";
 import { setKernelOps as kernelOps } from "./kernel";
 setEpBuffer(EP);
@@ -116,6 +116,11 @@ export function replyPtr(): usize {
 export function setKernelOps(on: i32): void {
   kernelOps(on != 0);
 }
-export function setHalfOpenLimit(n: i32): void {
-  setCookieThreshold(n);
+// Libreswan's ddos-mode (DDOS_*), ddos-ike-threshold and max-halfopen-ike.
+export function setDdos(mode: i32, ikeThreshold: i32, maxHalfOpen: i32): void {
+  ddos(mode, ikeThreshold, maxHalfOpen);
+}
+// The memory the core may spend on half-open IKE SAs (KiB); the host gives a share of its ceiling.
+export function setHalfOpenMemory(kib: i32): void {
+  halfOpenMemory(kib);
 }

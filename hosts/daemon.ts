@@ -82,6 +82,8 @@ export class Daemon {
     if (errors.length) return { ok: false, errors, warnings };
     this.config = cfg;
     this.byName = new Map(cfg.conns.map((c) => [c.name, c]));
+    const d = cfg.setup.ddos;
+    this.engine.setDdos(d.mode === "busy" ? abi.DDOS_BUSY : d.mode === "unlimited" ? abi.DDOS_UNLIMITED : abi.DDOS_AUTO, d.ikeThreshold, d.maxHalfOpen);
     const s = this.readSecrets();
     if (!s.ok) return { ok: false, errors: s.errors, warnings: [...warnings, ...s.warnings] };
     return { ok: true, errors: [], warnings: [...warnings, ...s.warnings] };
@@ -601,8 +603,11 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
     (c.expireAt ? `EXPIRE in ${secs(c.expireAt, now)}; ` : "") + `IKE SA #${s.serial}; ${c.transport ? "transport" : "tunnel"} mode; ` +
     `ESP SPIs out 0x${c.spiOut.padStart(8, "0")} in 0x${c.spiIn.padStart(8, "0")}; ${ENCR[c.encr] ?? c.encr}${c.keyBits ? "_" + c.keyBits : ""}${c.integ ? "-" + (INTEG[c.integ] ?? c.integ) : ""}${c.dh ? "-" + (DH[c.dh] ?? c.dh) : ""}; ` +
     `${c.tsLocal.map(hexTs).join(",")} === ${c.tsRemote.map(hexTs).join(",")}`;
+  const h = st.halfOpen;
+  const halfOpenLine = `half-open IKE SAs: ${h.count} (at most ${h.limit}, ${h.perSource} from one address); ddos-mode=${h.ddosMode}, cookies ${h.busy ? "required" : "not required"}`;
   if (cmd === "status" || cmd === "connectionstatus") {
     lines.push(`using kernel interface: ${kernel}`);
+    lines.push(halfOpenLine);
     for (const c of st.conns) {
       lines.push(`${label(c.name, c.instance, c.remote)}: ${c.local}...${c.remote}; kind: ${c.kind}; policy: ${policy(c)}; ` +
         `${c.localTs.map(hexTs).join(",")} === ${c.remoteTs.map(hexTs).join(",") || "(the instance's peer)"}; ${sasOf.get(key(c.name, c.instance)) ?? 0} IKE SA(s)`);
@@ -618,6 +623,7 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
     const est = st.ike.filter((s) => s.state === "ESTABLISHED_IKE_SA");
     lines.push(`IKE SAs: total(${st.ike.length}), established(${est.length}); Child SAs: total(${st.ike.reduce((a, s) => a + s.children.length, 0)})`);
     lines.push(`connections: ${st.conns.length}`);
+    lines.push(halfOpenLine);
   }
   if (cmd === "trafficstatus") {
     for (const s of st.ike) {
@@ -629,7 +635,7 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
 
 export function statusData(cmd: string, st: EngineStatus): unknown {
   if (cmd === "briefstatus") {
-    return { ike: st.ike.length, established: st.ike.filter((s) => s.state === "ESTABLISHED_IKE_SA").length, conns: st.conns.length };
+    return { ike: st.ike.length, established: st.ike.filter((s) => s.state === "ESTABLISHED_IKE_SA").length, conns: st.conns.length, halfOpen: st.halfOpen };
   }
   return { conns: st.conns, states: st.ike };
 }

@@ -371,8 +371,16 @@ export class Engine {
     });
     this.ep = this.core.call("epPtr");
     if (cb.kernel) this.core.call("setKernelOps", 1);
+    // half-open IKE SAs may take a quarter of the core's ceiling, so that no flood can bring
+    // the core near it (core/ikev2/ddos.ts refuses new half-open state first)
+    this.core.call("setHalfOpenMemory", Math.floor(this.core.maxMemoryBytes / 4 / 1024));
   }
   private ep: number;
+
+  // Libreswan's ddos-mode (abi.DDOS_*), ddos-ike-threshold and max-halfopen-ike.
+  setDdos(mode: number, ikeThreshold = abi.DDOS_IKE_THRESHOLD, maxHalfOpen = abi.MAX_HALFOPEN_IKE): void {
+    this.core.call("setDdos", mode, Math.min(ikeThreshold, 0x7fffffff), Math.min(maxHalfOpen, 0x7fffffff));
+  }
 
   // A datagram arrived (port4500: it came to port 4500 and still has the non-ESP marker).
   datagram(now: number, bytes: Uint8Array, local: Endpoint, remote: Endpoint, port4500: boolean): number {
@@ -596,6 +604,8 @@ export interface ConnStatus {
 }
 export interface EngineStatus {
   now: number;
+  // half-open IKE SAs and the limits on them (core/ikev2/ddos.ts)
+  halfOpen: { count: number; limit: number; perSource: number; ddosMode: "auto" | "busy" | "unlimited"; busy: boolean };
   conns: ConnStatus[];
   ike: IkeStatus[];
 }

@@ -27,6 +27,8 @@ import { initiateIke, onInitRequest, onInitResponse, onInitJob } from "./ike_sa_
 import { onAuthRequest, onAuthResponse, onAuthJob } from "./ike_auth";
 import { startChildExchange, onChildRequest, onChildResponse, onChildJob, onChildKeysJob, isChildKeysStep } from "./create_child_sa";
 import { startInformational, onInfoRequest, onInfoResponse } from "./informational";
+import { dropped, dropReportAt, reportDrops, busy, halfOpenLimit, perSourceLimit, ddosModeName } from "./ddos";
+import { halfOpenCount } from "../sa/sa";
 import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
   ADM_ADD_CONN, ADM_ADD_CONNS, ADM_INTERFACES, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
@@ -262,19 +264,19 @@ function decodeProtected(sa: IkeSa, np: i32, plain: Uint8Array): i32 {
   return max(np, 1);
 }
 
+// Malformed input is what a flood sends most: one line per kind and source, then counts.
 function logMalformed(remote: Endpoint): void {
   const what = nameOf(REG_KIND, E.errKind);
-  let line = "dropping malformed message from " + remote.toString() + ": " + nameOf(REG_ERROR, E.errCode) + " in " + what;
+  let why = nameOf(REG_ERROR, E.errCode) + " in " + what;
   if (E.errPtype != 0) {
     const pn = nameOf(REG_PAYLOAD_V2, E.errPtype);
-    line += " (" + (pn.length > 0 ? pn : E.errPtype.toString()) + ")";
+    why += " (" + (pn.length > 0 ? pn : E.errPtype.toString()) + ")";
   }
-  line += " at offset " + E.errOffset.toString();
   if (E.errNotify != 0) {
     const nn = nameOf(REG_NOTIFY_V2, E.errNotify);
-    line += "; would answer " + (nn.length > 0 ? nn : E.errNotify.toString());
+    why += "; would answer " + (nn.length > 0 ? nn : E.errNotify.toString());
   }
-  log(LOG_INFO, line);
+  dropped("malformed message from " + remote.toString(), why, "at offset " + E.errOffset.toString());
 }
 
 export function exchName(x: i32): string {
@@ -320,6 +322,7 @@ export function evTimeout(t: f64): i32 {
   // only the IKE SAs with something due, from the deadline heap (a list: handlers may add or
   // remove IKE SAs); each is looked at again afterwards
   flushTouched();
+  if (dropReportAt > 0 && dropReportAt <= now) reportDrops();
   const list = new Array<IkeSa>();
   while (heapAt.length > 0 && heapAt[0] <= now) {
     const sa = heapSa[0];
@@ -404,13 +407,13 @@ function retransmit(sa: IkeSa): void {
 export function nextDeadline(): f64 {
   flushTouched();
   while (heapAt.length > 0 && (heapVer[0] != heapSa[0].heapVersion || heapSa[0].state == IKE_SA_DEAD)) heapPop();
-  return heapAt.length > 0 ? heapAt[0] : 0;
+  return earlier(heapAt.length > 0 ? heapAt[0] : 0, dropReportAt);
 }
 
 // The same by looking at every IKE SA (what the heap must always agree with: the simulator
 // checks after every event).
 export function scanDeadline(): f64 {
-  let d: f64 = 0;
+  let d: f64 = dropReportAt;
   for (let i = 0; i < allIke.length; i++) if (allIke[i].state != IKE_SA_DEAD) d = earlier(d, saDeadline(allIke[i]));
   return d;
 }
@@ -659,6 +662,12 @@ export function statusJson(secrets: bool, only: string): string {
   const o = new Array<string>();
   o.push('{"now":');
   o.push(now.toString());
+  o.push(',"halfOpen":{"count":'); o.push(halfOpenCount.toString());
+  o.push(',"limit":'); o.push(halfOpenLimit().toString());
+  o.push(',"perSource":'); o.push(perSourceLimit().toString());
+  o.push(',"ddosMode":"'); o.push(ddosModeName());
+  o.push('","busy":'); o.push(busy() ? "true" : "false");
+  o.push("}");
   o.push(',"conns":[');
   let first = true;
   for (let i = 0; i < conns.length; i++) {

@@ -11,7 +11,7 @@
 //                                <--  HDR, N(NO_PROPOSAL_CHOSEN)
 import { Conn, Endpoint, findConnFor, instantiate, KIND_TEMPLATE } from "../conn/conn";
 import {
-  IkeSa, addIke, allIke, byInitiatorSpi, halfOpenSas, IKE_SA_INIT_I0, IKE_SA_INIT_I, IKE_AUTH_I0, IKE_SA_INIT_R0, IKE_SA_INIT_R, IKE_SA_DEAD,
+  IkeSa, addIke, allIke, byInitiatorSpi, halfOpenCount, IKE_SA_INIT_I0, IKE_SA_INIT_I, IKE_AUTH_I0, IKE_SA_INIT_R0, IKE_SA_INIT_R, IKE_SA_DEAD,
 } from "../sa/sa";
 import { copyIn, u64ToBytes, concat4, bytesEqual, BlobWriter, readBlobs, strBytes } from "../bytes";
 import * as C from "../crypto";
@@ -24,7 +24,9 @@ import {
   IKE_SA_INIT,
 } from "./state";
 import { send } from "../pump";
-import { LOG_INFO, LOG_DEBUG, JOB_DH_GENERATE, JOB_IKE_KEYS, JOB_OK, K_V2_HDR } from "../abi";
+import { LOG_INFO, LOG_DEBUG, JOB_DH_GENERATE, JOB_IKE_KEYS, JOB_OK, K_V2_HDR, REG_DH } from "../abi";
+import { nameOf } from "../names/index";
+import { dropped, askedCookie, busy, ddosModeName, halfOpenRefusal, perSourceLimit, HALF_OPEN_MS, HALF_OPEN_BUSY_MS } from "./ddos";
 import { newNode, closeNode, setF, setA, setB, tapeReset } from "../wire/tape";
 
 export const N_INVALID_KE_PAYLOAD = 17;
@@ -47,11 +49,6 @@ function hashAlgorithms(): Uint8Array {
 }
 export const X_IKE_SA_INIT = 100; // outstandingWhat of our IKE_SA_INIT request
 
-// Responder: half-open IKE SAs above this number must show a cookie (RFC 7296 2.6).
-export let cookieThreshold: i32 = 50;
-export function setCookieThreshold(n: i32): void {
-  cookieThreshold = n;
-}
 let cookieSecret: Uint8Array = new Uint8Array(0);
 
 // NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP address | port)
@@ -257,16 +254,6 @@ function statelessNotify(local: Endpoint, remote: Endpoint, spiI: u64, type: i32
   if (m !== null) send(local, remote, m, natT);
 }
 
-function halfOpen(): i32 {
-  let n = 0;
-  for (let i = 0; i < halfOpenSas.length; i++) {
-    const sa = halfOpenSas[i];
-    if (sa.state == IKE_SA_INIT_R0 || sa.state == IKE_SA_INIT_R) halfOpenSas[n++] = sa;
-  }
-  halfOpenSas.length = n;
-  return n;
-}
-
 // Cookie = prf(secret, Ni | IPi | SPIi) (RFC 7296 2.6, with a version-less secret)
 function cookieFor(Ni: Uint8Array, remote: Endpoint, spiI: u64): Uint8Array {
   if (cookieSecret.length == 0) cookieSecret = C.randomBytes(32);
@@ -293,37 +280,39 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
   }
   const conn = findConnFor(local, remote);
   if (conn === null) {
-    log(LOG_INFO, "dropping IKE_SA_INIT request from " + remote.toString() + ": no connection for " + local.toString());
+    dropped("IKE_SA_INIT from " + remote.addrText(), "no connection for " + local.toString());
     return -1;
   }
   const sap = find(33);
   const kep = find(34);
   const np = find(40);
   if (sap < 0 || kep < 0 || np < 0) {
-    log(LOG_INFO, '"' + conn.name + '": IKE_SA_INIT request from ' + remote.toString() + " lacks SA, KE or Nonce: INVALID_SYNTAX");
+    dropped("IKE_SA_INIT from " + remote.addrText(), '"' + conn.name + '": no SA, KE or Nonce payload: answered INVALID_SYNTAX');
     statelessNotify(local, remote, spiI, N_INVALID_SYNTAX, new Uint8Array(0), port4500);
     return -1;
   }
   const Ni = dataA(np);
-  if (halfOpen() >= cookieThreshold) {
+  const isBusy = busy();
+  if (isBusy) {
     const want = cookieFor(Ni, remote, spiI);
     const ck = findNotify(N_COOKIE);
     if (ck < 0 || !bytesEqual(dataB(ck), want)) {
-      log(LOG_INFO, '"' + conn.name + '": ' + halfOpen().toString() + " half-open IKE SAs: asking " + remote.toString() + " for a cookie");
+      askedCookie("IKE_SA_INIT from " + remote.addrText(), '"' + conn.name + '": ' + halfOpenCount.toString() + " half-open IKE SAs, ddos-mode=" + ddosModeName());
       statelessNotify(local, remote, spiI, N_COOKIE, want, port4500);
       return 0;
     }
   }
   const c = choose(sap, 1, conn.ike, true);
   if (c === null) {
-    log(LOG_INFO, '"' + conn.name + '": no acceptable proposal in IKE_SA_INIT from ' + remote.toString() + ": NO_PROPOSAL_CHOSEN");
+    dropped("IKE_SA_INIT from " + remote.addrText(), '"' + conn.name + '": no acceptable proposal: answered NO_PROPOSAL_CHOSEN');
     statelessNotify(local, remote, spiI, N_NO_PROPOSAL_CHOSEN, new Uint8Array(0), port4500);
     return -1;
   }
   const group = field(kep, 1);
   const peerKe = dataA(kep);
   if (group != c.dh) {
-    log(LOG_INFO, '"' + conn.name + '": IKE_SA_INIT from ' + remote.toString() + " has KE group " + group.toString() + ", want " + c.dh.toString() + ": INVALID_KE_PAYLOAD");
+    dropped("IKE_SA_INIT from " + remote.addrText(), '"' + conn.name + '": KE payload of another group: answered INVALID_KE_PAYLOAD',
+      "KE group " + nameOf(REG_DH, group) + ", expected " + nameOf(REG_DH, c.dh));
     const d = new Uint8Array(2);
     d[0] = <u8>(c.dh >> 8);
     d[1] = <u8>c.dh;
@@ -331,8 +320,15 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
     return -1;
   }
   if (peerKe.length != C.dhLen(group)) {
-    log(LOG_INFO, '"' + conn.name + '": KE payload from ' + remote.toString() + " has " + peerKe.length.toString() + " bytes: INVALID_SYNTAX");
+    dropped("IKE_SA_INIT from " + remote.addrText(), '"' + conn.name + '": KE payload of the wrong length: answered INVALID_SYNTAX',
+      peerKe.length.toString() + " bytes, expected " + C.dhLen(group).toString() + " for " + nameOf(REG_DH, group));
     statelessNotify(local, remote, spiI, N_INVALID_SYNTAX, new Uint8Array(0), port4500);
+    return -1;
+  }
+  // bounded half-open state: in all, and per peer address (ddos.ts)
+  const refusal = halfOpenRefusal(remote);
+  if (refusal.length > 0) {
+    dropped("IKE_SA_INIT from " + remote.addrText(), refusal, halfOpenCount.toString() + " half-open in all, at most " + perSourceLimit().toString() + " from one address");
     return -1;
   }
   // a template (right=%any ...) answers through an instance for this peer: "road"[1] 192.0.2.1
@@ -355,11 +351,12 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
   detectNat(sa);
   addIke(sa);
   byInitiatorSpi.set(spiI, sa);
-  halfOpenSas.push(sa);
   sa.state = IKE_SA_INIT_R0;
   sa.busyRequest = true;
   sa.lastInbound = now;
-  sa.expireAt = now + 60000; // a half-open SA that never completes goes away
+  // a half-open SA that never completes goes away; sooner while cookies are asked for
+  // (Libreswan's busy mode cleans up partial state more aggressively too)
+  sa.expireAt = now + (isBusy ? HALF_OPEN_BUSY_MS : HALF_OPEN_MS);
   logSa(sa, LOG_INFO, "responding to IKE_SA_INIT from " + remote.toString() + ": " + suite(sa));
   submitJob(sa, P_INIT, 0, JOB_DH_GENERATE, new BlobWriter().num(sa.dh).bytes());
   return 0;

@@ -126,7 +126,12 @@ export class IkeSa {
   // for a fresh look; the engine keeps IKE SAs in a heap by deadline
   private _state: i32 = 0;
   get state(): i32 { return this._state; }
-  set state(v: i32) { this._state = v; touch(this); }
+  set state(v: i32) {
+    if (halfOpenState(this._state) != halfOpenState(v)) countHalfOpen(this, halfOpenState(v));
+    this._state = v;
+    touch(this);
+  }
+  halfOpenKey: string = ""; // the peer address it was counted under while half-open
   private _conn: Conn;
   get conn(): Conn { return this._conn; }
   set conn(v: Conn) { this._conn = v; touch(this); }
@@ -264,10 +269,24 @@ export const ikeSas = new Map<u64, IkeSa>();
 export const allIke = new Array<IkeSa>();
 
 // Responder IKE SAs by the initiator's SPI, so that a retransmitted IKE_SA_INIT is recognised
-// without a scan; and those that may still be half-open (pruned as they are counted), for the
-// cookie threshold.
+// without a scan.
 export const byInitiatorSpi = new Map<u64, IkeSa>();
-export const halfOpenSas = new Array<IkeSa>();
+
+// Responder IKE SAs that are half-open (IKE_SA_INIT answered or being answered, no IKE_AUTH
+// yet), counted as their state changes, in all and by the peer's address (ikev2/ddos.ts).
+export let halfOpenCount = 0;
+export const halfOpenBySource = new Map<string, i32>();
+function halfOpenState(s: i32): bool {
+  return s == IKE_SA_INIT_R0 || s == IKE_SA_INIT_R;
+}
+function countHalfOpen(sa: IkeSa, on: bool): void {
+  if (on) sa.halfOpenKey = sa.remote.addrText();
+  const key = sa.halfOpenKey;
+  const n = (halfOpenBySource.has(key) ? halfOpenBySource.get(key) : 0) + (on ? 1 : -1);
+  if (n > 0) halfOpenBySource.set(key, n);
+  else halfOpenBySource.delete(key);
+  halfOpenCount += on ? 1 : -1;
+}
 
 export function addIke(sa: IkeSa): void {
   ikeSas.set(sa.ourSpi, sa);

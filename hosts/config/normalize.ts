@@ -160,6 +160,7 @@ export interface NormalizedSetup {
   protostack: string | null;
   ikeSocketBufsize: number | null;
   keepAliveMs: number | null;
+  ddos: { mode: "auto" | "busy" | "unlimited"; ikeThreshold: number; maxHalfOpen: number };
 }
 
 export interface NormalizeOptions {
@@ -269,6 +270,13 @@ export function normalizeSetup(loaded: LoadedConfig): NormalizedSetup {
     protostack: str("protostack"),
     ikeSocketBufsize: num("ike-socket-bufsize"),
     keepAliveMs: ka !== null && ka.ok ? ka.value : null,
+    // Libreswan 4.10's defaults (ipsec.conf(5)): cookies past 25,000 half-open IKE SAs, none
+    // new past 50,000 (core/ikev2/ddos.ts also keeps them within the core's memory)
+    ddos: {
+      mode: (str("ddos-mode") ?? "auto").toLowerCase() as "auto" | "busy" | "unlimited",
+      ikeThreshold: num("ddos-ike-threshold") ?? 25000,
+      maxHalfOpen: num("max-halfopen-ike") ?? 50000,
+    },
   };
 }
 

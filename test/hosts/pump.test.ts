@@ -22,7 +22,7 @@ describe("event pump", () => {
     const { e, logs, sent } = engine();
     const [first] = corpusMessages("ikev2-psk-x25519-gcm");
     expect(e.datagram(1000, first.bytes, local, remote, false)).toBe(-1);
-    expect(logs).toEqual(["dropping IKE_SA_INIT request from 192.0.2.1:500: no connection for 192.0.2.2:500"]);
+    expect(logs).toEqual(["dropping IKE_SA_INIT from 192.0.2.1: no connection for 192.0.2.2:500; more like it are counted for 10 s"]);
     expect(sent).toEqual([]);
     expect(e.status(1000).ike).toEqual([]);
   });
@@ -39,7 +39,24 @@ describe("event pump", () => {
     bad[28 + 3] += 1; // SA payload length one too long
     e.datagram(0, bad, local, remote, false);
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatch(/^dropping malformed message from 192\.0\.2\.1:500: .* at offset \d+; would answer INVALID_SYNTAX$/);
+    expect(logs[0]).toMatch(/^dropping malformed message from 192\.0\.2\.1:500: .*; would answer INVALID_SYNTAX \(at offset \d+\); more like it are counted for 10 s$/);
+  });
+  test("a flood of malformed messages from one source is one line, then a count every 10 s", () => {
+    const { e, logs } = engine();
+    const [first] = corpusMessages("ikev2-psk-x25519-gcm");
+    const bad = first.bytes.slice();
+    bad[28 + 3] += 1;
+    for (let i = 0; i < 1000; i++) e.datagram(i, bad, local, remote, false);
+    expect(logs).toHaveLength(1);
+    expect(e.nextDeadline()).toBe(10_000); // the count is due at the end of the window
+    e.timeout(10_000);
+    expect(logs).toHaveLength(2);
+    expect(logs[1]).toMatch(/^dropped 1,000 malformed message from 192\.0\.2\.1:500 in the last 10 s: .*INVALID_SYNTAX$/);
+    expect(e.nextDeadline()).toBe(0);
+    // a new window starts with a whole line again
+    e.datagram(20_000, bad, local, remote, false);
+    expect(logs).toHaveLength(3);
+    expect(logs[2]).toMatch(/^dropping malformed message/);
   });
   test("ESP on port 4500 is not taken for IKE", () => {
     const { e, logs } = engine();

@@ -245,7 +245,7 @@ describe("liveness and failures", () => {
   });
   test("cookies: above the half-open threshold the responder asks for a cookie first", () => {
     const { sim, w, e } = pair(45);
-    e.engine.core.call("setHalfOpenLimit", 0);
+    e.engine.core.call("setDdos", abi.DDOS_BUSY, 25000, 50000);
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));
     sim.run(3000);
     ok(sim, w, e);

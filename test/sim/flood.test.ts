@@ -1,0 +1,158 @@
+// Half-open floods (RFC 7296 2.6, Libreswan's ddos-mode / ddos-ike-threshold / max-halfopen-ike):
+// an attacker that answers cookies from one address, a legitimate peer beside it, and a core
+// whose memory must never reach its ceiling from network input. All on the virtual clock.
+import { describe, expect, test } from "vitest";
+import * as abi from "../../core/abi.ts";
+import { Sim, pairConn, WEST, EAST } from "./sim.ts";
+import { established } from "./check.ts";
+
+const MALLORY = Uint8Array.of(203, 0, 113, 9);
+const ep = (addr: Uint8Array, port = 500) => ({ family: 4 as const, port, addr });
+const any = { family: 0 as const, port: 500, addr: new Uint8Array(4) };
+
+// West's first IKE_SA_INIT request, as a template for the attacker's copies.
+function captureInit(sim: Sim): Uint8Array {
+  const p = sim.packets.find((x) => x.from === "west" && x.bytes[18] === 34 && (x.bytes[19] & 0x20) === 0);
+  if (!p) throw new Error("no IKE_SA_INIT request from west");
+  return p.bytes;
+}
+
+// A copy of an IKE_SA_INIT request with another initiator SPI and, when given, N(COOKIE) first.
+function forge(tpl: Uint8Array, spi: number, cookie: Uint8Array | null): Uint8Array {
+  const extra = cookie ? 8 + cookie.length : 0;
+  const m = new Uint8Array(tpl.length + extra);
+  m.set(tpl.subarray(0, 28));
+  new DataView(m.buffer).setUint32(0, 0x6d616c6c); // "mall"
+  new DataView(m.buffer).setUint32(4, spi >>> 0);
+  if (cookie) {
+    const firstNp = tpl[16];
+    m[16] = 41; // N
+    m[28] = firstNp;
+    new DataView(m.buffer).setUint16(30, 8 + cookie.length);
+    m[32] = 0; // protocol
+    m[33] = 0; // SPI size
+    new DataView(m.buffer).setUint16(34, 16390); // COOKIE
+    m.set(cookie, 36);
+  }
+  m.set(tpl.subarray(28), 28 + extra);
+  new DataView(m.buffer).setUint32(24, m.length); // the header's length; the message ID stays 0
+  return m;
+}
+
+// The cookie in east's answer to the attacker's SPI, if east asked for one.
+function cookieFor(sim: Sim, spi: number): Uint8Array | null {
+  for (let i = sim.packets.length - 1; i >= 0; i--) {
+    const p = sim.packets[i];
+    const b = p.bytes;
+    if (p.from !== "east" || b.length < 36 || b[18] !== 34) continue;
+    const dv = new DataView(b.buffer, b.byteOffset);
+    if (dv.getUint32(0) !== 0x6d616c6c || dv.getUint32(4) !== spi >>> 0) continue;
+    if (b[16] === 41 && dv.getUint16(34) === 16390) return b.slice(36, 28 + dv.getUint16(30));
+    return null;
+  }
+  return null;
+}
+
+function flooded(seed: number) {
+  const sim = new Sim(seed);
+  const w = sim.addNode("west", WEST);
+  const e = sim.addNode("east", EAST);
+  // east answers anyone (a road-warrior template), as a gateway on the Internet does
+  sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", right: any, rightId: undefined }));
+  sim.act(w, (x) => x.addConn(0, pairConn("west")));
+  return { sim, w, e };
+}
+
+describe("half-open floods", () => {
+  test("a cookie-answering flood from one address takes a bounded share; a legitimate peer still gets in", () => {
+    const { sim, w, e } = flooded(70);
+    // a first handshake gives the template datagram and east's baseline memory
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(sim.now + 2000);
+    expect(established(w)).toHaveLength(1);
+    const tpl = captureInit(sim);
+    // east is busy from the start (every new IKE_SA_INIT must show a cookie)
+    e.engine.core.call("setDdos", abi.DDOS_BUSY, 25000, 50000);
+    const mem0 = e.engine.core.memoryBytes;
+    const N = 5000;
+    for (let i = 0; i < N; i++) {
+      const spi = 0x1000 + i;
+      e.engine.datagram(sim.now, forge(tpl, spi, null), ep(EAST), ep(MALLORY), false);
+      const ck = cookieFor(sim, spi);
+      expect(ck).not.toBeNull();
+      e.engine.datagram(sim.now, forge(tpl, spi, ck), ep(EAST), ep(MALLORY), false);
+      sim.rearm(e);
+      if (i % 50 === 0) sim.run(sim.now + 10); // time moves on a little (5,000/s)
+    }
+    const st = e.status();
+    const halfOpen = st.ike.filter((s) => s.state === "IKE_SA_INIT_R" || s.state === "IKE_SA_INIT_R0");
+    // one address holds at most its share
+    expect(halfOpen.length).toBeLessThanOrEqual(abi.HALF_OPEN_PER_SOURCE);
+    expect(halfOpen.length).toBeGreaterThan(0);
+    // what was refused is counted, not logged line by line
+    expect(e.log(/dropping IKE_SA_INIT from 203\.0\.113\.9/).length).toBeLessThan(20);
+    // the legitimate peer establishes another IKE SA during the flood
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(sim.now + 3000);
+    expect(established(w)).toHaveLength(2);
+    // the flood's half-open SAs expire on their schedule and memory is reused, not grown on
+    sim.run(sim.now + 120_000);
+    expect(e.status().ike.filter((s) => s.remote.startsWith("203.0.113.9"))).toHaveLength(0);
+    expect(e.engine.core.memoryBytes).toBeLessThan(mem0 + 64 * 1024 * 1024);
+    expect(e.log(/dropped [\d,]+ IKE_SA_INIT from 203\.0\.113\.9 in the last 10 s/).length).toBeGreaterThan(0);
+  });
+});
+
+import { Engine } from "../../hosts/engine.ts";
+import { coreModule } from "../../hosts/node/corefile.ts";
+import { nativeProvider } from "../../hosts/crypto/native.ts";
+import type { Job } from "../../hosts/crypto/jobs.ts";
+
+describe("half-open state within the core's memory", () => {
+  test("a flood from many addresses, with the clock frozen, stops at the memory budget and never reaches the ceiling", () => {
+    const logs: string[] = [];
+    const jobs: [number, Job][] = [];
+    const e = new Engine(coreModule(), { provider: nativeProvider, core: { maxPages: 1024, onTrap: (r) => { throw new Error(`core trapped: ${r.message}`); } } }, {
+      send: () => {},
+      log: (_l, line) => logs.push(line),
+      job: (id, job) => jobs.push([id, job]),
+    });
+    e.setInterfaces(0, [ep(EAST)]);
+    e.addConn(0, { ...pairConn("east"), name: "road", right: any, rightId: undefined });
+    e.setDdos(abi.DDOS_UNLIMITED); // no cookies: only the limits stand between the flood and the memory
+    // an IKE_SA_INIT request to copy: west's, from a throwaway simulator
+    const sim = new Sim(71);
+    const w = sim.addNode("west", WEST);
+    sim.addNode("east", EAST);
+    sim.act(w, (x) => x.addConn(0, pairConn("west")));
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(100);
+    const tpl = captureInit(sim);
+    const limit = e.status(0).halfOpen.limit;
+    expect(limit).toBe(Math.floor((1024 * 65536) / 4 / abi.HALF_OPEN_BYTES));
+    const mem0 = e.core.memoryBytes;
+    const N = limit + 500;
+    for (let i = 0; i < N; i++) {
+      const src = Uint8Array.of(10, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+      e.datagram(1000, forge(tpl, 0x20000 + i, null), ep(EAST), ep(src), false);
+      for (const [id, job] of jobs.splice(0)) e.helperDone(1000, id, e.runInline(job));
+    }
+    const st = e.status(1000);
+    expect(st.halfOpen.count).toBe(limit);
+    expect(st.ike).toHaveLength(limit);
+    // what one half-open IKE SA costs, garbage included, stays within HALF_OPEN_BYTES
+    const perSa = (e.core.memoryBytes - mem0) / limit;
+    console.log(`half-open flood: ${limit} half-open IKE SAs, core memory ${mem0} -> ${e.core.memoryBytes} bytes (${Math.round(perSa)} bytes each) of ${e.core.maxMemoryBytes}`);
+    expect(perSa).toBeLessThan(abi.HALF_OPEN_BYTES);
+    expect(e.core.memoryBytes).toBeLessThan(e.core.maxMemoryBytes * 0.75);
+    expect(logs.filter((l) => /^dropping IKE_SA_INIT from 10\./.test(l)).length).toBeLessThanOrEqual(64 + 1);
+    // the half-open SAs expire, and the core takes new peers again
+    e.timeout(1000 + 61_000);
+    expect(e.status(62_000).halfOpen.count).toBe(0);
+    expect(e.status(62_000).ike).toHaveLength(0);
+    e.timeout(62_000);
+    expect(logs.some((l) => /^dropped [\d,]+ more datagrams|^dropped or asked for a cookie [\d,]+ more datagrams from other sources/.test(l))).toBe(true);
+    e.datagram(62_000, forge(tpl, 0x9999, null), ep(EAST), ep(MALLORY), false);
+    expect(e.status(62_000).halfOpen.count).toBe(1);
+  });
+});
