@@ -83,7 +83,7 @@ export class Daemon {
     this.config = cfg;
     this.byName = new Map(cfg.conns.map((c) => [c.name, c]));
     const d = cfg.setup.ddos;
-    this.engine.setDdos(d.mode === "busy" ? abi.DDOS_BUSY : d.mode === "unlimited" ? abi.DDOS_UNLIMITED : abi.DDOS_AUTO, d.ikeThreshold, d.maxHalfOpen);
+    this.engine.setDdos(ddosMode(d.mode), d.ikeThreshold, d.maxHalfOpen);
     const s = this.readSecrets();
     if (!s.ok) return { ok: false, errors: s.errors, warnings: [...warnings, ...s.warnings] };
     return { ok: true, errors: [], warnings: [...warnings, ...s.warnings] };
@@ -422,6 +422,17 @@ export class Daemon {
         this.debugOn = req.debug !== "none";
         r = { ok: true, text: `debugging ${this.debugOn ? "on" : "off"}` };
         break;
+      case "ddos-busy": case "ddos-unlimited": case "ddos-auto": {
+        // Libreswan's whack --ddos-*: the mode until the next --ddos-* or rereadall
+        const mode = req.cmd.slice(5) as "busy" | "unlimited" | "auto";
+        const d = this.config?.setup.ddos ?? { ikeThreshold: abi.DDOS_IKE_THRESHOLD, maxHalfOpen: abi.MAX_HALFOPEN_IKE };
+        if (this.config) this.config.setup.ddos.mode = mode;
+        this.engine.setDdos(ddosMode(mode), d.ikeThreshold, d.maxHalfOpen);
+        const h = this.engine.status(now).halfOpen;
+        r = { ok: true, text: `ddos-mode=${h.ddosMode}: ${h.count} half-open IKE SAs, cookies ${h.busy ? "required" : "not required"}` };
+        this.host.log(r.text!);
+        break;
+      }
       case "shutdown":
         r = { ok: true, text: "shutting down" };
         break;
@@ -580,6 +591,10 @@ function hexTs(t: { start: string; end: string; proto?: number; sport?: number; 
   };
   const pp = t.proto || (t.sport ?? 0) !== 0 || (t.eport ?? 65535) !== 65535 ? `:${t.proto ?? 0}/${t.sport ?? 0}-${t.eport ?? 65535}` : "";
   return `${addr(t.start)}-${addr(t.end)}${pp}`;
+}
+
+function ddosMode(m: "auto" | "busy" | "unlimited"): number {
+  return m === "busy" ? abi.DDOS_BUSY : m === "unlimited" ? abi.DDOS_UNLIMITED : abi.DDOS_AUTO;
 }
 
 export function statusText(cmd: string, st: EngineStatus, kernel: string, now: number): string {

@@ -7,7 +7,7 @@
 export const WHACK_COMMANDS = [
   "add", "delete", "initiate", "terminate", "route", "unroute", "status", "briefstatus", "showstates",
   "trafficstatus", "connectionstatus", "listen", "rereadsecrets", "rereadall", "shutdown", "debug",
-  "rekey-ike", "rekey-child",
+  "rekey-ike", "rekey-child", "ddos-busy", "ddos-unlimited", "ddos-auto",
 ] as const;
 export type WhackCommand = (typeof WHACK_COMMANDS)[number];
 
@@ -79,6 +79,7 @@ export function parseWhackArgs(argv: string[]): { ok: true; req: WhackRequest; s
     "--showstates": "showstates", "--trafficstatus": "trafficstatus", "--connectionstatus": "connectionstatus",
     "--listen": "listen", "--rereadsecrets": "rereadsecrets", "--rereadall": "rereadall", "--shutdown": "shutdown",
     "--debug": "debug", "--rekey-ike": "rekey-ike", "--rekey-child": "rekey-child",
+    "--ddos-busy": "ddos-busy", "--ddos-unlimited": "ddos-unlimited", "--ddos-auto": "ddos-auto",
   };
   let cmd: WhackCommand | undefined;
   let name: string | undefined;

@@ -156,3 +156,29 @@ describe("half-open state within the core's memory", () => {
     expect(e.status(62_000).halfOpen.count).toBe(1);
   });
 });
+
+import { daemonPair } from "../hosts/daemon-pair.ts";
+describe("ddos-mode, ddos-ike-threshold and max-halfopen-ike from ipsec.conf and whack", () => {
+  const conn = (setup: string) => `config setup\n${setup}\nconn net\n\tleft=192.0.2.1\n\tleftid=@west.test\n\tright=192.0.2.2\n\trightid=@east.test\n\tauthby=secret\n\tauto=add\n`;
+  const secrets = `@west.test @east.test : PSK "a test secret that is long enough"\n`;
+  test("the config's mode and limits reach the core; whack --ddos-* switches the mode; status says so", async () => {
+    const { daemons, settle, logs } = daemonPair({
+      west: conn("\tlisten=192.0.2.1"),
+      east: conn("\tlisten=192.0.2.2\n\tddos-mode=busy\n\tddos-ike-threshold=100\n\tmax-halfopen-ike=200"),
+    }, secrets, ["192.0.2.1", "192.0.2.2"]);
+    await daemons.west.start();
+    await daemons.east.start();
+    const h = daemons.east.engine.status(1).halfOpen;
+    expect(h).toEqual({ count: 0, limit: 200, perSource: 50, ddosMode: "busy", busy: true });
+    expect((await daemons.east.whack({ cmd: "status" })).text).toMatch(/^000 half-open IKE SAs: 0 \(at most 200, 50 from one address\); ddos-mode=busy, cookies required$/m);
+    // busy: west must come back with a cookie, and still gets in
+    await daemons.west.whack({ cmd: "initiate", name: "net" });
+    await settle();
+    expect(daemons.west.engine.status(2).ike.map((s) => s.state)).toEqual(["ESTABLISHED_IKE_SA"]);
+    expect(logs.west.filter((l) => /wants a cookie/.test(l))).toHaveLength(1);
+    const r = await daemons.east.whack({ cmd: "ddos-unlimited" });
+    expect(r).toEqual({ ok: true, text: "ddos-mode=unlimited: 0 half-open IKE SAs, cookies not required" });
+    expect(daemons.east.engine.status(3).halfOpen.busy).toBe(false);
+    expect((await daemons.east.whack({ cmd: "ddos-auto" })).text).toMatch(/^ddos-mode=auto: /);
+  });
+});
