@@ -7,21 +7,21 @@
 //                  <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}  /  HDR, SK {SA, Nr, KEr}
 import {
   IkeSa, ChildSa, Pending, addIke, allIke, takeUnknownDeleted, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED,
-  CHILD_SA_DEAD, IKE_SA_REKEY_R0, IKE_SA_DEAD, X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE,
+  CHILD_SA_DEAD, IKE_SA_REKEY_R0, IKE_SA_DEAD, X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_DELETE_SPI,
   rememberUnknownDeleted,
 } from "../sa/sa";
 import { concat2, concat3, readBlobs, u64ToBytes, u64FromBytes, BlobWriter } from "../bytes";
 import * as C from "../crypto";
 import { beginTape, beginChain, end, sealBuilt, find, findNotify, dataA, dataB, field } from "./message";
 import { saProposals, saChosen, ke, nonce, notify, ts } from "./build";
-import { choose, offered, chosenXforms, Chosen } from "./proposals";
+import { choose, offered, chosenXforms, Chosen, groupName } from "./proposals";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, submitJob, deleteIkeLocal, deleteChildLocal,
-  armIkeTimers, queueExchange, kick, moveChildren, heirOf, P_CHILD, CREATE_CHILD_SA,
+  armIkeTimers, queueExchange, kick, moveChildren, heirOf, notifyName, P_CHILD, CREATE_CHILD_SA,
 } from "./state";
 export { moveChildren };
 import {
-  acceptChild, offerChild, childKeys, keymatLen, childEstablished, newChildSpi, childNumber, childXforms, be32,
+  acceptChild, offerChild, refuseChild, childKeys, keymatLen, childEstablished, newChildSpi, childNumber, childXforms, be32,
   setRekeyDone, N_USE_TRANSPORT_MODE, N_NO_PROPOSAL_CHOSEN,
 } from "./ike_auth";
 import { submitKeys, suite } from "./ike_sa_init";
@@ -163,7 +163,7 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
     requestDone(sa);
     if (c === null || np < 0 || kep < 0 || !offered(c, sa.conn.ike, true) || c.spi.length != 8 || field(kep, 1) != n.dh || c.dh != n.dh) {
       const nt = find(41);
-      logSa(sa, LOG_INFO, "IKE SA rekey refused" + (nt >= 0 ? " with notify " + field(nt, 2).toString() : "") + ": retrying later");
+      logSa(sa, LOG_INFO, "IKE SA rekey refused" + (nt >= 0 ? " with " + notifyName(field(nt, 2)) : "") + ": retrying later");
       sa.rekeyNew = null;
       deleteIkeLocal(n, "rekey refused");
       sa.rekeyAt = now + 30000;
@@ -202,7 +202,7 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
   const old = child.replaces != 0 ? findChildAnywhere(child.replaces) : null;
   if (np < 0 || sap < 0) {
     const nt = find(41);
-    logChild(child, LOG_INFO, "CREATE_CHILD_SA refused" + (nt >= 0 ? " with notify " + field(nt, 2).toString() : ""));
+    logChild(child, LOG_INFO, "CREATE_CHILD_SA refused" + (nt >= 0 ? " with " + notifyName(field(nt, 2)) : ""));
     if (old !== null) {
       old.rekeyedByUs = null;
       old.rekeyAt = now + 30000; // try again later
@@ -229,7 +229,9 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
   if (child.dh != 0) {
     const kep = find(34);
     if (kep < 0 || field(kep, 1) != child.dh) {
-      logChild(child, LOG_INFO, "CREATE_CHILD_SA response lacks the KE payload for PFS");
+      logChild(child, LOG_INFO, "the CREATE_CHILD_SA response has " + (kep < 0 ? "no KE payload" : "a KE of " + groupName(field(kep, 1))) +
+        ", the proposal we sent a KE of " + groupName(child.dh) + " for PFS");
+      refuseChild(sa, child);
       if (old !== null) old.rekeyedByUs = null;
       requestDone(sa);
       kick(sa);
@@ -319,16 +321,20 @@ export function onChildRequest(sa: IkeSa, msgid: u32): i32 {
     child.replaces = old.serial;
     child.reqid = old.reqid > 0 ? old.reqid : old.serial; // the kernel policies stay with the new one
   }
-  const r = offerChild(sa, child);
+  // pfs=yes: the chosen proposal must carry one of our KE groups (offerChild refuses one
+  // without, NO_PROPOSAL_CHOSEN, as Libreswan 4.10 does)
+  const r = offerChild(sa, child, pfsGroup(sa) != 0);
   if (r != 0) return refuse(sa, msgid, r, "no acceptable Child SA");
-  if (child.dh != 0 || pfsGroup(sa) != 0) {
+  if (child.dh != 0) {
+    // RFC 7296 1.3: a KE of another group than the chosen proposal's is answered with
+    // INVALID_KE_PAYLOAD naming the chosen one, a group the request offered
     const kep = find(34);
-    const want = child.dh != 0 ? child.dh : pfsGroup(sa);
-    if (kep < 0 || field(kep, 1) != want || child.dh == 0) {
+    if (kep < 0 || field(kep, 1) != child.dh) {
       const d = new Uint8Array(2);
-      d[0] = <u8>(want >> 8);
-      d[1] = <u8>want;
-      return refuseWith(sa, msgid, N_INVALID_KE_PAYLOAD, d, "PFS needs a KE of group " + want.toString());
+      d[0] = <u8>(child.dh >> 8);
+      d[1] = <u8>child.dh;
+      return refuseWith(sa, msgid, N_INVALID_KE_PAYLOAD, d, "the chosen proposal has KE group " + groupName(child.dh) + ", the request's KE payload " +
+        (kep < 0 ? "is missing" : "has " + groupName(field(kep, 1))));
     }
     child.peerKe = dataA(kep);
   }
@@ -583,7 +589,7 @@ function refuse(sa: IkeSa, msgid: u32, type: i32, why: string): i32 {
   return refuseWith(sa, msgid, type, new Uint8Array(0), why);
 }
 function refuseWith(sa: IkeSa, msgid: u32, type: i32, data: Uint8Array, why: string): i32 {
-  logSa(sa, LOG_INFO, "refusing CREATE_CHILD_SA: " + why + " (notify " + type.toString() + ")");
+  logSa(sa, LOG_INFO, "refusing CREATE_CHILD_SA: " + why + " (" + notifyName(type) + ")");
   beginTape();
   beginChain();
   notify(type, 0, new Uint8Array(0), data);
@@ -657,6 +663,8 @@ export function onChildKeysJob(arg: i32, status: i32, p: usize, len: i32): i32 {
   const r = readBlobs(p, len);
   if (status != JOB_OK || r === null || r.length < 1) {
     deleteChildLocal(ch, "PFS key derivation failed (status " + status.toString() + ")");
+    // the peer made its half with its own keys: take it away too
+    if (ch.ike.state == ESTABLISHED_IKE_SA) queueExchange(ch.ike, X_DELETE_SPI, <i32>ch.spiIn);
     return -1;
   }
   childKeys(ch, r[0], step == A_REQ_KEYS);

@@ -9,7 +9,7 @@
 // NonceIData | prf(SK_pr, IDr').
 import { Id, Ts, Xform, findConnByIds, connsByIds, instantiate, KIND_INSTANCE, KIND_TEMPLATE } from "../conn/conn";
 import {
-  IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD,
+  IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD, X_DELETE_SPI,
   takeUnknownDeleted,
 } from "../sa/sa";
 import { concat2, concat3, bytesEqual, readBlobs, strBytes, u64ToBytes } from "../bytes";
@@ -18,15 +18,17 @@ import {
   beginTape, beginChain, end, sealBuilt, find, findNotify, dataA, field, payloadBody, heldPlainPtr,
 } from "./message";
 import { saProposals, saChosen, id, auth, ts, notify } from "./build";
-import { choose, offered, chosenXforms } from "./proposals";
+import { choose, offered, chosenXforms, offeredGroups, ourGroups, groupsText } from "./proposals";
 import { readTs, narrow, within, whole, tsText, overlapsAny, holdsAddress, virtualFits } from "./ts";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, armIkeTimers, armChildTimers,
-  kick, queueExchange, settleConn, releaseInstance, IKE_AUTH,
+  kick, queueExchange, settleConn, releaseInstance, notifyName, IKE_AUTH,
 } from "./state";
 import { suite } from "./ike_sa_init";
+import { refuseIkeSa } from "./informational";
+import { nameOf } from "../names/index";
 import { kernelAddChild } from "../kernel";
-import { LOG_INFO, LOG_DEBUG, JOB_OK, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR } from "../abi";
+import { LOG_INFO, LOG_DEBUG, JOB_OK, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, REG_AUTH_V2 } from "../abi";
 
 export const N_AUTHENTICATION_FAILED = 24;
 export const N_TS_UNACCEPTABLE = 38;
@@ -182,21 +184,22 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
   if (idr < 0 || ap < 0) {
     const n = find(41);
     const t = n >= 0 ? field(n, 2) : 0;
-    logSa(sa, LOG_INFO, "IKE_AUTH failed: the responder answered with notify " + t.toString() + (t == N_AUTHENTICATION_FAILED ? " (AUTHENTICATION_FAILED)" : ""));
+    logSa(sa, LOG_INFO, "IKE_AUTH failed: the responder answered with " + notifyName(t));
     deleteIkeLocal(sa, "IKE_AUTH failed");
     return -1;
   }
   const c = sa.conn;
   const peerId = new Id(field(idr, 1), dataA(idr));
+  // the responder has its IKE SA and Child SA by now: a refusal reaches it (2.21.2)
   if (c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
-    logSa(sa, LOG_INFO, "the responder's identity does not match the connection's rightid");
-    deleteIkeLocal(sa, "identity mismatch");
+    requestDone(sa);
+    refuseIkeSa(sa, N_AUTHENTICATION_FAILED, "the responder's identity " + peerId.toText() + " does not match the connection's rightid " + c.remoteId.toText());
     return -1;
   }
   const want = pskAuth(sa, sa.initResponse, sa.Ni, payloadBody(idr, heldPlainPtr()), false);
   if (field(ap, 1) != AUTH_SHARED_KEY_MAC || !constEq(dataA(ap), want)) {
-    logSa(sa, LOG_INFO, "the responder's AUTH payload does not verify: AUTHENTICATION_FAILED");
-    deleteIkeLocal(sa, "authentication failed");
+    requestDone(sa);
+    refuseIkeSa(sa, N_AUTHENTICATION_FAILED, "the responder's AUTH payload (" + authName(field(ap, 1)) + ") does not verify with our " + authName(AUTH_SHARED_KEY_MAC));
     return -1;
   }
   requestDone(sa);
@@ -220,23 +223,23 @@ export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
   if (sap < 0 || tsi < 0 || tsr < 0) {
     const n = find(41);
     const t = n >= 0 ? field(n, 2) : 0;
-    logChild(child, LOG_INFO, "no Child SA: the responder answered with notify " + t.toString());
+    logChild(child, LOG_INFO, "no Child SA: the responder answered with " + notifyName(t));
     return false;
   }
   const ch = choose(sap, PROTO_ESP, c.esp, false);
   if (ch === null || !offered(ch, c.esp, false) || ch.spi.length != 4) {
     logChild(child, LOG_INFO, "the responder chose an ESP proposal we did not offer");
-    return false;
+    return refuseChild(sa, child);
   }
   const tl = readTs(tsi);
   const tr = readTs(tsr);
   if (!within(tl, c.localTs) || !within(tr, c.remoteTs)) {
-    logChild(child, LOG_INFO, "the responder's traffic selectors are not within ours");
-    return false;
+    logChild(child, LOG_INFO, "the responder's traffic selectors " + tsText(tl) + " === " + tsText(tr) + " are not within ours, " + tsText(c.localTs) + " === " + tsText(c.remoteTs));
+    return refuseChild(sa, child);
   }
   if (!c.narrowing && (!whole(tl, c.localTs) || !whole(tr, c.remoteTs))) {
     logChild(child, LOG_INFO, "the responder narrowed our traffic selectors to " + tsText(tl) + " === " + tsText(tr) + ", and narrowing=no");
-    return false;
+    return refuseChild(sa, child);
   }
   child.spiOut = load<u32>(ch.spi.dataStart);
   child.spiOut = bswap(child.spiOut);
@@ -257,6 +260,21 @@ export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
     queueExchange(sa, X_DELETE_CHILD, child.serial);
   }
   return true;
+}
+
+// We refuse a Child SA the responder has made (its answer holds SA, TSi, TSr): it has the
+// Child SA with our SPI as its outbound one, so a Delete of that SPI takes its half away
+// (RFC 7296 1.4.1; Libreswan 4.10 deletes a Child SA it refuses in an IKE_AUTH answer so).
+// Returns false, for acceptChild.
+export function refuseChild(sa: IkeSa, child: ChildSa): bool {
+  logChild(child, LOG_INFO, "deleting the Child SA the responder made (ESP SPI 0x" + child.spiIn.toString(16) + ")");
+  queueExchange(sa, X_DELETE_SPI, <i32>child.spiIn);
+  return false;
+}
+
+function authName(m: i32): string {
+  const n = nameOf(REG_AUTH_V2, m);
+  return n.length > 0 ? n : "auth method " + m.toString();
 }
 
 // ---- responder -------------------------------------------------------------------------------
@@ -379,16 +397,26 @@ export let childNumber: i32 = 0;
 export let childXforms: Array<Xform> = new Array<Xform>();
 
 // Reads SA, TSi, TSr (and USE_TRANSPORT_MODE) of a request that creates a Child SA and fills
-// `child` with our choice. Returns 0, or the notify that refuses the Child SA.
-export function offerChild(sa: IkeSa, child: ChildSa): i32 {
+// `child` with our choice. Returns 0, or the notify that refuses the Child SA. `wantDh`: the
+// proposal must carry one of our KE groups (CREATE_CHILD_SA with pfs=yes; IKE_AUTH has none).
+export function offerChild(sa: IkeSa, child: ChildSa, wantDh: bool = false): i32 {
   const c = sa.conn;
   const sap = find(33);
   const tsi = find(PT2_TSI);
   const tsr = find(PT2_TSR);
   if (sap < 0 || tsi < 0 || tsr < 0) return N_NO_PROPOSAL_CHOSEN;
-  const ch = choose(sap, PROTO_ESP, c.esp, false);
+  const ch = choose(sap, PROTO_ESP, c.esp, wantDh);
   if (ch === null || ch.spi.length != 4) {
-    logChild(child, LOG_INFO, "no acceptable ESP proposal: NO_PROPOSAL_CHOSEN");
+    if (ch === null && wantDh) {
+      // as Libreswan 4.10: with pfs=yes the proposals of a CREATE_CHILD_SA must include a KE
+      // group of ours; one that offers none is no match (NO_PROPOSAL_CHOSEN, not
+      // INVALID_KE_PAYLOAD, which can only name a group the request offered: RFC 7296 1.3)
+      const theirs = offeredGroups(sap, PROTO_ESP);
+      logChild(child, LOG_INFO, "no acceptable ESP proposal: pfs=yes wants a KE group of " + groupsText(ourGroups(c.esp)) +
+        ", the peer offers " + (theirs.length > 0 ? groupsText(theirs) : "none") + ": NO_PROPOSAL_CHOSEN");
+    } else {
+      logChild(child, LOG_INFO, "no acceptable ESP proposal: NO_PROPOSAL_CHOSEN");
+    }
     return N_NO_PROPOSAL_CHOSEN;
   }
   // a virtual subnet (vnet:/vhost:) is the peer's to name, within virtual-private

@@ -7,10 +7,10 @@
 // liveness check (2.4).
 import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, IKE_SA_REKEY_R0, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI, rememberUnknownDeleted } from "../sa/sa";
 import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
-import { del } from "./build";
-import { logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, INFORMATIONAL } from "./state";
+import { del, notify } from "./build";
+import { logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, notifyName, INFORMATIONAL } from "./state";
 import { be32 } from "./ike_auth";
-import { LOG_INFO, LOG_DEBUG, PT2_D } from "../abi";
+import { LOG_INFO, LOG_DEBUG, PT2_D, PT2_N } from "../abi";
 
 const PROTO_IKE = 1;
 const PROTO_ESP = 3;
@@ -40,6 +40,32 @@ export function startInformational(sa: IkeSa, what: i32, arg: i32): void {
   sendRequest(sa, what, arg, d);
 }
 
+// RFC 7296 2.21.2: we, the initiator, refuse the responder's IKE_AUTH answer (its ID or its
+// AUTH) after the responder has established the IKE SA and its first Child SA. "If the error
+// occurs on the initiator, the notification MAY be returned in a separate INFORMATIONAL
+// exchange": it says why and deletes the IKE SA, with the Child SA, so that no half is left
+// behind on the responder (Libreswan 4.10 sends the Delete alone, once, not waiting for an
+// answer; this one is retransmitted until answered, and the IKE SA goes then).
+//
+//   HDR, SK {N(AUTHENTICATION_FAILED), D}  -->
+//                            <--  HDR, SK {}
+export function refuseIkeSa(sa: IkeSa, type: i32, why: string): void {
+  sa.childInFlight = null; // the responder's Child SA goes with its IKE SA
+  beginTape();
+  beginChain();
+  notify(type, 0, new Uint8Array(0), new Uint8Array(0));
+  del(PROTO_IKE, 0, new Uint8Array(0));
+  end();
+  const d = sealBuilt(sa, INFORMATIONAL, false, sa.nextRequestId);
+  if (d === null) {
+    deleteIkeLocal(sa, why);
+    return;
+  }
+  sa.state = IKE_SA_DELETING;
+  logSa(sa, LOG_INFO, why + ": sending " + notifyName(type) + " and a Delete of the IKE SA to the responder");
+  sendRequest(sa, X_DELETE_IKE, 0, d);
+}
+
 export function onInfoResponse(sa: IkeSa, msgid: u32): i32 {
   const what = sa.outstandingWhat;
   const arg = sa.outstandingArg;
@@ -62,6 +88,10 @@ export function onInfoResponse(sa: IkeSa, msgid: u32): i32 {
 }
 
 export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
+  // an error the peer reports about an exchange already answered (2.21.2: a refused IKE_AUTH
+  // answer, before its Delete): said once, in the peer's words
+  const n = find(PT2_N);
+  if (n >= 0 && field(n, 2) < 16384) logSa(sa, LOG_INFO, "the peer reports " + notifyName(field(n, 2)));
   // Delete of the IKE SA: answer empty, then forget it and its Child SAs
   let d = find(PT2_D);
   while (d >= 0) {

@@ -2,9 +2,10 @@
 // initiator's and, in it, one transform of each type that its own configuration allows.
 import { Proposal, Xform } from "../conn/conn";
 import { getW, getF } from "../wire/tape";
-import { N_END, N_ALEN, K_ATTR } from "../abi";
+import { N_END, N_ALEN, K_ATTR, REG_DH } from "../abi";
 import { dataA } from "./message";
 import * as C from "../crypto";
+import { nameOf } from "../names/index";
 
 export const T_ENCR = 1;
 export const T_PRF = 2;
@@ -97,6 +98,46 @@ function match(p: i32, ours: Proposal, wantDh: bool): Chosen | null {
   if (sawEsn && c.esn < 0) return null;
   if (!sawEsn) c.esn = 0;
   return c;
+}
+
+// The KE groups (Transform Type 4, NONE left out) that the peer's proposals of protocol
+// `proto` in the SA payload at tape node `sa` offer, each once, in the order offered.
+export function offeredGroups(sa: i32, proto: i32): Array<i32> {
+  const out = new Array<i32>();
+  let p = sa + 1;
+  const pend = <i32>getW(sa, N_END);
+  while (p < pend) {
+    if (<i32>getF(p, 1) == proto) {
+      let t = p + 1;
+      const e = <i32>getW(p, N_END);
+      while (t < e) {
+        const id = <i32>getF(t, 1);
+        if (<i32>getF(t, 0) == T_DH && id != 0 && !out.includes(id)) out.push(id);
+        t = <i32>getW(t, N_END);
+      }
+    }
+    p = <i32>getW(p, N_END);
+  }
+  return out;
+}
+
+// The KE groups of our proposals (Transform Type 4, NONE left out), each once.
+export function ourGroups(ps: Array<Proposal>): Array<i32> {
+  const out = new Array<i32>();
+  for (let i = 0; i < ps.length; i++) {
+    const xs = ps[i].xforms;
+    for (let k = 0; k < xs.length; k++) if (xs[k].type == T_DH && xs[k].id != 0 && !out.includes(xs[k].id)) out.push(xs[k].id);
+  }
+  return out;
+}
+export function groupsText(g: Array<i32>): string {
+  let s = "";
+  for (let i = 0; i < g.length; i++) s += (i > 0 ? " or " : "") + groupName(g[i]);
+  return s;
+}
+export function groupName(g: i32): string {
+  const n = nameOf(REG_DH, g);
+  return n.length > 0 ? n : "group " + g.toString();
 }
 
 function id0(p: i32): bool {

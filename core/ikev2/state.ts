@@ -7,7 +7,8 @@ import {
   IkeSa, ChildSa, Pending, removeIke, findChildAnywhere, ESTABLISHED_IKE_SA, IKE_SA_DEAD, CHILD_SA_DEAD,
   CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, X_CREATE_CHILD, X_DELETE_IKE, allIke,
 } from "../sa/sa";
-import { LOG_INFO, LOG_DEBUG } from "../abi";
+import { LOG_INFO, LOG_DEBUG, REG_NOTIFY_V2 } from "../abi";
+import { nameOf } from "../names/index";
 import { kernelDelChild } from "../kernel";
 import { Conn, KIND_INSTANCE, KIND_TEMPLATE, instantiate, removeConn } from "../conn/conn";
 
@@ -30,6 +31,12 @@ export function logSa(sa: IkeSa, level: i32, what: string): void {
 }
 export function logChild(c: ChildSa, level: i32, what: string): void {
   log(level, c.ike.conn.label + " #" + c.serial.toString() + ": " + what);
+}
+
+// A notify type by its registry name (NO_PROPOSAL_CHOSEN), its number where it has none.
+export function notifyName(t: i32): string {
+  const n = nameOf(REG_NOTIFY_V2, t);
+  return n.length > 0 ? n : "notify " + t.toString();
 }
 
 // ---- instances -------------------------------------------------------------------------------
