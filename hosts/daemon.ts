@@ -229,6 +229,7 @@ export class Daemon {
       fragmentation: c.fragmentation !== "no",
       pfs: c.pfs,
       initialContact: c.initialContact,
+      uniqueIds: this.config?.setup.uniqueids ?? true,
       narrowing: c.narrowing,
       auto: c.auto === "start" ? 3 : c.auto === "ondemand" ? 2 : c.auto === "ignore" ? 0 : 1,
     };

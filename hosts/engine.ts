@@ -82,6 +82,7 @@ export interface ConnSpec {
   fragmentation?: boolean;
   pfs?: boolean;
   initialContact?: boolean;
+  uniqueIds?: boolean; // uniqueids= of config setup (default yes)
   narrowing?: boolean; // narrowing=yes (Libreswan's default is no)
   auto?: number;
   fragSize?: number;
@@ -197,7 +198,8 @@ function writeConnRecord(w: RecordWriter, c: ConnSpec): void {
       tm.dpdDelay ?? 0, tm.dpdTimeout ?? 0, tm.retransmitBaseMs ?? 500, tm.retransmitLimit ?? 10]) w.u32(v);
   });
   const flags = (c.transport ? abi.CF_TRANSPORT : 0) | (c.fragmentation ? abi.CF_FRAGMENTATION : 0) |
-    (c.pfs ? abi.CF_PFS : 0) | (c.initialContact !== false ? abi.CF_INITIAL_CONTACT : 0) | (c.narrowing ? abi.CF_NARROWING : 0);
+    (c.pfs ? abi.CF_PFS : 0) | (c.initialContact !== false ? abi.CF_INITIAL_CONTACT : 0) | (c.narrowing ? abi.CF_NARROWING : 0) |
+    (c.uniqueIds !== false ? abi.CF_UNIQUEIDS : 0);
   w.tlv(abi.CONN_FLAGS, () => w.u32(flags));
   w.tlv(abi.CONN_AUTO, () => w.u8(c.auto ?? 1));
   if (c.fragSize) w.tlv(abi.CONN_FRAG_SIZE, () => w.u16(c.fragSize!));
@@ -595,6 +597,7 @@ export interface IkeStatus {
   serial: number; conn: string; instance: number; state: string; initiator: boolean; spiI: string; spiR: string;
   encr: number; keyBits: number; prf: number; integ: number; dh: number; nextRequestId: number; expectRequestId: number;
   outstanding: boolean; queued: number; local: string; remote: string; rekeyAt: number; expireAt: number; retransmitAt: number;
+  peerId: string; // the peer's authenticated ID ("" before IKE_AUTH)
   SK_d?: string; SK_ai?: string; SK_ar?: string; SK_ei?: string; SK_er?: string; SK_pi?: string; SK_pr?: string;
   children: ChildStatus[];
 }

@@ -9,7 +9,7 @@ import {
   CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LEFT_TS, CONN_RIGHT_TS, CONN_TIMERS, CONN_FLAGS,
   CONN_AUTO, CONN_FRAG_SIZE, CONN_LEFT_PROTOPORT, CONN_RIGHT_PROTOPORT, CONN_LEFT_VIRTUAL,
   CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, VIRT_NO,
-  CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT, CF_NARROWING,
+  CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT, CF_NARROWING, CF_UNIQUEIDS,
 } from "../abi";
 
 export const KIND_PERMANENT = 0;
@@ -192,7 +192,7 @@ export class Conn {
   dpdTimeout: f64 = 0;
   retransmitBase: f64 = 500;
   retransmitLimit: i32 = 10;
-  flags: u32 = CF_INITIAL_CONTACT;
+  flags: u32 = CF_INITIAL_CONTACT | CF_UNIQUEIDS;
   auto: i32 = 1;
   fragSize: i32 = 1280;
 
@@ -201,6 +201,9 @@ export class Conn {
   get pfs(): bool { return (this.flags & CF_PFS) != 0; }
   get initialContact(): bool { return (this.flags & CF_INITIAL_CONTACT) != 0; }
   get narrowing(): bool { return (this.flags & CF_NARROWING) != 0; }
+  get uniqueIds(): bool { return (this.flags & CF_UNIQUEIDS) != 0; }
+  // the connection as configured: an instance's template, else itself
+  get base(): Conn { return this.template !== null ? this.template! : this; }
   get kindName(): string {
     return this.kind == KIND_TEMPLATE ? "TEMPLATE" : this.kind == KIND_INSTANCE ? "INSTANCE" : "PERMANENT";
   }

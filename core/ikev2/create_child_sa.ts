@@ -74,6 +74,7 @@ export function startChildExchange(sa: IkeSa, what: i32, arg: i32): void {
     n.dh = sa.dh;
     n.Ni = C.randomBytes(32);
     n.rekeyedOf = sa;
+    n.peerId = sa.peerId;
     n.peerFragmentation = sa.peerFragmentation;
     n.state = IKE_SA_REKEY_R0;
     n.expireAt = now + 60000; // a rekey that never completes goes away
@@ -449,6 +450,7 @@ function rekeyIkeRequest(sa: IkeSa, msgid: u32, sap: i32, Ni: Uint8Array): i32 {
   n.Nr = C.randomBytes(32);
   n.peerKe = peerKe;
   n.rekeyedOf = sa;
+  n.peerId = sa.peerId;
   n.peerFragmentation = sa.peerFragmentation;
   n.chosenNumber = c.number;
   n.state = IKE_SA_REKEY_R0;

@@ -705,6 +705,7 @@ export function statusJson(secrets: bool, only: string): string {
     o.push('","rekeyAt":'); o.push(sa.rekeyAt.toString());
     o.push(',"expireAt":'); o.push(sa.expireAt.toString());
     o.push(',"retransmitAt":'); o.push((sa.outstanding !== null ? sa.retransmitAt : 0).toString());
+    o.push(',"peerId":"'); o.push(sa.peerId !== null ? jsonText(sa.peerId!.toText()) : ""); o.push('"');
     if (secrets) {
       o.push(',"SK_d":"'); o.push(hex(sa.SK_d));
       o.push('","SK_ai":"'); o.push(hex(sa.SK_ai));

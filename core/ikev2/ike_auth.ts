@@ -27,6 +27,7 @@ import {
 import { suite } from "./ike_sa_init";
 import { refuseIkeSa } from "./informational";
 import { nameOf } from "../names/index";
+import { replaceOlder, hasContact } from "./unique";
 import { kernelAddChild } from "../kernel";
 import { LOG_INFO, LOG_DEBUG, JOB_OK, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, REG_AUTH_V2 } from "../abi";
 
@@ -158,7 +159,7 @@ function sendAuthRequest(sa: IkeSa): void {
   beginTape();
   beginChain();
   id(PT2_IDI, c.localId);
-  if (c.initialContact) notify(N_INITIAL_CONTACT, 0, new Uint8Array(0), new Uint8Array(0));
+  if (c.initialContact && !hasContact(sa)) notify(N_INITIAL_CONTACT, 0, new Uint8Array(0), new Uint8Array(0));
   if (c.remoteId.type != 0) id(PT2_IDR, c.remoteId);
   auth(AUTH_SHARED_KEY_MAC, a);
   saProposals(c.esp, PROTO_ESP, be32(child.spiIn), false); // no KE in IKE_AUTH (RFC 7296 1.2)
@@ -203,6 +204,7 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
     return -1;
   }
   requestDone(sa);
+  sa.peerId = peerId;
   ikeEstablished(sa);
   const child = sa.childInFlight;
   sa.childInFlight = null;
@@ -320,6 +322,8 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     logSa(sa, LOG_INFO, "the initiator's AUTH payload does not verify: AUTHENTICATION_FAILED");
     return failAuth(sa, msgid, N_AUTHENTICATION_FAILED);
   }
+  sa.peerId = peerId;
+  const initialContact = findNotify(N_INITIAL_CONTACT) >= 0; // read before the tape is reused
   // the first Child SA, read before the tape is reused for the answer
   const child = new ChildSa(sa);
   child.byUs = false;
@@ -388,6 +392,7 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     sa.children.push(child);
     childEstablished(child);
   }
+  replaceOlder(sa, initialContact);
   kick(sa);
   return 0;
 }

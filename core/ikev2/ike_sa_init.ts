@@ -354,6 +354,7 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
   sa.state = IKE_SA_INIT_R0;
   sa.busyRequest = true;
   sa.lastInbound = now;
+  sa.beganAt = now;
   // a half-open SA that never completes goes away; sooner while cookies are asked for
   // (Libreswan's busy mode cleans up partial state more aggressively too)
   sa.expireAt = now + (isBusy ? HALF_OPEN_BUSY_MS : HALF_OPEN_MS);

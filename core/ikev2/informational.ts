@@ -8,7 +8,7 @@
 import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, IKE_SA_REKEY_R0, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI, rememberUnknownDeleted } from "../sa/sa";
 import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
 import { del, notify } from "./build";
-import { logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, notifyName, INFORMATIONAL } from "./state";
+import { logSa, logChild, sendRequest, sendResponse, sendTo, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, notifyName, INFORMATIONAL } from "./state";
 import { be32 } from "./ike_auth";
 import { LOG_INFO, LOG_DEBUG, PT2_D, PT2_N } from "../abi";
 
@@ -64,6 +64,23 @@ export function refuseIkeSa(sa: IkeSa, type: i32, why: string): void {
   sa.state = IKE_SA_DELETING;
   logSa(sa, LOG_INFO, why + ": sending " + notifyName(type) + " and a Delete of the IKE SA to the responder");
   sendRequest(sa, X_DELETE_IKE, 0, d);
+}
+
+// Tells the peer the IKE SA (and with it its Child SAs, 1.4.1) is gone, once, with no answer
+// awaited, and forgets it at once: for an IKE SA replaced by a new one whose old peer may be
+// gone (pluto sends the Delete of a state it deletes the same way, without retransmitting).
+export function deleteIkeNow(sa: IkeSa, why: string): void {
+  beginTape();
+  beginChain();
+  del(PROTO_IKE, 0, new Uint8Array(0));
+  end();
+  const d = sealBuilt(sa, INFORMATIONAL, false, sa.nextRequestId);
+  if (d !== null) {
+    sa.nextRequestId++;
+    sendTo(sa, d);
+    logSa(sa, LOG_INFO, "sent Delete for the IKE SA to " + sa.remote.toString() + " (no answer awaited)");
+  }
+  deleteIkeLocal(sa, why);
 }
 
 export function onInfoResponse(sa: IkeSa, msgid: u32): i32 {

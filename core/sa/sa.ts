@@ -1,5 +1,5 @@
 // IKE SA and Child SA records (pluto's states), the SPI table and serial numbers.
-import { Conn, Endpoint, Ts, Xform } from "../conn/conn";
+import { Conn, Endpoint, Id, Ts, Xform } from "../conn/conn";
 
 // IKE SA states, named after pluto's
 export const IKE_SA_INIT_I0 = 1; // initiator: waiting for its KE (helper)
@@ -212,8 +212,10 @@ export class IkeSa {
   children: Array<ChildSa> = new Array<ChildSa>();
   // SPIs the peer deleted before we knew them (a Child SA whose answer we had not seen yet)
   unknownDeleted: Array<u32> = new Array<u32>();
+  peerId: Id | null = null; // the peer's ID (IDi or IDr) once its AUTH verified; kept by rekeys
   // timers
-  createdAt: f64 = 0;
+  beganAt: f64 = 0; // responder: when its IKE_SA_INIT came
+  createdAt: f64 = 0; // when it was established
   replacedBy: i32 = 0;
   // the IKE SA that replaces this one (its rekey, the peer's, or the winner of a collision):
   // its Child SAs live on there when this one goes away (RFC 7296 2.18)

@@ -102,15 +102,28 @@ export class Sim {
 
   addNode(name: string, addr: Uint8Array): Node {
     const node = new Node(this, name, addr);
-    const nodeRng = new Rng(this.seed * 31 + this.nodes.length + 1);
-    node.engine = new Engine(coreModule(), { provider: this.provider, random: (n) => nodeRng.bytes(n), core: { onTrap: (r) => { throw new Error(`${name}: core trapped: ${r.message}`); } } }, {
-      send: (cmd) => this.transmit(node, cmd.remote, cmd.bytes, cmd.natT),
+    this.nodes.push(node);
+    this.boot(node, this.seed * 31 + this.nodes.length);
+    return node;
+  }
+
+  // A fresh core for the node: what a crash and restart leaves (no connections, no SAs; its
+  // timer and its helper jobs in flight come to nothing).
+  restart(node: Node): void {
+    node.timerSeq++;
+    node.logs.push(`${(this.now / 1000).toFixed(3)}   --- ${node.name} restarted ---`);
+    this.boot(node, this.seed * 31 + 1000 + this.rng.next() % 1000);
+  }
+
+  private boot(node: Node, seed: number): void {
+    const nodeRng = new Rng(seed);
+    const engine: Engine = new Engine(coreModule(), { provider: this.provider, random: (n) => nodeRng.bytes(n), core: { onTrap: (r) => { throw new Error(`${node.name}: core trapped: ${r.message}`); } } }, {
+      send: (cmd) => { if (node.engine === engine) this.transmit(node, cmd.remote, cmd.bytes, cmd.natT); },
       log: (level, line) => node.logs.push(`${(this.now / 1000).toFixed(3)} ${level === abi.LOG_DEBUG ? "|" : " "} ${line}`),
       job: (id, job) => this.runJob(node, id, job),
     });
-    node.engine.setInterfaces(0, [ep(addr)]);
-    this.nodes.push(node);
-    return node;
+    node.engine = engine;
+    engine.setInterfaces(0, [ep(node.addr)]);
   }
 
   at(t: number, run: () => void): void {
@@ -119,11 +132,13 @@ export class Sim {
   }
 
   private runJob(node: Node, id: number, job: Job): void {
-    const result = node.engine.runInline(job);
+    const engine = node.engine;
+    const result = engine.runInline(job);
     node.jobsRun++;
     const delay = typeof node.jobDelay === "function" ? node.jobDelay(job) : node.jobDelay ?? this.jobDelay;
     this.at(this.now + delay, () => {
-      node.engine.helperDone(this.now, id, result);
+      if (node.engine !== engine) return; // the node restarted meanwhile
+      engine.helperDone(this.now, id, result);
       this.rearm(node);
     });
   }
