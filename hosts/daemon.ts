@@ -66,7 +66,13 @@ export class Daemon {
       job: (id, job) => {
         this.host.runJob(job).then(
           (r) => this.afterEvent(() => this.engine.helperDone(this.host.now(), id, r)),
-          (e) => this.host.log(`helper job ${id} failed: ${(e as Error).message}`),
+          // a job the helpers refused (their queue is full) or lost fails its state now,
+          // rather than leaving it waiting for an answer that never comes
+          (e) => {
+            this.host.log(`helper job ${id} (${job.kind}) failed: ${(e as Error).message}`);
+            const failed: JobResult = { ok: false, kind: job.kind, error: { code: "BAD_JOB", message: (e as Error).message } };
+            this.afterEvent(() => this.engine.helperDone(this.host.now(), id, failed));
+          },
         );
       },
     });

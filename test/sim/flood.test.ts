@@ -74,7 +74,7 @@ describe("half-open floods", () => {
     // east is busy from the start (every new IKE_SA_INIT must show a cookie)
     e.engine.core.call("setDdos", abi.DDOS_BUSY, 25000, 50000);
     const mem0 = e.engine.core.memoryBytes;
-    const N = 5000;
+    const N = 2000;
     for (let i = 0; i < N; i++) {
       const spi = 0x1000 + i;
       e.engine.datagram(sim.now, forge(tpl, spi, null), ep(EAST), ep(MALLORY), false);
@@ -182,5 +182,23 @@ describe("ddos-mode, ddos-ike-threshold and max-halfopen-ike from ipsec.conf and
     expect(r).toEqual({ ok: true, text: "ddos-mode=unlimited: 0 half-open IKE SAs, cookies not required" });
     expect(daemons.east.engine.status(3).halfOpen.busy).toBe(false);
     expect((await daemons.east.whack({ cmd: "ddos-auto" })).text).toMatch(/^ddos-mode=auto: /);
+  });
+});
+
+describe("helper jobs the helpers refuse", () => {
+  test("a job refused (helper queue full) fails its state at once instead of leaving it half-open", async () => {
+    const conn = `config setup\n\tlisten=%s\nconn net\n\tleft=192.0.2.1\n\tleftid=@west.test\n\tright=192.0.2.2\n\trightid=@east.test\n\tauthby=secret\n\tauto=add\n`;
+    const { daemons, settle, logs } = daemonPair({ west: conn.replace("%s", "192.0.2.1"), east: conn.replace("%s", "192.0.2.2") },
+      `@west.test @east.test : PSK "a test secret that is long enough"\n`, ["192.0.2.1", "192.0.2.2"]);
+    await daemons.west.start();
+    await daemons.east.start();
+    const host = daemons.east.host as unknown as { runJob: (j: unknown) => Promise<never> };
+    host.runJob = () => Promise.reject(new Error("helper queue full: 1024 jobs already wait for 1 helpers (maxQueue 1024)"));
+    await daemons.west.whack({ cmd: "initiate", name: "net" });
+    await settle();
+    expect(logs.east.some((l) => /^helper job \d+ \(dh-generate\) failed: helper queue full/.test(l))).toBe(true);
+    expect(logs.east.some((l) => /deleted IKE SA \(KE generation failed\)/.test(l))).toBe(true);
+    expect(daemons.east.engine.status(100).ike).toHaveLength(0);
+    expect(daemons.east.engine.status(100).halfOpen.count).toBe(0);
   });
 });
