@@ -5,7 +5,8 @@
 import { parseArgs } from "deno-std/cli/parse_args.js";
 import { Daemon, type DaemonHost } from "../daemon.ts";
 import type { Endpoint } from "../engine.ts";
-import { parseRequest, LineReader, type WhackResponse } from "../whack-protocol.ts";
+import { WhackServer } from "../whack-server.ts";
+import { serveWhack } from "./whack-socket.ts";
 import { runJob } from "../crypto/jobs.ts";
 import { formatAddress, parseAddress } from "../config/values.ts";
 import { defaultRoute } from "../config/defaultroute.ts";
@@ -228,54 +229,28 @@ log(`pluto ${Deno.pid} starting (kernel: ${kernel}, helpers: ${pool ? "pool" : "
 for (const e of await host.listen(daemon.ports())) log(e);
 for (const line of await daemon.start()) log(line);
 
-let clients = 0;
+const whack = new WhackServer({
+  handle: (req) => daemon.whack(req),
+  answered: (req) => {
+    if (req.cmd === "shutdown") setTimeout(() => stop(0), 0);
+  },
+  log,
+  now: () => performance.now(),
+});
 (async () => {
-  for await (const c of listener) {
-    if (clients >= 64) c.close();
-    else void serve(c);
-  }
-})().catch((e) => stopping || log(`control socket: ${(e as Error).message}`));
-
-// One whack client: a request a line, an answer a line, in order; idle clients are cut off.
-async function serve(conn: Deno.Conn): Promise<void> {
-  clients++;
-  const reader = new LineReader();
-  const decoder = new TextDecoder();
-  const buf = new Uint8Array(16384);
-  const idle = setTimeout(() => conn.close(), 30000);
-  let chain = Promise.resolve();
-  const reply = async (r: WhackResponse) => {
-    const b = encoder.encode(JSON.stringify(r) + "\n");
-    for (let o = 0; o < b.length;) o += await conn.write(b.subarray(o));
-  };
-  const request = (line: string) => {
-    chain = chain.then(async () => {
-      const p = parseRequest(line);
-      if (!p.ok) {
-        log(`whack: bad request: ${p.error}`);
-        return reply({ ok: false, error: p.error });
-      }
-      await reply(await daemon.whack(p.req).catch((e) => ({ ok: false, error: String((e as Error).message) })));
-      if (p.req.cmd === "shutdown") setTimeout(() => stop(0), 0);
-    }).catch(() => {}); // a client that went away mid-command
-  };
-  try {
-    for (let n = await conn.read(buf); n !== null && !reader.overflow; n = await conn.read(buf)) {
-      reader.push(decoder.decode(buf.subarray(0, n), { stream: true }), request);
+  for (;;) {
+    let c: Deno.Conn;
+    try {
+      c = await listener.accept();
+    } catch (e) {
+      if (stopping || e instanceof Deno.errors.BadResource) return;
+      whack.acceptFailed((e as Error).message);
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
     }
-    if (reader.overflow) await reply({ ok: false, error: "request too long" });
-  } catch {
-    // cut off, or gone
+    serveWhack(whack, c);
   }
-  await chain;
-  clearTimeout(idle);
-  try {
-    conn.close();
-  } catch {
-    // closed already
-  }
-  clients--;
-}
+})();
 
 async function stop(code: number): Promise<void> {
   if (stopping) return;
@@ -285,6 +260,7 @@ async function stop(code: number): Promise<void> {
   clearTimeout(timer);
   for (const s of sockets.values()) s.close();
   listener.close();
+  whack.disarm();
   for (const f of [ctl, pidfile]) {
     try {
       Deno.removeSync(f);

@@ -9,7 +9,8 @@ import { readFileSync, statSync, readdirSync, mkdirSync, writeFileSync, unlinkSy
 import { Daemon, type DaemonHost } from "../daemon.ts";
 import { defaultRoute } from "../config/defaultroute.ts";
 import type { Endpoint } from "../engine.ts";
-import { parseRequest, LineReader, type WhackResponse } from "../whack-protocol.ts";
+import { WhackServer } from "../whack-server.ts";
+import { serveWhack } from "./whack-socket.ts";
 import { coreModule } from "./corefile.ts";
 import { nativeProvider } from "../crypto/native.ts";
 import { runJob } from "../crypto/jobs.ts";
@@ -220,44 +221,29 @@ function main(): void {
   }
 
   function start(): void {
-    const server = net.createServer((conn) => {
-      const reader = new LineReader();
-      conn.setEncoding("utf8");
-      let chain = Promise.resolve();
-      const reply = (r: WhackResponse) => {
-        if (!conn.destroyed) conn.write(JSON.stringify(r) + "\n");
-      };
-      conn.on("data", (chunk: string) => {
-        reader.push(chunk, (line) => {
-          chain = chain.then(async () => {
-            const p = parseRequest(line);
-            if (!p.ok) {
-              log(`whack: bad request: ${p.error}`);
-              reply({ ok: false, error: p.error });
-              return;
-            }
-            const r = await daemon.whack(p.req).catch((e) => ({ ok: false, error: String((e as Error).message) }));
-            reply(r);
-            if (p.req.cmd === "shutdown") setImmediate(() => stop(0));
-          });
-        });
-        if (reader.overflow) {
-          reply({ ok: false, error: "request too long" });
-          conn.destroy();
-        }
-      });
-      conn.on("error", () => conn.destroy()); // a client that went away mid-command
-      conn.setTimeout(30000, () => conn.destroy());
+    const whack = new WhackServer({
+      handle: (req) => daemon.whack(req),
+      answered: (req) => {
+        if (req.cmd === "shutdown") setImmediate(() => stop(0));
+      },
+      log,
+      now: () => performance.now(),
     });
+    const server = net.createServer({ allowHalfOpen: true }, (conn) => serveWhack(whack, conn));
+    let listening = false;
     server.on("error", (e) => {
+      if (listening) {
+        whack.acceptFailed(e.message);
+        return;
+      }
       log(`pluto: cannot open the control socket ${ctl}: ${e.message}`);
       process.exit(1);
     });
-    server.maxConnections = 64;
     // the socket is made 0600 as it is created (umask), not a moment later: no other user can
     // connect in between, whatever the run directory's mode
     const umask = process.umask(0o177);
-    server.listen(ctl, async () => {
+    server.listen({ path: ctl, backlog: 1024 }, async () => {
+      listening = true;
       process.umask(umask);
       chmodSync(ctl, 0o600);
       writeFileSync(pidfile, `${process.pid}\n`);
@@ -276,6 +262,7 @@ function main(): void {
       if (timer) clearTimeout(timer);
       for (const s of sockets.values()) s.close();
       server.close();
+      whack.disarm();
       for (const f of [ctl, pidfile]) {
         try {
           unlinkSync(f);
