@@ -76,8 +76,11 @@ export interface KernelOp {
 export class MemoryXfrm {
   readonly sas = new Map<string, MemorySa>();
   readonly policies = new Map<string, MemoryPolicy>();
-  /** Every operation of every handle, in order. */
+  /** The operations of the handles that record them, in order: the last `opsLimit`. */
   readonly ops: KernelOp[] = [];
+  /** Operations recorded and then let go, the oldest first, to stay within opsLimit. */
+  opsDropped = 0;
+  opsLimit = 100_000;
   private nextIndex = 8; // the kernel's policy indexes are multiples of 8 plus the direction
   private rng: number;
 
@@ -113,6 +116,11 @@ function err(op: string, code: string): KernelError {
 export interface MemoryKernelOptions {
   /** Share tables with other handles; a private MemoryXfrm by default. */
   xfrm?: MemoryXfrm;
+  /**
+   * Keep an operations log (`ops`, for tests; the default). A daemon keeps none: it never reads
+   * the log, which would otherwise hold a copy of every request, keys included.
+   */
+  record?: boolean;
 }
 
 export class MemoryKernel implements Kernel {
@@ -120,8 +128,10 @@ export class MemoryKernel implements Kernel {
   private handler: KernelEventHandler | undefined;
   private closed = false;
 
+  private readonly record: boolean;
   constructor(options: MemoryKernelOptions = {}) {
     this.xfrm = options.xfrm ?? new MemoryXfrm();
+    this.record = options.record ?? true;
   }
 
   /** This handle's log: the shared log's entries made through this handle. */
@@ -131,18 +141,25 @@ export class MemoryKernel implements Kernel {
   private readonly mine = new WeakSet<KernelOp>();
 
   private log(entry: KernelOp): void {
-    this.xfrm.ops.push(entry);
+    const x = this.xfrm;
+    x.ops.push(entry);
     this.mine.add(entry);
+    // bounded: let the oldest half go at once (one splice per limit/2 operations)
+    if (x.ops.length > x.opsLimit) {
+      const n = x.ops.length - Math.floor(x.opsLimit / 2);
+      x.ops.splice(0, n);
+      x.opsDropped += n;
+    }
   }
 
   private run<T>(op: KernelOpName, target: string, arg: unknown, f: () => T, extra?: (r: T) => Partial<KernelOp>): T {
     if (this.closed) throw err(op, "EBADF");
     try {
       const r = f();
-      this.log({ op, target, arg: arg === undefined ? undefined : clone(arg), result: "OK", ...(extra ? extra(r) : {}) });
+      if (this.record) this.log({ op, target, arg: arg === undefined ? undefined : clone(arg), result: "OK", ...(extra ? extra(r) : {}) });
       return r;
     } catch (e) {
-      this.log({ op, target, arg: arg === undefined ? undefined : clone(arg), result: e instanceof KernelError ? e.code : "EINVAL" });
+      if (this.record) this.log({ op, target, arg: arg === undefined ? undefined : clone(arg), result: e instanceof KernelError ? e.code : "EINVAL" });
       throw e;
     }
   }

@@ -70,7 +70,7 @@ check([
   ...(logfile ? [[{ name: "write", path: logfile }, `--allow-write=${logfile}`, "for the log file"] as Want] : []),
   ...(kernel === "xfrm" ? [[{ name: "ffi" }, "--allow-ffi", "for --kernel xfrm (the XFRM netlink sockets, through libc)"] as Want] : []),
 ]);
-let kernelImpl: Kernel = new MemoryKernel();
+let kernelImpl: Kernel = new MemoryKernel({ record: false });
 if (kernel === "xfrm") {
   try {
     kernelImpl = openDenoXfrmKernel();

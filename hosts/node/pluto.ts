@@ -61,7 +61,7 @@ function main(): void {
       process.exit(1);
     }
   } else {
-    kernelImpl = new MemoryKernel();
+    kernelImpl = new MemoryKernel({ record: false });
   }
   const rundir = args.rundir ?? "/run/pluto";
   try {

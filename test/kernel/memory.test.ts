@@ -173,3 +173,34 @@ describe("MemoryKernel", () => {
     expect(events).toEqual([]);
   });
 });
+
+describe("MemoryKernel memory (a daemon's kernel must not grow with churn)", () => {
+  it("a daemon's kernel ({ record: false }) keeps no log: 20,000 SAs created and deleted leave nothing behind", async () => {
+    const k = new MemoryKernel({ record: false });
+    for (let i = 0; i < 20_000; i++) {
+      await k.addSa({ ...sa, spi: 0x1000 + i });
+      await k.addPolicy({ ...policy, selector: { src: "10.1.0.0/16", dst: `10.${2 + (i % 200)}.${i >> 8 & 255}.0/24` } });
+      await k.deleteSa({ ...sa, spi: 0x1000 + i });
+      await k.deletePolicy({ selector: { src: "10.1.0.0/16", dst: `10.${2 + (i % 200)}.${i >> 8 & 255}.0/24` }, dir: "out" });
+    }
+    expect(k.ops).toHaveLength(0);
+    expect(k.xfrm.ops).toHaveLength(0);
+    expect(k.xfrm.sas.size).toBe(0);
+    expect(k.xfrm.policies.size).toBe(0);
+    // it still refuses what the kernel refuses
+    await k.addSa(sa);
+    expect(await code(k.addSa(sa))).toBe("EEXIST");
+  });
+  it("a recording kernel keeps its last operations within opsLimit and counts what it let go", async () => {
+    const x = new MemoryXfrm();
+    x.opsLimit = 1000;
+    const k = new MemoryKernel({ xfrm: x });
+    for (let i = 0; i < 5000; i++) {
+      await k.addSa({ ...sa, spi: 0x1000 + i });
+      await k.deleteSa({ ...sa, spi: 0x1000 + i });
+    }
+    expect(x.ops.length).toBeLessThanOrEqual(1000);
+    expect(x.ops.length + x.opsDropped).toBe(10_000);
+    expect(x.ops.at(-1)).toMatchObject({ op: "deleteSa", result: "OK", target: expect.stringContaining((0x1000 + 4999).toString(16)) });
+  });
+});
