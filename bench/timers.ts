@@ -1,7 +1,7 @@
 // `npm run bench -- timers`: what one timer event costs a core holding many established IKE
 // SAs (each with a Child SA and liveness checks), against one holding 100: the deadline heap
 // should make the ratio about 1 (a look at every SA would make it grow with their number).
-import { Engine, type ConnSpec, type Endpoint } from "../hosts/engine.ts";
+import { Engine, type ConnSpec, type Endpoint, type SendCommand } from "../hosts/engine.ts";
 import { coreModule } from "../hosts/node/corefile.ts";
 import { nativeProvider } from "../hosts/crypto/native.ts";
 import { runJob } from "../hosts/crypto/jobs.ts";
@@ -11,8 +11,10 @@ const E: Endpoint = { family: 4, port: 500, addr: Uint8Array.of(192, 0, 2, 2) };
 const te = new TextEncoder();
 
 // east with n IKE SAs from west, one per connection (from 100 west addresses, so that setting
-// them up does not also measure a search among n connections of one host pair)
-function established(n: number): { east: Engine; now: number } {
+// them up does not also measure a search among n connections of one host pair); `sent` sees
+// what east sends once they are up (test/hosts/pump.test.ts)
+export function established(n: number, sent?: (c: SendCommand) => void): { east: Engine; now: number } {
+  let up = false;
   let now = 1;
   const queue: (() => void)[] = [];
   const engines: Engine[] = [];
@@ -20,7 +22,10 @@ function established(n: number): { east: Engine; now: number } {
   for (let i = 0; i < 100; i++) wests.push({ family: 4, port: 500, addr: Uint8Array.of(10, 200, 0, i) });
   const mk = (me: Endpoint[]): Engine => {
     const e: Engine = new Engine(coreModule(), { provider: nativeProvider }, {
-      send: (c) => queue.push(() => engines[e === engines[0] ? 1 : 0]!.datagram(now, c.bytes, c.remote, c.local, false)),
+      send: (c) => {
+        if (up && e === engines[1]) sent?.(c);
+        queue.push(() => engines[e === engines[0] ? 1 : 0]!.datagram(now, c.bytes, c.remote, c.local, false));
+      },
       log: () => {},
       job: (id, j) => queue.push(() => e.helperDone(now, id, runJob(nativeProvider, j))),
     });
@@ -48,8 +53,9 @@ function established(n: number): { east: Engine; now: number } {
       queue.shift()!();
     }
   }
-  const up = east.status(now).ike.filter((s) => s.state === "ESTABLISHED_IKE_SA").length;
-  if (up !== n) throw new Error(`bench timers: ${up} of ${n} IKE SAs established`);
+  const count = east.status(now).ike.filter((s) => s.state === "ESTABLISHED_IKE_SA").length;
+  if (count !== n) throw new Error(`bench timers: ${count} of ${n} IKE SAs established`);
+  up = true;
   return { east, now };
 }
 

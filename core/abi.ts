@@ -199,6 +199,9 @@ export const CMD_LOG = 1; // TEXT holds the line; arg0 = level
 export const CMD_SEND = 2; // OUT holds the datagram; arg0 = peer handle
 export const CMD_DEADLINE = 3; // arg0/arg1 = next deadline (ms, hi/lo); 0/0 = none
 export const CMD_ARGS = 4;
+// What every ev* export returns, changing nothing, while commands of an earlier event are still
+// queued (core/pump.ts): drain them, then hand the event in again.
+export const EV_BUSY = -2;
 export const LOG_ERROR = 0;
 export const LOG_INFO = 1;
 export const LOG_DEBUG = 2;

@@ -85,7 +85,7 @@ export function v1AttrValueName(phase: i32, type: i32, value: i32): i32 {
 // ---- events in, commands out (core/pump.ts, core/ikev2/engine.ts) ---------------------------
 // The host calls an ev* export with the time in ms, then drains pollCommand() until CMD_NONE,
 // then arms one timer at nextDeadline() (0: none) and calls evTimeout when it fires.
-export { pollCommand, cmdArg, cmdData, kernelTextPtr } from "./pump";
+export { pollCommand, cmdArg, cmdData, kernelTextPtr, queuedCommands } from "./pump";
 export { evDatagram, evTimeout, evHelper, nextDeadline, scanDeadline } from "./ikev2/engine";
 import { evAdmin as admin, adminReply } from "./ikev2/engine";
 import { EP } from "./ikev2/state";

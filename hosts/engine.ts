@@ -390,18 +390,30 @@ export class Engine {
       this.cb.log(abi.LOG_INFO, `dropping datagram of ${bytes.length} bytes from ${endpointText(remote)}: larger than the input buffer`);
       return -1;
     }
-    this.core.setInput(bytes);
-    const m = this.core.bytes;
-    m.set(endpointBytes(local), this.ep);
-    m.set(endpointBytes(remote), this.ep + abi.EP_REMOTE);
-    const r = this.core.call("evDatagram", now, bytes.length, port4500 ? abi.DECODE_PORT4500 : 0);
+    const r = this.event(() => {
+      this.core.setInput(bytes);
+      const m = this.core.bytes;
+      m.set(endpointBytes(local), this.ep);
+      m.set(endpointBytes(remote), this.ep + abi.EP_REMOTE);
+      return this.core.call("evDatagram", now, bytes.length, port4500 ? abi.DECODE_PORT4500 : 0);
+    });
     this.drain();
     return r;
   }
 
   timeout(now: number): void {
-    this.core.call("evTimeout", now);
+    this.event(() => this.core.call("evTimeout", now));
     this.drain();
+  }
+
+  // Hands an event in (`give` sets its input and calls the export). The core takes none while
+  // commands of an earlier one wait (EV_BUSY, core/pump.ts): this engine drains after every
+  // event, so that means a drain cut short; drain, and hand the event in again.
+  private event(give: () => number): number {
+    const r = give();
+    if (r !== abi.EV_BUSY) return r;
+    this.drain();
+    return give();
   }
 
   // When the core wants its next evTimeout (ms on the caller's clock), 0 for never.
@@ -418,14 +430,18 @@ export class Engine {
     this.pendingJobs.delete(id);
     if (gen !== this.core.generation) return; // the instance that asked is gone
     const { status, bytes } = resultBlobs(result);
-    this.core.setInput(bytes);
-    this.core.call("evHelper", now, id, status, bytes.length);
+    this.event(() => {
+      this.core.setInput(bytes);
+      return this.core.call("evHelper", now, id, status, bytes.length);
+    });
     this.drain();
   }
 
   admin(now: number, op: number, data: Uint8Array = new Uint8Array(0)): { ok: boolean; reply: string } {
-    this.core.setInput(data);
-    const r = this.core.call("evAdmin", now, op, data.length);
+    const r = this.event(() => {
+      this.core.setInput(data);
+      return this.core.call("evAdmin", now, op, data.length);
+    });
     const n = this.core.call("replyLen");
     const p = this.core.call("replyPtr");
     const reply = utf8d.decode(this.core.bytes.subarray(p, p + n));

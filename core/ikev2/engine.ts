@@ -8,7 +8,7 @@ import { tapeCount, getW, getF } from "../wire/tape";
 import { decodeMessage } from "../wire/message";
 import * as E from "../wire/error";
 import { nameOf } from "../names/index";
-import { log } from "../pump";
+import { log, undrained } from "../pump";
 import {
   now, setNow, EP, logSa, logChild, sendTo, jobs, deleteIkeLocal, deleteChildLocal, queueExchange, setStarter,
   P_INIT, P_INIT_KEYS, P_CHILD, IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL,
@@ -31,7 +31,7 @@ import { dropped, dropReportAt, reportDrops, busy, halfOpenLimit, perSourceLimit
 import { halfOpenCount } from "../sa/sa";
 import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
-  ADM_ADD_CONN, ADM_ADD_CONNS, ADM_INTERFACES, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
+  EV_BUSY, ADM_ADD_CONN, ADM_ADD_CONNS, ADM_INTERFACES, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
   SAOP_REKEY_CHILD, SAOP_REKEY_IKE, SAOP_DELETE_CHILD, SAOP_DELETE_IKE, SAOP_LIVENESS,
   REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2,
 } from "../abi";
@@ -40,6 +40,13 @@ import {
 // A datagram (bytes in IN, endpoints in EP) arrived at `t`. Returns 0 when it was processed,
 // -1 when it was dropped (logged once, with the reason).
 export function evDatagram(t: f64, len: i32, flags: i32): i32 {
+  if (undrained()) return EV_BUSY;
+  return datagram(t, len, flags);
+}
+
+// (a held request comes back here, within the event that released it: its commands join
+// that event's)
+function datagram(t: f64, len: i32, flags: i32): i32 {
   setNow(t);
   flushTouched(); // the last event's marks, even for a host that has not asked nextDeadline
   const local = Endpoint.read(EP);
@@ -184,7 +191,7 @@ function releaseHeld(sa: IkeSa): void {
     h.local.write(EP);
     h.remote.write(EP + EP_REMOTE);
     logSa(sa, LOG_DEBUG, "processing request " + h.msgid.toString() + ", held while the keys were computed");
-    evDatagram(now, h.bytes.length, h.flags);
+    datagram(now, h.bytes.length, h.flags);
   }
 }
 
@@ -291,6 +298,7 @@ export function exchName(x: i32): string {
 
 // A helper job finished; its result blobs are in IN.
 export function evHelper(t: f64, id: i32, status: i32, len: i32): i32 {
+  if (undrained()) return EV_BUSY;
   setNow(t);
   flushTouched();
   if (!jobs.has(id)) return -1; // the state went away meanwhile
@@ -318,6 +326,7 @@ export function evHelper(t: f64, id: i32, status: i32, len: i32): i32 {
 
 // Time passed: retransmit, rekey, expire, check liveness.
 export function evTimeout(t: f64): i32 {
+  if (undrained()) return EV_BUSY;
   setNow(t);
   // only the IKE SAs with something due, from the deadline heap (a list: handlers may add or
   // remove IKE SAs); each is looked at again afterwards
@@ -521,6 +530,7 @@ function saDeadline(sa: IkeSa): f64 {
 export let adminReply: string = "";
 
 export function evAdmin(t: f64, op: i32, len: i32): i32 {
+  if (undrained()) return EV_BUSY;
   setNow(t);
   flushTouched();
   adminReply = "";

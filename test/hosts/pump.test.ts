@@ -2,10 +2,11 @@
 // datagrams it cannot use. Each bad datagram is logged once with the reason, nothing changes.
 import { describe, expect, test } from "vitest";
 import * as abi from "../../core/abi.ts";
-import { Engine, type Endpoint, type SendCommand } from "../../hosts/engine.ts";
+import { Engine, endpointBytes, type Endpoint, type SendCommand } from "../../hosts/engine.ts";
 import { coreModule } from "../../hosts/node/corefile.ts";
 import { nativeProvider } from "../../hosts/crypto/native.ts";
 import { corpusMessages } from "../wire/corpus.ts";
+import { established } from "../../bench/timers.ts";
 
 const local: Endpoint = { family: 4, port: 500, addr: Uint8Array.of(192, 0, 2, 2) };
 const remote: Endpoint = { family: 4, port: 500, addr: Uint8Array.of(192, 0, 2, 1) };
@@ -74,5 +75,46 @@ describe("event pump", () => {
     expect(e.initiate(0, "nope")).toMatchObject({ ok: false, reply: 'no connection named "nope"' });
     expect(e.admin(0, 99)).toMatchObject({ ok: false });
     expect(e.status(0).conns).toEqual([]);
+  });
+});
+
+// core/pump.ts never discards a command: one event may produce any number of them, and the
+// core takes no further event until they are drained.
+describe("command queue", () => {
+  test("an event that produces thousands of commands loses none of them", () => {
+    const n = 1500; // more than the 1,024 the queue once held
+    const sent: SendCommand[] = [];
+    const { east, now } = established(n, (c) => sent.push(c));
+    // every IKE SA's liveness check falls due in one timer event (dpddelay=30)
+    east.timeout(now + 31000);
+    expect(sent).toHaveLength(n);
+    expect(new Set(sent.map((c) => c.bytes[18]))).toEqual(new Set([37])); // INFORMATIONAL
+    const spis = new Set(sent.map((c) => Array.from(c.bytes.subarray(0, 16)).join(",")));
+    expect(spis.size).toBe(n); // one for each IKE SA
+  }, 60000);
+  test("the core refuses events while commands wait, and takes them once drained", () => {
+    const { e, logs } = engine();
+    const core = e.core;
+    const [first] = corpusMessages("ikev2-psk-x25519-gcm");
+    // a datagram for which there is no connection makes a log line (one per source: from
+    // another, it makes another), here left undrained
+    const other: Endpoint = { ...remote, addr: Uint8Array.of(192, 0, 2, 9) };
+    e.datagram(1000, first.bytes, local, remote, false);
+    expect(logs).toHaveLength(1);
+    core.setInput(first.bytes);
+    const m = core.bytes;
+    m.set(endpointBytes(local), core.call("epPtr"));
+    m.set(endpointBytes(other), core.call("epPtr") + abi.EP_REMOTE);
+    expect(core.call("evDatagram", 1000, first.bytes.length, 0)).toBe(-1);
+    expect(core.call("queuedCommands")).toBe(1);
+    expect(core.call("evTimeout", 1001)).toBe(abi.EV_BUSY);
+    expect(core.call("evDatagram", 1001, first.bytes.length, 0)).toBe(abi.EV_BUSY);
+    expect(core.call("evAdmin", 1001, abi.ADM_STATUS, 0)).toBe(abi.EV_BUSY);
+    expect(core.call("queuedCommands")).toBe(1); // refused events added nothing
+    // the engine drains what waits and hands its own event in again
+    e.timeout(1002);
+    expect(core.call("queuedCommands")).toBe(0);
+    expect(logs).toHaveLength(2);
+    expect(logs[1]).toBe(logs[0].replace("192.0.2.1", "192.0.2.9"));
   });
 });
