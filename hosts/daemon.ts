@@ -568,17 +568,27 @@ function retransmits(intervalMs: number, timeoutMs: number): number {
 // One line of Wireshark's ikev2_decryption_table for an IKE SA, or null for a cipher Wireshark
 // cannot decrypt.
 export function keylogLine(s: EngineStatus["ike"][0]): string | null {
-  const enc = s.encr === 12 ? `"AES-CBC-${s.keyBits} [RFC3602]"` : s.encr === 20 ? `"AES-GCM-${s.keyBits} with 16 octet ICV [RFC5282]"` : null;
-  const integ = s.integ === 0 ? `"NONE [RFC4306]"` : ({ 2: `"HMAC_SHA1_96 [RFC2404]"`, 12: `"HMAC_SHA2_256_128 [RFC4868]"`, 13: `"HMAC_SHA2_384_192 [RFC4868]"`, 14: `"HMAC_SHA2_512_256 [RFC4868]"` } as Record<number, string>)[s.integ];
+  const gcmIcv: Record<number, number> = { 18: 8, 19: 12, 20: 16 };
+  const enc = s.encr === 12 ? `"AES-CBC-${s.keyBits} [RFC3602]"` : s.encr === 13 ? `"AES-CTR-${s.keyBits} [RFC5930]"` : s.encr === 3 ? `"3DES [RFC2451]"`
+    : gcmIcv[s.encr] ? `"AES-GCM-${s.keyBits} with ${gcmIcv[s.encr]} octet ICV [RFC5282]"` : null;
+  const integ = s.integ === 0 ? `"NONE [RFC4306]"` : ({ 1: `"HMAC_MD5_96 [RFC2403]"`, 2: `"HMAC_SHA1_96 [RFC2404]"`, 12: `"HMAC_SHA2_256_128 [RFC4868]"`, 13: `"HMAC_SHA2_384_192 [RFC4868]"`, 14: `"HMAC_SHA2_512_256 [RFC4868]"` } as Record<number, string>)[s.integ];
   if (!enc || !integ) return null;
   return [s.spiI.padStart(16, "0"), s.spiR.padStart(16, "0"), s.SK_ei, s.SK_er, enc, s.SK_ai ?? "", s.SK_ar ?? "", integ].join(",");
 }
 
 // ---- status, in pluto's words --------------------------------------------------------------
-const ENCR: Record<number, string> = { 12: "AES_CBC", 20: "AES_GCM_16", 28: "CHACHA20_POLY1305" };
-const PRF: Record<number, string> = { 2: "HMAC_SHA1", 5: "HMAC_SHA2_256", 6: "HMAC_SHA2_384", 7: "HMAC_SHA2_512" };
-const INTEG: Record<number, string> = { 2: "HMAC_SHA1_96", 12: "HMAC_SHA2_256_128", 13: "HMAC_SHA2_384_192", 14: "HMAC_SHA2_512_256" };
-const DH: Record<number, string> = { 14: "MODP2048", 15: "MODP3072", 16: "MODP4096", 19: "DH19", 20: "DH20", 21: "DH21", 31: "DH31", 32: "DH32" };
+// (pluto's spellings, as `ipsec algparse` prints them; every transform hosts/config/proposals.ts lets through)
+const ENCR: Record<number, string> = {
+  3: "3DES_CBC", 11: "NULL", 12: "AES_CBC", 13: "AES_CTR", 14: "AES_CCM_8", 15: "AES_CCM_12", 16: "AES_CCM_16", 18: "AES_GCM_8", 19: "AES_GCM_12",
+  20: "AES_GCM_16", 21: "NULL_AUTH_AES_GMAC", 23: "CAMELLIA_CBC", 24: "CAMELLIA_CTR", 28: "CHACHA20_POLY1305",
+};
+const PRF: Record<number, string> = { 1: "HMAC_MD5", 2: "HMAC_SHA1", 4: "AES_XCBC", 5: "HMAC_SHA2_256", 6: "HMAC_SHA2_384", 7: "HMAC_SHA2_512" };
+const INTEG: Record<number, string> = {
+  1: "HMAC_MD5_96", 2: "HMAC_SHA1_96", 5: "AES_XCBC_96", 8: "AES_CMAC_96", 12: "HMAC_SHA2_256_128", 13: "HMAC_SHA2_384_192", 14: "HMAC_SHA2_512_256",
+};
+const DH: Record<number, string> = {
+  5: "MODP1536", 14: "MODP2048", 15: "MODP3072", 16: "MODP4096", 17: "MODP6144", 18: "MODP8192", 19: "DH19", 20: "DH20", 21: "DH21", 31: "DH31", 32: "DH32",
+};
 
 // pluto's way of listing a connection's policy bits
 function policy(c: EngineStatus["conns"][0]): string {

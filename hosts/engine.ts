@@ -429,6 +429,8 @@ export class Engine {
     const gen = this.pendingJobs.get(id);
     this.pendingJobs.delete(id);
     if (gen !== this.core.generation) return; // the instance that asked is gone
+    // the core knows only that the job failed; its reason (which algorithm, which check) is here
+    if (!result.ok) this.cb.log(abi.LOG_INFO, `helper job ${result.kind} failed: ${result.error.message}`);
     const { status, bytes } = resultBlobs(result);
     this.event(() => {
       this.core.setInput(bytes);

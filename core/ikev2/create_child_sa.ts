@@ -25,7 +25,8 @@ import {
   setRekeyDone, N_USE_TRANSPORT_MODE, N_NO_PROPOSAL_CHOSEN,
 } from "./ike_auth";
 import { submitKeys, suite } from "./ike_sa_init";
-import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_DH_GENERATE, JOB_CHILD_KEYS, PT2_TSI, PT2_TSR } from "../abi";
+import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, JOB_DH_GENERATE, JOB_CHILD_KEYS, PT2_TSI, PT2_TSR, REG_DH, REG_PRF } from "../abi";
+import { nameOf } from "../names/index";
 
 const N_REKEY_SA = 16393;
 const N_INVALID_KE_PAYLOAD = 17;
@@ -606,11 +607,11 @@ export function onChildJob(sa: IkeSa, arg: i32, status: i32, p: usize, len: i32)
   const step = arg & 15;
   const r = readBlobs(p, len);
   if (status != JOB_OK || r === null || r.length < 1) {
-    logSa(sa, LOG_INFO, "CREATE_CHILD_SA helper job failed (status " + status.toString() + ")");
+    logSa(sa, LOG_INFO, "CREATE_CHILD_SA helper job failed (" + (status == JOB_BAD_PEER_KE ? "the peer's KE public value is invalid" : "status " + status.toString()) + ")");
     sa.preparing = false;
     sa.busyRequest = false;
     if (step == A_REQ_KE && sa.rekeyNew !== null) {
-      deleteIkeLocal(sa.rekeyNew!, "KE generation failed");
+      deleteIkeLocal(sa.rekeyNew!, "KE generation failed for " + nameOf(REG_DH, sa.rekeyNew!.dh));
       sa.rekeyNew = null;
     }
     kick(sa);
@@ -664,7 +665,7 @@ export function onChildKeysJob(arg: i32, status: i32, p: usize, len: i32): i32 {
   if (ch === null || ch.state == CHILD_SA_DEAD) return -1;
   const r = readBlobs(p, len);
   if (status != JOB_OK || r === null || r.length < 1) {
-    deleteChildLocal(ch, "PFS key derivation failed (status " + status.toString() + ")");
+    deleteChildLocal(ch, "PFS key derivation failed (" + nameOf(REG_DH, ch.dh) + ", " + nameOf(REG_PRF, ch.ike.prf) + (status == JOB_BAD_PEER_KE ? ": the peer's KE public value is invalid" : "") + ")");
     // the peer made its half with its own keys: take it away too
     if (ch.ike.state == ESTABLISHED_IKE_SA) queueExchange(ch.ike, X_DELETE_SPI, <i32>ch.spiIn);
     return -1;

@@ -29,7 +29,7 @@ import { refuseIkeSa } from "./informational";
 import { nameOf } from "../names/index";
 import { replaceOlder, hasContact } from "./unique";
 import { kernelAddChild } from "../kernel";
-import { LOG_INFO, LOG_DEBUG, JOB_OK, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, REG_AUTH_V2 } from "../abi";
+import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, REG_AUTH_V2, REG_DH, REG_PRF, REG_ENCR, REG_INTEG } from "../abi";
 
 export const N_AUTHENTICATION_FAILED = 24;
 export const N_TS_UNACCEPTABLE = 38;
@@ -45,8 +45,9 @@ const PROTO_ESP = 3;
 export function onAuthJob(sa: IkeSa, status: i32, p: usize, len: i32): i32 {
   const k = readBlobs(p, len);
   if (status != JOB_OK || k === null || k.length < 7) {
-    logSa(sa, LOG_INFO, status == 1 ? "the peer's KE public value is invalid" : "key derivation failed");
-    deleteIkeLocal(sa, "key derivation failed");
+    const what = "key derivation failed (" + nameOf(REG_DH, sa.dh) + ", " + nameOf(REG_PRF, sa.prf) + ")";
+    logSa(sa, LOG_INFO, status == JOB_BAD_PEER_KE ? "the peer's " + nameOf(REG_DH, sa.dh) + " KE public value is invalid" : what);
+    deleteIkeLocal(sa, what);
     return -1;
   }
   sa.SK_d = k[0];
@@ -136,8 +137,8 @@ export function childEstablished(c: ChildSa): void {
   kernelAddChild(c);
   logChild(c, LOG_INFO, "established Child SA " + (c.transport ? "transport" : "tunnel") + " mode " +
     tsText(c.tsLocal) + " === " + tsText(c.tsRemote) + " {ESP=>0x" + c.spiOut.toString(16) + " <0x" + c.spiIn.toString(16) +
-    " ENCR " + c.encr.toString() + (c.keyBits > 0 ? "_" + c.keyBits.toString() : "") + (c.integ != 0 ? " INTEG " + c.integ.toString() : "") +
-    (c.dh != 0 ? " DH " + c.dh.toString() : "") + "}");
+    " cipher=" + nameOf(REG_ENCR, c.encr) + (c.keyBits > 0 ? "_" + c.keyBits.toString() : "") + (c.integ != 0 ? " integ=" + nameOf(REG_INTEG, c.integ) : "") +
+    (c.dh != 0 ? " group=" + nameOf(REG_DH, c.dh) : "") + "}");
 }
 
 function ikeEstablished(sa: IkeSa): void {

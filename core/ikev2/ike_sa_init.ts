@@ -24,7 +24,7 @@ import {
   IKE_SA_INIT,
 } from "./state";
 import { send } from "../pump";
-import { LOG_INFO, LOG_DEBUG, JOB_DH_GENERATE, JOB_IKE_KEYS, JOB_OK, K_V2_HDR, REG_DH } from "../abi";
+import { LOG_INFO, LOG_DEBUG, JOB_DH_GENERATE, JOB_IKE_KEYS, JOB_OK, K_V2_HDR, REG_ENCR, REG_PRF, REG_INTEG, REG_DH } from "../abi";
 import { nameOf } from "../names/index";
 import { dropped, askedCookie, busy, ddosModeName, halfOpenRefusal, perSourceLimit, HALF_OPEN_MS, HALF_OPEN_BUSY_MS } from "./ddos";
 import { newNode, closeNode, setF, setA, setB, tapeReset } from "../wire/tape";
@@ -204,9 +204,11 @@ function detectNat(sa: IkeSa): void {
   }
 }
 
+// The negotiated transforms by their registry names, as pluto prints them:
+// cipher=ENCR_AES_CBC_256 integ=AUTH_HMAC_SHA2_256_128 prf=PRF_HMAC_SHA2_256 group=MODP_2048
 export function suite(sa: IkeSa): string {
-  return "ENCR " + sa.encr.toString() + (sa.keyBits > 0 ? "_" + sa.keyBits.toString() : "") + " PRF " + sa.prf.toString() +
-    (sa.integ != 0 ? " INTEG " + sa.integ.toString() : "") + " DH " + sa.dh.toString();
+  return "cipher=" + nameOf(REG_ENCR, sa.encr) + (sa.keyBits > 0 ? "_" + sa.keyBits.toString() : "") +
+    (sa.integ != 0 ? " integ=" + nameOf(REG_INTEG, sa.integ) : "") + " prf=" + nameOf(REG_PRF, sa.prf) + " group=" + nameOf(REG_DH, sa.dh);
 }
 
 export function submitKeys(sa: IkeSa): void {
@@ -221,7 +223,7 @@ export function submitKeys(sa: IkeSa): void {
 export function onInitJob(sa: IkeSa, purpose: i32, status: i32, p: usize, len: i32): i32 {
   const blobs = readBlobs(p, len);
   if (status != JOB_OK || blobs === null || blobs.length < 2) {
-    deleteIkeLocal(sa, "KE generation failed");
+    deleteIkeLocal(sa, "KE generation failed for " + nameOf(REG_DH, sa.dh) + (status == JOB_OK ? "" : " (the helper refused the job; its reason is logged above)"));
     return -1;
   }
   sa.dhPub = blobs[0];

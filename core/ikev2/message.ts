@@ -14,8 +14,10 @@ import * as C from "../crypto";
 import { IkeSa } from "../sa/sa";
 import {
   K_V2_HDR, K_V2_CHAIN, N_KIND, N_PTYPE, N_END, N_OFF, N_LEN, N_APTR, N_ALEN, N_BPTR, N_BLEN,
-  PT2_SK, PT2_SKF, K_V2_SK, K_V2_SKF,
+  PT2_SK, PT2_SKF, K_V2_SK, K_V2_SKF, LOG_INFO, REG_ENCR, REG_INTEG,
 } from "../abi";
+import { log } from "../pump";
+import { nameOf } from "../names/index";
 
 export const FLAG_I = 0x08;
 export const FLAG_R = 0x20;
@@ -104,7 +106,7 @@ function sealOne(sa: IkeSa, exchange: i32, response: bool, msgid: u32, firstNp: 
   let padLen = 0;
   if (blk > 1) padLen = (blk - ((plain.length + 1) % blk)) % blk;
   const ptLen = plain.length + padLen + 1;
-  const ctLen = ptLen + (aead ? 16 : 0);
+  const ctLen = ptLen + (aead ? icv : 0);
   const frag = fragTotal > 0;
   const skHdr = frag ? 8 : 4;
   const payLen = skHdr + ivl + ctLen + (aead ? 0 : icv);
@@ -132,7 +134,7 @@ function sealOne(sa: IkeSa, exchange: i32, response: bool, msgid: u32, firstNp: 
   const key = sa.skeOut;
   const n = C.encrypt(encr, key, m.dataStart + ivAt, ivl, m.dataStart, aead ? ivAt : 0, m.dataStart + ctAt, ptLen, m.dataStart + ctAt);
   if (n != ctLen) return new Uint8Array(0);
-  if (!aead) C.integ(sa.integ, sa.skaOut, m.dataStart, total - icv, m.dataStart + total - icv);
+  if (!aead && C.integ(sa.integ, sa.skaOut, m.dataStart, total - icv, m.dataStart + total - icv) != icv) return new Uint8Array(0);
   return m;
 }
 
@@ -143,7 +145,17 @@ export function sealBuilt(sa: IkeSa, exchange: i32, response: bool, msgid: u32):
   if (n < 0) return null;
   const firstNp = tapeCount > 1 ? <i32>getW(1, N_PTYPE) : 0;
   const plain = copyIn(OUT, n);
-  return seal(sa, exchange, response, msgid, firstNp, plain);
+  const out = seal(sa, exchange, response, msgid, firstNp, plain);
+  for (let i = 0; i < out.length; i++) {
+    if (out[i].length == 0) {
+      // the host's cipher or integrity function refused (an algorithm it lacks): never send
+      // an empty datagram in its place
+      log(LOG_INFO, sa.conn.label + " #" + sa.serial.toString() + ": cannot protect the message: " + nameOf(REG_ENCR, sa.encr) +
+        (C.isAead(sa.encr) ? "" : " with " + nameOf(REG_INTEG, sa.integ)) + " failed in the crypto provider");
+      return null;
+    }
+  }
+  return out;
 }
 
 export function seal(sa: IkeSa, exchange: i32, response: bool, msgid: u32, firstNp: i32, plain: Uint8Array): Array<Uint8Array> {

@@ -16,7 +16,7 @@ import {
   type Setting,
 } from "./ipsecconf.ts";
 import { boolValue, checkDebugList, enumValue } from "./keywords.ts";
-import { parseProposals, type Proposal, type ProposalProtocol } from "./proposals.ts";
+import { parseProposals, unsupported, type Proposal, type ProposalProtocol } from "./proposals.ts";
 import {
   formatAddress,
   formatCidr,
@@ -225,6 +225,17 @@ function proposalsFor(text: string | undefined, proto: ProposalProtocol, ikev2: 
     proposalCache.set(key, r);
   }
   return r;
+}
+
+const supportCache = new Map<string, string | null>();
+function unsupportedFor(text: string | undefined, proto: "ike" | "esp", proposals: Proposal[]): string | null {
+  const key = `${proto}|${text ?? ""}`;
+  let why = supportCache.get(key);
+  if (why === undefined) {
+    why = proposals.map((p) => unsupported(p, proto)).find((x) => x !== null) ?? null;
+    supportCache.set(key, why);
+  }
+  return why;
 }
 
 // ------------------------------------------------------------------------------------ setup
@@ -521,6 +532,12 @@ class ConnNormalizer {
     const r = proposalsFor(s?.value, key, ikev2);
     if (!r.ok) {
       this.error(s, `${s?.written ?? key}=${s?.value ?? ""}: ${r.error}`);
+      return { list: [], dflt: false };
+    }
+    // what IKEv2 here cannot carry out is refused now, not at the first exchange
+    const why = ikev2 && key !== "ah" ? unsupportedFor(s?.value, key, r.proposals) : null;
+    if (why) {
+      this.error(s, `${s?.written ?? key}=${s?.value ?? ""}: ${why}`);
       return { list: [], dflt: false };
     }
     return { list: r.proposals, dflt: r.defaulted };

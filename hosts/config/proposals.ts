@@ -286,7 +286,7 @@ function parseOne(text: string, proto: ProposalProtocol, v: "v1" | "v2"): Propos
     for (;;) {
       const e = parseEncr(c, P);
       if (typeof e === "string") return e;
-      if (proto === "ike" && !e.alg.ikeOk) return `${P} encryption algorithm '${e.alg.name}' is not allowed for IKE`;
+      if (proto === "ike" && !e.alg.ikeOk) return `${P} encryption algorithm ${ianaName("encr", e.alg.id)} is not allowed for IKE`;
       encr.push(e);
       if (c.cur === undefined || c.cur.before !== "+") break;
     }
@@ -404,4 +404,90 @@ export function parseProposals(text: string | undefined, proto: ProposalProtocol
     proposals.push(p);
   }
   return { ok: true, proposals, defaulted };
+}
+
+// --------------------------------------------------------------------------------- support
+
+// What IKEv2 here can do with each transform the parser knows. The parser takes Libreswan's
+// syntax and vocabulary; a connection is loaded only when every transform of its proposals is
+// one Libreswan 4.10 accepts for that protocol (`ipsec algparse -v -ta` lists its table) and
+// one this daemon carries out end to end (test/sim/algorithms.test.ts establishes an IKE SA
+// and a Child SA with each). ESP algorithms are keyed here and run by the kernel, so any the
+// kernel knows will do; IKE ones run in the crypto providers (hosts/crypto), both of which
+// must implement them.
+
+// IANA registry names (core/names/ikev2.ts; test/config/proposals.test.ts checks they agree)
+const IANA: Record<"encr" | "prf" | "integ" | "dh", Record<number, string>> = {
+  encr: {
+    3: "ENCR_3DES", 11: "ENCR_NULL", 12: "ENCR_AES_CBC", 13: "ENCR_AES_CTR", 14: "ENCR_AES_CCM_8", 15: "ENCR_AES_CCM_12",
+    16: "ENCR_AES_CCM_16", 18: "ENCR_AES_GCM_8", 19: "ENCR_AES_GCM_12", 20: "ENCR_AES_GCM_16", 21: "ENCR_NULL_AUTH_AES_GMAC",
+    23: "ENCR_CAMELLIA_CBC", 24: "ENCR_CAMELLIA_CTR", 28: "ENCR_CHACHA20_POLY1305",
+  },
+  prf: { 1: "PRF_HMAC_MD5", 2: "PRF_HMAC_SHA1", 4: "PRF_AES128_XCBC", 5: "PRF_HMAC_SHA2_256", 6: "PRF_HMAC_SHA2_384", 7: "PRF_HMAC_SHA2_512", 8: "PRF_AES128_CMAC" },
+  integ: {
+    0: "NONE", 1: "AUTH_HMAC_MD5_96", 2: "AUTH_HMAC_SHA1_96", 5: "AUTH_AES_XCBC_96", 8: "AUTH_AES_CMAC_96",
+    12: "AUTH_HMAC_SHA2_256_128", 13: "AUTH_HMAC_SHA2_384_192", 14: "AUTH_HMAC_SHA2_512_256",
+  },
+  dh: {
+    0: "NONE", 2: "MODP_1024", 5: "MODP_1536", 14: "MODP_2048", 15: "MODP_3072", 16: "MODP_4096", 17: "MODP_6144", 18: "MODP_8192",
+    19: "ECP_256", 20: "ECP_384", 21: "ECP_521", 22: "MODP_1024_160", 23: "MODP_2048_224", 24: "MODP_2048_256", 31: "CURVE25519",
+  },
+};
+export function ianaName(kind: keyof typeof IANA, id: number): string {
+  return IANA[kind][id] ?? `${kind.toUpperCase()}_${id}`;
+}
+
+const ESP_ONLY = "Libreswan 4.10 allows it for ESP only";
+const WEAK = "Libreswan 4.10 does not accept it (RFC 8247: SHOULD NOT)";
+// IKEv2 refusals, by transform kind and ID; what is not listed works
+const REFUSED: Record<"ike" | "esp", Record<"encr" | "prf" | "integ" | "dh", Record<number, string>>> = {
+  ike: {
+    encr: {
+      11: ESP_ONLY, 14: ESP_ONLY, 15: ESP_ONLY, 16: ESP_ONLY, 21: ESP_ONLY, 24: ESP_ONLY,
+      23: "this daemon's portable crypto provider has no Camellia (Libreswan 4.10 accepts it; esp= can use it)",
+    },
+    prf: { 8: "Libreswan 4.10 does not accept it" },
+    integ: { 8: "Libreswan 4.10 allows it for ESP and AH only" },
+    dh: { 2: WEAK, 22: WEAK, 23: WEAK, 24: WEAK },
+  },
+  esp: { encr: {}, prf: {}, integ: {}, dh: { 2: WEAK, 22: WEAK, 23: WEAK, 24: WEAK } },
+};
+
+const KIND_TEXT = { encr: "encryption", prf: "PRF", integ: "integrity", dh: "DH" } as const;
+
+/**
+ * Why an IKEv2 proposal cannot be used (a transform Libreswan 4.10 refuses for the protocol, or
+ * one this daemon cannot carry out), naming the transform by its registry name; null when it
+ * can. AH is not negotiated by this daemon at all.
+ */
+export function unsupported(p: Proposal, proto: ProposalProtocol): string | null {
+  const P = proto.toUpperCase();
+  if (proto === "ah") return "AH is not supported by this daemon (phase2=esp only)";
+  const refused = REFUSED[proto];
+  const check = (kind: "encr" | "prf" | "integ" | "dh", ids: number[]): string | null => {
+    for (const id of ids) {
+      const why = refused[kind][id];
+      if (why !== undefined) return `${P} ${KIND_TEXT[kind]} algorithm ${ianaName(kind, id)} is not supported${proto === "ike" ? " for IKE" : ""}: ${why}`;
+    }
+    return null;
+  };
+  const why =
+    check("encr", p.encr.map(([id]) => id)) ?? check("prf", p.prf) ?? check("integ", p.integ) ?? check("dh", p.dh);
+  if (why !== null) return why;
+  const slot = p.addke.findIndex((ids) => ids.length > 0);
+  if (slot >= 0) return `${P} additional key exchange ADDKE${slot + 1} (RFC 9370) is not supported: this daemon has no IKE_INTERMEDIATE exchange, and Libreswan 4.10 does not accept it`;
+  return null;
+}
+
+/**
+ * Every algorithm name the parser takes, by transform kind, with its transform ID and valid key
+ * lengths (encryption only): what test/sim/algorithms.test.ts enumerates.
+ */
+export function parserVocabulary(): { kind: "encr" | "prf" | "integ" | "dh"; names: string[]; id: number; keylens: number[]; aead: boolean }[] {
+  return [
+    ...ENCR.map(([names, a]) => ({ kind: "encr" as const, names, id: a.id, keylens: a.keylens, aead: a.aead })),
+    ...PRF.map(([names, a]) => ({ kind: "prf" as const, names, id: a.id, keylens: [], aead: false })),
+    ...INTEG.map(([names, a]) => ({ kind: "integ" as const, names, id: a.id, keylens: [], aead: false })),
+    ...DH.map(([names, a]) => ({ kind: "dh" as const, names, id: a.id, keylens: [], aead: false })),
+  ];
 }

@@ -7,11 +7,11 @@
 //   SKEYSEED (new)  = prf(SK_d (old), g^ir (new) | Ni | Nr)                        2.18
 //   AUTH (PSK)      = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) 2.15
 //
-// Only HMAC PRFs are supported, and they take Ni | Nr whole as the SKEYSEED key. (RFC 7296 2.14
-// makes an exception for PRFs with a fixed key size, AES-XCBC-PRF-128 and AES-CMAC-PRF-128,
-// which take the first half of the key from Ni and the second from Nr; not supported here.)
+// HMAC PRFs take Ni | Nr whole as the SKEYSEED key. RFC 7296 2.14 makes an exception for PRFs
+// with a fixed key size (AES-XCBC-PRF-128 here): "only the first 64 bits of Ni and the first
+// 64 bits of Nr are used in calculating SKEYSEED", so the key is Ni[0..7] | Nr[0..7].
 // Nonces and SPIs are the values as sent, g^ir the fixed-length secret of the provider.
-import { concatBytes, prfInfo, CryptoUsageError } from "./algorithms.ts";
+import { concatBytes, prfInfo, CryptoUsageError, PRF_AES128_XCBC } from "./algorithms.ts";
 import type { CryptoProvider } from "./provider.ts";
 
 // A negotiated PRF: the provider that computes it and its transform ID.
@@ -72,6 +72,7 @@ function checkLengths(what: string, lengths: object): void {
 
 // SKEYSEED = prf(Ni | Nr, g^ir)
 export function skeyseed(p: PrfRef, Ni: Uint8Array, Nr: Uint8Array, gir: Uint8Array): Uint8Array {
+  if (p.id === PRF_AES128_XCBC) return prf(p, concatBytes(Ni.subarray(0, 8), Nr.subarray(0, 8)), gir);
   return prf(p, concatBytes(Ni, Nr), gir);
 }
 

@@ -16,7 +16,7 @@ import {
 } from "node:crypto";
 import {
   CryptoUsageError,
-  ENCR_AES_GCM_16,
+  counterBlock,
   GROUPS,
   MODP_GENERATOR,
   bigIntToBytes,
@@ -33,26 +33,33 @@ import {
   type GroupInfo,
 } from "./algorithms.ts";
 import { prfPlusOver, type CryptoProvider, type DhKeyPair } from "./provider.ts";
+import { xcbcMac, xcbcPrf } from "./xcbc.ts";
 
-const OPENSSL_HASH = { sha1: "sha1", sha256: "sha256", sha384: "sha384", sha512: "sha512" } as const;
+const OPENSSL_HASH = { md5: "md5", sha1: "sha1", sha256: "sha256", sha384: "sha384", sha512: "sha512" } as const;
 
 function hmac(hash: keyof typeof OPENSSL_HASH, key: Uint8Array, data: Uint8Array): Uint8Array {
   return new Uint8Array(createHmac(OPENSSL_HASH[hash], key).update(data).digest());
 }
 
+function aes128Cbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  const c = createCipheriv("aes-128-cbc", key, iv).setAutoPadding(false);
+  return concat2(c.update(data), c.final());
+}
+
 function prf(prfId: number, key: Uint8Array, data: Uint8Array): Uint8Array {
-  return hmac(prfInfo(prfId).hash, key, data);
+  const h = prfInfo(prfId).hash;
+  return h === "xcbc" ? xcbcPrf(aes128Cbc, key, data) : hmac(h, key, data);
 }
 
 function integ(integId: number, key: Uint8Array, data: Uint8Array): Uint8Array {
   const i = integInfo(integId);
   if (key.length !== i.keyLen) throw new CryptoUsageError(`${i.name} takes a ${i.keyLen}-byte key, not ${key.length}`);
-  return hmac(i.hash, key, data).subarray(0, i.icvLen);
+  return (i.hash === "xcbc" ? xcbcMac(aes128Cbc, key, data) : hmac(i.hash, key, data)).subarray(0, i.icvLen);
 }
 
 // ---- encryption ------------------------------------------------------------------------------
 
-type Sizes = { cipher: string; cipherKey: Uint8Array; iv: Uint8Array; aead: boolean };
+type Sizes = { cipher: string; cipherKey: Uint8Array; iv: Uint8Array; aead: boolean; tagLen: number };
 
 // Checks sizes; returns the complaint as a string (not a throw) so decrypt can refuse quietly.
 function sizes(encrId: number, key: Uint8Array, iv: Uint8Array, dataLen: number, forDecrypt: boolean, aad?: Uint8Array): Sizes | string {
@@ -64,14 +71,15 @@ function sizes(encrId: number, key: Uint8Array, iv: Uint8Array, dataLen: number,
   if (!e.aead) {
     if (aad !== undefined && aad.length > 0) return `${e.name} takes no associated data`;
     if (dataLen % e.blockLen !== 0) return `${e.name}: data must be a multiple of ${e.blockLen} bytes, not ${dataLen}`;
-    return { cipher: `aes-${bits}-cbc`, cipherKey: split.cipherKey, iv, aead: false };
+    if (e.mode === "ctr") return { cipher: `aes-${bits}-ctr`, cipherKey: split.cipherKey, iv: counterBlock(split.salt, iv), aead: false, tagLen: 0 };
+    return { cipher: e.cipher === "3des" ? "des-ede3-cbc" : `aes-${bits}-cbc`, cipherKey: split.cipherKey, iv, aead: false, tagLen: 0 };
   }
   if (forDecrypt && dataLen < e.icvLen) return `${e.name}: ${dataLen} bytes cannot hold a ${e.icvLen}-byte tag`;
   const nonce = new Uint8Array(split.salt.length + iv.length);
   nonce.set(split.salt);
   nonce.set(iv, split.salt.length);
-  const cipher = encrId === ENCR_AES_GCM_16 ? `aes-${bits}-gcm` : "chacha20-poly1305";
-  return { cipher, cipherKey: split.cipherKey, iv: nonce, aead: true };
+  const cipher = e.mode === "gcm" ? `aes-${bits}-gcm` : "chacha20-poly1305";
+  return { cipher, cipherKey: split.cipherKey, iv: nonce, aead: true, tagLen: e.icvLen };
 }
 
 function encrypt(encrId: number, key: Uint8Array, iv: Uint8Array, data: Uint8Array, aad?: Uint8Array): Uint8Array {
@@ -81,7 +89,7 @@ function encrypt(encrId: number, key: Uint8Array, iv: Uint8Array, data: Uint8Arr
     const c = createCipheriv(s.cipher, s.cipherKey, s.iv).setAutoPadding(false);
     return concat2(c.update(data), c.final());
   }
-  const c = createCipheriv(s.cipher as "aes-128-gcm", s.cipherKey, s.iv, { authTagLength: 16 });
+  const c = createCipheriv(s.cipher as "aes-128-gcm", s.cipherKey, s.iv, { authTagLength: s.tagLen });
   if (aad !== undefined) c.setAAD(aad);
   const body = concat2(c.update(data), c.final());
   return concat2(body, c.getAuthTag());
@@ -95,8 +103,8 @@ function decrypt(encrId: number, key: Uint8Array, iv: Uint8Array, data: Uint8Arr
       const d = createDecipheriv(s.cipher, s.cipherKey, s.iv).setAutoPadding(false);
       return concat2(d.update(data), d.final());
     }
-    const tagAt = data.length - 16;
-    const d = createDecipheriv(s.cipher as "aes-128-gcm", s.cipherKey, s.iv, { authTagLength: 16 });
+    const tagAt = data.length - s.tagLen;
+    const d = createDecipheriv(s.cipher as "aes-128-gcm", s.cipherKey, s.iv, { authTagLength: s.tagLen });
     d.setAuthTag(data.subarray(tagAt));
     if (aad !== undefined) d.setAAD(aad);
     const body = d.update(data.subarray(0, tagAt));

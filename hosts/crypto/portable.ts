@@ -4,17 +4,17 @@
 //
 // MODP exponentiation here is plain BigInt arithmetic: slower than OpenSSL and not constant-time,
 // so the native provider is the one to use where node:crypto is at hand.
-import { cbc, gcm } from "@noble/ciphers/aes.js";
+import { cbc, ctr, gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { x448 } from "@noble/curves/ed448.js";
 import { p256, p384, p521 } from "@noble/curves/nist.js";
 import { hmac } from "@noble/hashes/hmac.js";
-import { sha1 } from "@noble/hashes/legacy.js";
+import { md5, sha1 } from "@noble/hashes/legacy.js";
 import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import {
   CryptoUsageError,
-  ENCR_AES_GCM_16,
+  counterBlock,
   GROUPS,
   MODP_GENERATOR,
   bigIntToBytes,
@@ -30,33 +30,39 @@ import {
   splitEncrKey,
   bytesToBigInt,
   type DhResult,
+  type EncrInfo,
   type GroupInfo,
   type HashName,
 } from "./algorithms.ts";
 import { prfPlusOver, type CryptoProvider, type DhKeyPair } from "./provider.ts";
+import { tdesCbcDecrypt, tdesCbcEncrypt } from "./des.ts";
+import { xcbcMac, xcbcPrf } from "./xcbc.ts";
 
-const HASHES = { sha1, sha256, sha384, sha512 } as const;
+const HASHES = { md5, sha1, sha256, sha384, sha512 } as const;
 
 function mac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
   return hmac(HASHES[hash], key, data);
 }
 
+const aes128Cbc = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array => cbc(key, iv, { disablePadding: true }).encrypt(data);
+
 function prf(prfId: number, key: Uint8Array, data: Uint8Array): Uint8Array {
-  return mac(prfInfo(prfId).hash, key, data);
+  const h = prfInfo(prfId).hash;
+  return h === "xcbc" ? xcbcPrf(aes128Cbc, key, data) : mac(h, key, data);
 }
 
 function integ(integId: number, key: Uint8Array, data: Uint8Array): Uint8Array {
   const i = integInfo(integId);
   if (key.length !== i.keyLen) throw new CryptoUsageError(`${i.name} takes a ${i.keyLen}-byte key, not ${key.length}`);
-  return mac(i.hash, key, data).slice(0, i.icvLen);
+  return (i.hash === "xcbc" ? xcbcMac(aes128Cbc, key, data) : mac(i.hash, key, data)).slice(0, i.icvLen);
 }
 
 // ---- encryption ------------------------------------------------------------------------------
 
 interface Prepared {
-  aead: boolean;
+  e: EncrInfo;
   cipherKey: Uint8Array;
-  nonce: Uint8Array; // the IV for CBC, salt | IV for AEAD
+  nonce: Uint8Array; // the IV for CBC, the counter block for CTR, salt | IV for AEAD
 }
 
 function prepare(encrId: number, key: Uint8Array, iv: Uint8Array, dataLen: number, forDecrypt: boolean, aad?: Uint8Array): Prepared | string {
@@ -67,32 +73,57 @@ function prepare(encrId: number, key: Uint8Array, iv: Uint8Array, dataLen: numbe
   if (!e.aead) {
     if (aad !== undefined && aad.length > 0) return `${e.name} takes no associated data`;
     if (dataLen % e.blockLen !== 0) return `${e.name}: data must be a multiple of ${e.blockLen} bytes, not ${dataLen}`;
-    return { aead: false, cipherKey: split.cipherKey, nonce: iv };
+    return { e, cipherKey: split.cipherKey, nonce: e.mode === "ctr" ? counterBlock(split.salt, iv) : iv };
   }
   if (forDecrypt && dataLen < e.icvLen) return `${e.name}: ${dataLen} bytes cannot hold a ${e.icvLen}-byte tag`;
   const nonce = new Uint8Array(split.salt.length + iv.length);
   nonce.set(split.salt);
   nonce.set(iv, split.salt.length);
-  return { aead: true, cipherKey: split.cipherKey, nonce };
+  return { e, cipherKey: split.cipherKey, nonce };
 }
 
-function aeadCipher(encrId: number, p: Prepared, aad?: Uint8Array) {
-  return encrId === ENCR_AES_GCM_16 ? gcm(p.cipherKey, p.nonce, aad) : chacha20poly1305(p.cipherKey, p.nonce, aad);
+function aeadCipher(p: Prepared, aad?: Uint8Array) {
+  return p.e.mode === "gcm" ? gcm(p.cipherKey, p.nonce, aad) : chacha20poly1305(p.cipherKey, p.nonce, aad);
 }
 
 function encrypt(encrId: number, key: Uint8Array, iv: Uint8Array, data: Uint8Array, aad?: Uint8Array): Uint8Array {
   const p = prepare(encrId, key, iv, data.length, false, aad);
   if (typeof p === "string") throw new CryptoUsageError(p);
-  if (!p.aead) return cbc(p.cipherKey, p.nonce, { disablePadding: true }).encrypt(data);
-  return aeadCipher(encrId, p, aad).encrypt(data);
+  switch (p.e.mode) {
+    case "cbc":
+      return p.e.cipher === "3des" ? tdesCbcEncrypt(p.cipherKey, p.nonce, data) : cbc(p.cipherKey, p.nonce, { disablePadding: true }).encrypt(data);
+    case "ctr":
+      return ctr(p.cipherKey, p.nonce).encrypt(data);
+    default: {
+      // a shorter GCM tag is the first bytes of the full one (SP 800-38D 5.2.1.2)
+      const sealed = aeadCipher(p, aad).encrypt(data);
+      return sealed.subarray(0, data.length + p.e.icvLen);
+    }
+  }
 }
 
 function decrypt(encrId: number, key: Uint8Array, iv: Uint8Array, data: Uint8Array, aad?: Uint8Array): Uint8Array | null {
   const p = prepare(encrId, key, iv, data.length, true, aad);
   if (typeof p === "string") return null;
   try {
-    if (!p.aead) return cbc(p.cipherKey, p.nonce, { disablePadding: true }).decrypt(data);
-    return aeadCipher(encrId, p, aad).decrypt(data); // throws when the tag does not verify
+    switch (p.e.mode) {
+      case "cbc":
+        return p.e.cipher === "3des" ? tdesCbcDecrypt(p.cipherKey, p.nonce, data) : cbc(p.cipherKey, p.nonce, { disablePadding: true }).decrypt(data);
+      case "ctr":
+        return ctr(p.cipherKey, p.nonce).decrypt(data);
+      default: {
+        if (p.e.icvLen === 16) return aeadCipher(p, aad).decrypt(data); // throws when the tag does not verify
+        // noble checks only whole tags: decrypt with GCM's counter mode (the counter after
+        // J0 = nonce | 1), then seal the plaintext again and compare the tag's first bytes
+        const ctLen = data.length - p.e.icvLen;
+        const j1 = new Uint8Array(16);
+        j1.set(p.nonce);
+        j1[15] = 2;
+        const pt = ctr(p.cipherKey, j1).decrypt(data.subarray(0, ctLen));
+        const again = aeadCipher(p, aad).encrypt(pt);
+        return equalBytes(again.subarray(ctLen, data.length), data.subarray(ctLen)) ? pt : null;
+      }
+    }
   } catch {
     return null;
   }

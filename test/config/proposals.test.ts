@@ -122,7 +122,7 @@ describe("ike=", () => {
     expect(err("aes-sha2;dh19;junk")).toBe("IKE proposal contains unexpected 'junk'");
     expect(err("aes_gcm-sha1_96")).toBe("IKE proposal 'aes_gcm-sha1_96': AEAD encryption needs integrity 'none'");
     expect(err("aes_ccm_a-152")).toBe("'aes_ccm_a-152': AES_CCM_8 key length must be one of 128, 192, 256");
-    expect(err("null-sha1")).toBe("IKE encryption algorithm 'NULL' is not allowed for IKE");
+    expect(err("null-sha1")).toBe("IKE encryption algorithm ENCR_NULL is not allowed for IKE");
     expect(err("aes+aes_gcm-sha2")).toBe("IKE proposal 'aes+aes_gcm-sha2' mixes AEAD and non-AEAD encryption algorithms");
     expect(err("aes-sha2;none")).toBe("IKE proposal 'aes-sha2;none': DH 'none' is not allowed for IKE");
     expect(err("aes-sha2,")).toBe("IKE proposal list 'aes-sha2,' has an empty proposal");

@@ -615,3 +615,76 @@ describe("both providers", () => {
     }
   });
 });
+
+// ---- the older and the fixed-key transforms (issue 10 item 7) -----------------------------------
+//   RFC 2202 2 (HMAC-MD5), RFC 2403 (HMAC-MD5-96: its first 12 bytes)
+//   RFC 3566 4.6 (AES-XCBC-MAC-96: the first 12 bytes of the full MAC listed there)
+//   RFC 4434 4 (AES-XCBC-PRF-128 with 16-, 10- and 18-byte keys)
+//   RFC 3686 6 (AES-CTR with its nonce and IV, test vectors #1 and #2)
+//   FIPS 46-3's classic worked example (DES, as 3DES with K1 = K2 = K3)
+//   RFC 3526 MODP primes against OpenSSL's own copies (node:crypto getDiffieHellman)
+describe.each(providers)("$name provider: MD5, AES-XCBC, AES-CTR, 3DES, short GCM tags", (p) => {
+  test("HMAC-MD5 (PRF_HMAC_MD5) and HMAC-MD5-96 (AUTH_HMAC_MD5_96), RFC 2202 cases 1 and 2", () => {
+    expect(hex(p.prf(A.PRF_HMAC_MD5, rep(0x0b, 16), ascii("Hi There")))).toBe("9294727a3638bb1c13f48ef8158bfc9d");
+    expect(hex(p.prf(A.PRF_HMAC_MD5, ascii("Jefe"), ascii("what do ya want for nothing?")))).toBe("750c783e6ab0b503eaa86e310a5db738");
+    expect(hex(p.integ(A.AUTH_HMAC_MD5_96, rep(0x0b, 16), ascii("Hi There")))).toBe("9294727a3638bb1c13f48ef8");
+  });
+
+  test("AES-XCBC-MAC-96 (AUTH_AES_XCBC_96), RFC 3566 4.6", () => {
+    const key = seq(0, 16);
+    const cases: [number, string][] = [
+      [0, "75f0251d528ac01c4573dfd5"],
+      [3, "5b376580ae2f19afe7219cee"],
+      [16, "d2a246fa349b68a79998a439"],
+      [20, "47f51b4564966215b8985c63"],
+      [32, "f54f0ec8d2b9f3d36807734b"],
+      [34, "becbb3bccdb518a30677d548"],
+    ];
+    for (const [n, icv] of cases) expect(hex(p.integ(A.AUTH_AES_XCBC_96, key, seq(0, n))), `${n} bytes`).toBe(icv);
+    expect(hex(p.integ(A.AUTH_AES_XCBC_96, key, new Uint8Array(1000)))).toBe("f0dafee895db30253761103b");
+  });
+
+  test("AES-XCBC-PRF-128 (PRF_AES128_XCBC), RFC 4434 4: keys of 16, 10 and 18 bytes", () => {
+    const msg = seq(0, 20);
+    expect(hex(p.prf(A.PRF_AES128_XCBC, seq(0, 16), msg))).toBe("47f51b4564966215b8985c63055ed308");
+    expect(hex(p.prf(A.PRF_AES128_XCBC, seq(0, 10), msg))).toBe("0fa087af7d866e7653434e602fdde835");
+    expect(hex(p.prf(A.PRF_AES128_XCBC, Uint8Array.of(...seq(0, 16), 0xed, 0xcb), msg))).toBe("8cd3c93ae598a9803006ffb67c40e9e4");
+  });
+
+  test("AES-CTR (ENCR_AES_CTR) with the RFC 3686 nonce from KEYMAT, vectors #1 and #2", () => {
+    const k1 = h("ae6852f8121067cc4bf7a5765577f39e" + "00000030");
+    const c1 = p.encrypt(A.ENCR_AES_CTR, k1, h("0000000000000000"), ascii("Single block msg"));
+    expect(hex(c1)).toBe("e4095d4fb7a7b3792d6175a3261311b8");
+    const k2 = h("7e24067817fae0d743d6ce1f32539163" + "006cb6db");
+    const c2 = p.encrypt(A.ENCR_AES_CTR, k2, h("c0543b59da48d90b"), seq(0, 32));
+    expect(hex(c2)).toBe("5104a106168a72d9790d41ee8edad388eb2e1efc46da57c8fce630df9141be28");
+    expect(hex(p.decrypt(A.ENCR_AES_CTR, k2, h("c0543b59da48d90b"), c2)!)).toBe(hex(seq(0, 32)));
+  });
+
+  test("3DES (ENCR_3DES): the FIPS 46-3 example with K1 = K2 = K3, and CBC round trips", () => {
+    const k = h("133457799bbcdff1".repeat(3));
+    expect(hex(p.encrypt(A.ENCR_3DES, k, new Uint8Array(8), h("0123456789abcdef")))).toBe("85e813540f0ab405");
+    const key = seq(7, 24), iv = seq(100, 8), data = seq(3, 48);
+    expect(hex(p.decrypt(A.ENCR_3DES, key, iv, p.encrypt(A.ENCR_3DES, key, iv, data))!)).toBe(hex(data));
+  });
+
+  test("AES-GCM with 8- and 12-byte tags: the first bytes of the 16-byte tag; a wrong tag is refused", () => {
+    const key = Uint8Array.of(...seq(1, 16), 9, 9, 9, 9), iv = seq(50, 8), aad = seq(0, 12), data = seq(200, 37);
+    const full = p.encrypt(A.ENCR_AES_GCM_16, key, iv, data, aad);
+    for (const [id, n] of [[A.ENCR_AES_GCM_8, 8], [A.ENCR_AES_GCM_12, 12]] as const) {
+      const c = p.encrypt(id, key, iv, data, aad);
+      expect(hex(c)).toBe(hex(full.subarray(0, data.length + n)));
+      expect(hex(p.decrypt(id, key, iv, c, aad)!)).toBe(hex(data));
+      const bad = c.slice();
+      bad[bad.length - 1] ^= 1;
+      expect(p.decrypt(id, key, iv, bad, aad)).toBeNull();
+    }
+  });
+});
+
+test("MODP_1536, MODP_6144 and MODP_8192 are the primes of RFC 3526 as OpenSSL has them", async () => {
+  const { getDiffieHellman } = await import("node:crypto");
+  for (const [g, n] of [[A.MODP_1536, 5], [A.MODP_2048, 14], [A.MODP_6144, 17], [A.MODP_8192, 18]] as const) {
+    expect(A.GROUPS.get(g)!.prime!.toString(16), `group ${g}`).toBe(getDiffieHellman(`modp${n}`).getPrime("hex").replace(/^0+/, ""));
+  }
+});

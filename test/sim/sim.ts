@@ -70,6 +70,7 @@ export interface Packet {
 export class Node {
   logs: string[] = [];
   engine!: Engine;
+  provider!: CryptoProvider; // survives a restart
   timerSeq = 0;
   jobsRun = 0;
   jobDelay: number | ((job: Job) => number) | null = null; // this node's helper latency (ms), if not the simulator's; per job kind
@@ -100,8 +101,11 @@ export class Sim {
     this.faults = faults;
   }
 
-  addNode(name: string, addr: Uint8Array): Node {
+  // provider: this node's crypto provider, if not the simulator's (two providers on the two
+  // sides cross-check each other: every key and every message must agree)
+  addNode(name: string, addr: Uint8Array, provider: CryptoProvider = this.provider): Node {
     const node = new Node(this, name, addr);
+    node.provider = provider;
     this.nodes.push(node);
     this.boot(node, this.seed * 31 + this.nodes.length);
     return node;
@@ -117,7 +121,7 @@ export class Sim {
 
   private boot(node: Node, seed: number): void {
     const nodeRng = new Rng(seed);
-    const engine: Engine = new Engine(coreModule(), { provider: this.provider, random: (n) => nodeRng.bytes(n), core: { onTrap: (r) => { throw new Error(`${node.name}: core trapped: ${r.message}`); } } }, {
+    const engine: Engine = new Engine(coreModule(), { provider: node.provider, random: (n) => nodeRng.bytes(n), core: { onTrap: (r) => { throw new Error(`${node.name}: core trapped: ${r.message}`); } } }, {
       send: (cmd) => { if (node.engine === engine) this.transmit(node, cmd.remote, cmd.bytes, cmd.natT); },
       log: (level, line) => node.logs.push(`${(this.now / 1000).toFixed(3)} ${level === abi.LOG_DEBUG ? "|" : " "} ${line}`),
       job: (id, job) => this.runJob(node, id, job),
