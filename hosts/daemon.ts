@@ -68,8 +68,8 @@ export class Daemon {
           (r) => this.afterEvent(() => this.engine.helperDone(this.host.now(), id, r)),
           // a job the helpers refused (their queue is full) or lost fails its state now,
           // rather than leaving it waiting for an answer that never comes
+          // (the engine logs it, naming the job)
           (e) => {
-            this.host.log(`helper job ${id} (${job.kind}) failed: ${(e as Error).message}`);
             const failed: JobResult = { ok: false, kind: job.kind, error: { code: "BAD_JOB", message: (e as Error).message } };
             this.afterEvent(() => this.engine.helperDone(this.host.now(), id, failed));
           },

@@ -430,7 +430,7 @@ export class Engine {
     this.pendingJobs.delete(id);
     if (gen !== this.core.generation) return; // the instance that asked is gone
     // the core knows only that the job failed; its reason (which algorithm, which check) is here
-    if (!result.ok) this.cb.log(abi.LOG_INFO, `helper job ${result.kind} failed: ${result.error.message}`);
+    if (!result.ok) this.cb.log(abi.LOG_INFO, `helper job ${id} (${result.kind}) failed: ${result.error.message}`);
     const { status, bytes } = resultBlobs(result);
     this.event(() => {
       this.core.setInput(bytes);
