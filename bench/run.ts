@@ -5,6 +5,7 @@ import { benchCodec } from "./codec.ts";
 import { benchHandshake } from "./handshake.ts";
 import { benchConfig } from "./config.ts";
 import { benchTimers } from "./timers.ts";
+import { benchDh } from "./dh.ts";
 import { emitter } from "./util.ts";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   config: () => benchConfig(emitter("config")),
   handshake: () => benchHandshake(emitter("handshake")),
   timers: () => benchTimers(emitter("timers")),
+  dh: () => benchDh(emitter("dh")),
   codec: () => {
     // The corpus lives in ../shared beside the project (from dist/bench/ or bench/).
     let corpus = new URL("../../shared/corpus/pcap/", import.meta.url);

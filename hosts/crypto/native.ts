@@ -13,6 +13,7 @@ import {
   timingSafeEqual,
   type DiffieHellman,
   type KeyObject,
+  type ECDH,
 } from "node:crypto";
 import {
   CryptoUsageError,
@@ -163,6 +164,30 @@ function okpPublic(kind: "x25519" | "x448", pub: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: "OKP", crv: OKP[kind].crv, x: Buffer.from(pub).toString("base64url") }, format: "jwk" });
 }
 
+// The key objects of the key pairs this process generated, until their shared secret is
+// computed: importing a private key again costs OpenSSL a scalar multiplication to rebuild
+// the public value (x25519 JWK import, ECDH setPrivateKey), as much as the shared secret
+// itself. A key exchange's generate and shared steps run in the same process when the
+// helpers are one worker (the default here) or none; elsewhere the key is imported as
+// before. Bounded (oldest first), and each entry is taken out when used.
+const MAX_PENDING_KEYS = 4096;
+const pendingKeys = new Map<string, KeyObject | ECDH>();
+const pendingKey = (groupId: number, priv: Uint8Array) => `${groupId}:${Buffer.from(priv.buffer, priv.byteOffset, priv.byteLength).toString("base64")}`;
+function keepKey(groupId: number, priv: Uint8Array, k: KeyObject | ECDH): void {
+  if (pendingKeys.size >= MAX_PENDING_KEYS) pendingKeys.delete(pendingKeys.keys().next().value!);
+  pendingKeys.set(pendingKey(groupId, priv), k);
+}
+// Forgets the kept key objects (bench/dh.ts measures the path without them).
+export function forgetKeptKeys(): void {
+  pendingKeys.clear();
+}
+function takeKey(groupId: number, priv: Uint8Array): KeyObject | ECDH | undefined {
+  const id = pendingKey(groupId, priv);
+  const k = pendingKeys.get(id);
+  if (k !== undefined) pendingKeys.delete(id);
+  return k;
+}
+
 function dhPublic(groupId: number, priv: Uint8Array): Uint8Array {
   const g = group(groupId);
   switch (g.kind) {
@@ -203,10 +228,17 @@ function dhGenerate(groupId: number): DhKeyPair {
     const e = createECDH(g.curve!);
     e.generateKeys();
     priv = leftPad(new Uint8Array(e.getPrivateKey()), g.privLen);
+    keepKey(groupId, priv, e);
     return { priv, pub: new Uint8Array(e.getPublicKey(null, "uncompressed").subarray(1)) };
   }
   do priv = randomBytes(g.privLen);
   while (isAllZero(priv));
+  if (g.kind === "x25519" || g.kind === "x448") {
+    const k = okpPrivate(g.kind, priv);
+    keepKey(groupId, priv, k);
+    const jwk = createPublicKey(k).export({ format: "jwk" });
+    return { priv, pub: new Uint8Array(Buffer.from(jwk.x!, "base64url")) };
+  }
   return { priv, pub: dhPublic(groupId, priv) };
 }
 
@@ -228,12 +260,15 @@ function dhShared(groupId: number, priv: Uint8Array, peerPub: Uint8Array): DhRes
       }
     }
     case "ecp": {
-      const e = createECDH(g.curve!);
-      try {
-        if (priv.length !== g.privLen) throw new Error();
-        e.setPrivateKey(priv);
-      } catch {
-        return dhError("INVALID_PRIVATE_KEY", groupId, "private key is not a scalar in 1..n-1");
+      let e = takeKey(groupId, priv) as ECDH | undefined;
+      if (e === undefined) {
+        e = createECDH(g.curve!);
+        try {
+          if (priv.length !== g.privLen) throw new Error();
+          e.setPrivateKey(priv);
+        } catch {
+          return dhError("INVALID_PRIVATE_KEY", groupId, "private key is not a scalar in 1..n-1");
+        }
       }
       if (peerPub.length !== g.pubLen) return dhError("INVALID_KE_LENGTH", groupId, `peer value has ${peerPub.length} bytes, the group needs ${g.pubLen}`);
       try {
@@ -251,7 +286,8 @@ function dhShared(groupId: number, priv: Uint8Array, peerPub: Uint8Array): DhRes
       if (peerPub.length !== g.pubLen) return dhError("INVALID_KE_LENGTH", groupId, `peer value has ${peerPub.length} bytes, the group needs ${g.pubLen}`);
       let shared: Uint8Array;
       try {
-        shared = new Uint8Array(diffieHellman({ privateKey: okpPrivate(g.kind, priv), publicKey: okpPublic(g.kind, peerPub) }));
+        const mine = (takeKey(groupId, priv) as KeyObject | undefined) ?? okpPrivate(g.kind, priv);
+        shared = new Uint8Array(diffieHellman({ privateKey: mine, publicKey: okpPublic(g.kind, peerPub) }));
       } catch {
         // OpenSSL fails the derivation when the result is all zero (a small-order peer value).
         return dhError("INVALID_KE_VALUE", groupId, "peer value gives the all-zero shared secret (RFC 7748 6)");

@@ -116,6 +116,27 @@ describe("native and portable agree", () => {
     });
   }
 
+  for (const group of curves) {
+    const g = A.GROUPS.get(group)!;
+    test(`${g.name}: the shared secret from the key object kept since generation equals the one from an import, and noble's`, () => {
+      for (let i = 0; i < 20; i++) {
+        const mine = N.dhGenerate(group);
+        const peer = P.dhGenerate(group);
+        const kept = N.dhShared(group, mine.priv, peer.pub); // the key object generation kept
+        const imported = N.dhShared(group, mine.priv, peer.pub); // taken out by then: imported again
+        const noble = P.dhShared(group, peer.priv, mine.pub);
+        expect(kept.ok && imported.ok && noble.ok).toBe(true);
+        if (kept.ok && imported.ok && noble.ok) {
+          expect(hex(kept.shared)).toBe(hex(noble.shared));
+          expect(hex(imported.shared)).toBe(hex(noble.shared));
+        }
+        // a bad peer value after a kept key still gets the import path's verdict
+        const bad = N.dhGenerate(group);
+        expect(verdict(N.dhShared(group, bad.priv, peer.pub.subarray(1)))).toBe(verdict(P.dhShared(group, bad.priv, peer.pub.subarray(1))));
+      }
+    });
+  }
+
   for (const group of [A.MODP_2048, A.MODP_3072, A.MODP_4096]) {
     const g = A.GROUPS.get(group)!;
     test(`${g.name}: random private keys and peer values, the same verdict and secret`, () => {
