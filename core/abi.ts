@@ -246,6 +246,7 @@ export const ADM_STATUS = 5; // IN: u8 1 = with keys, then optionally a connecti
 export const ADM_ADD_CONNS = 7; // IN: connection records, each behind its length (u32 LE); reply: one line per refusal
 export const ADM_SA_OP = 6; // IN: op (u8: SAOP_*), serial (u32 LE)
 export const ADM_INTERFACES = 8; // IN: this host's addresses, 20-byte EP records (port ignored); connections are oriented by them
+export const ADM_ONDEMAND = 9; // IN: connection name; initiate for traffic (a kernel ACQUIRE): not "supposed to be up", so never revived
 export const SAOP_REKEY_CHILD = 1;
 export const SAOP_REKEY_IKE = 2;
 export const SAOP_DELETE_CHILD = 3;
@@ -267,7 +268,7 @@ export const CONN_IKE_PROPOSAL = 7; // one proposal: u16 LE pairs (transform typ
 export const CONN_ESP_PROPOSAL = 8; // likewise
 export const CONN_LEFT_TS = 9; // a subnet: type u8, proto u8, sport u16 LE, eport u16 LE, start, end; none: the end's own address
 export const CONN_RIGHT_TS = 10;
-export const CONN_TIMERS = 11; // u32 LE seconds: ike lifetime, child lifetime, rekey margin, rekey fuzz %, dpd delay, dpd timeout, retransmit base ms, retransmit limit
+export const CONN_TIMERS = 11; // u32 LE seconds: ike lifetime, child lifetime, rekey margin, rekey fuzz %, dpd delay, (unused: IKEv2 ignores dpdtimeout=, as Libreswan 4.10), retransmit base ms, retransmit limit
 export const CONN_FLAGS = 12; // u32 LE: CF_* bits
 export const CF_TRANSPORT = 1;
 export const CF_FRAGMENTATION = 2;
@@ -298,3 +299,8 @@ export const MAX_HALFOPEN_IKE = 50000; // Libreswan 4.10's default
 export const HALF_OPEN_PER_SOURCE = 1024; // most half-open IKE SAs one peer address may hold
 export const HALF_OPEN_BYTES = 16384; // what one half-open IKE SA may cost the core, at most (test/sim/flood.test.ts checks)
 export const DROP_WINDOW_MS = 10000; // dropped input of one kind from one address: one line, then a count per window
+// Keeping it up (Libreswan's revival): dpdaction u8 (DPD_*), keyingtries u32 LE (0: forever)
+export const CONN_REVIVAL = 22;
+export const DPD_HOLD = 0; // a dead peer's SAs go; the connection is revived if it is supposed to be up (and its trap stays)
+export const DPD_CLEAR = 1; // the same, and its on-demand trap policies are removed (CMD_KERNEL op "unroute")
+export const DPD_RESTART = 2; // every connection to that peer is brought up again

@@ -3,7 +3,7 @@
 // kernel interface (XFRM netlink, or the in-memory kernel) carries it out. The description is
 // JSON (it holds the keys: hosts pass it to the kernel and never log it).
 import { ChildSa } from "./sa/sa";
-import { Ts, jsonText } from "./conn/conn";
+import { Conn, Ts, jsonText } from "./conn/conn";
 import { hex } from "./bytes";
 import { kernelOp } from "./pump";
 
@@ -51,4 +51,10 @@ export function kernelDelChild(c: ChildSa): void {
   if (!c.installed) return;
   c.installed = false;
   kernelOp(describe("del", c, false));
+}
+
+// dpdaction=clear: the connection's on-demand trap policies go too (the host keeps them).
+export function kernelUnroute(c: Conn): void {
+  if (!enabled) return;
+  kernelOp('{"op":"unroute","conn":"' + jsonText(c.name) + '"}');
 }

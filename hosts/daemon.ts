@@ -11,7 +11,7 @@ import { parseSecrets, findPsk, type SecretEntry, type SecretBytes } from "./con
 import { formatDiagnostic } from "./config/diagnostics.ts";
 import { parseAddress, parseCidr, parseVirtualSpec } from "./config/values.ts";
 import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
-import { KernelAdapter, type KernelChildOp } from "./kernel-adapter.ts";
+import { KernelAdapter, type KernelChildOp, type KernelUnrouteOp } from "./kernel-adapter.ts";
 import type { Kernel } from "../kernel-shims/kernel.ts";
 
 export interface DaemonHost {
@@ -62,7 +62,7 @@ export class Daemon {
       log: (level, line) => {
         if (level <= abi.LOG_INFO || this.debugOn) this.host.log(level === abi.LOG_DEBUG ? `| ${line}` : line);
       },
-      ...(opts.kernelImpl ? { kernel: (op: unknown) => this.kernel?.apply(op as KernelChildOp) } : {}),
+      ...(opts.kernelImpl ? { kernel: (op: unknown) => this.kernel?.apply(op as KernelChildOp | KernelUnrouteOp) } : {}),
       job: (id, job) => {
         this.host.runJob(job).then(
           (r) => this.afterEvent(() => this.engine.helperDone(this.host.now(), id, r)),
@@ -227,7 +227,6 @@ export class Daemon {
         rekeyMargin: Math.round(c.lifetimes.rekeyMarginMs / 1000),
         rekeyFuzz: c.lifetimes.rekeyFuzzPercent,
         dpdDelay: Math.round(c.dpd.delayMs / 1000),
-        dpdTimeout: Math.round((c.dpd.timeoutMs || c.retransmit.timeoutMs) / 1000),
         retransmitBaseMs: c.retransmit.intervalMs,
         retransmitLimit: retransmits(c.retransmit.intervalMs, c.retransmit.timeoutMs),
       },
@@ -238,6 +237,9 @@ export class Daemon {
       uniqueIds: this.config?.setup.uniqueids ?? true,
       narrowing: c.narrowing,
       auto: c.auto === "start" ? 3 : c.auto === "ondemand" ? 2 : c.auto === "ignore" ? 0 : 1,
+      // as Libreswan 4.10 takes them for IKEv2: dpdaction= only with dpddelay= (else hold)
+      dpdAction: c.dpd.delayMs > 0 ? c.dpd.action : "hold",
+      keyingTries: c.keyingTries,
     };
     return { ok: true, spec };
   }
@@ -486,7 +488,7 @@ export class Daemon {
       if (!conn) return;
       const busy = this.engine.status(this.host.now()).ike.some((s) => s.conn === conn);
       this.host.log(`"${conn}": acquire for ${e.selector.src} -> ${e.selector.dst}${busy ? ": already negotiating or up" : ": initiating"}`);
-      if (!busy) this.afterEvent(() => this.engine.initiate(this.host.now(), conn));
+      if (!busy) this.afterEvent(() => this.engine.initiateOnDemand(this.host.now(), conn));
     } else if (e.kind === "expire") {
       const serial = this.kernel.childOfSpi(e.spi);
       if (serial === null) return;

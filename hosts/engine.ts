@@ -77,7 +77,11 @@ export interface ConnSpec {
   leftVirtual?: VirtualEndSpec; // subnet=vnet:%priv / vhost:%priv: the peer names it within virtual-private
   rightVirtual?: VirtualEndSpec;
   virtualPrivate?: { include: TsSpec[]; exclude: TsSpec[] };
-  timers?: Partial<{ ikeLifetime: number; childLifetime: number; rekeyMargin: number; rekeyFuzz: number; dpdDelay: number; dpdTimeout: number; retransmitBaseMs: number; retransmitLimit: number }>;
+  // (no dpd timeout: IKEv2 declares a peer dead when a request goes unanswered through its
+  // retransmissions, and ignores dpdtimeout=, as Libreswan 4.10 does)
+  timers?: Partial<{ ikeLifetime: number; childLifetime: number; rekeyMargin: number; rekeyFuzz: number; dpdDelay: number; retransmitBaseMs: number; retransmitLimit: number }>;
+  dpdAction?: "hold" | "clear" | "restart"; // what a dead peer does to it (default hold)
+  keyingTries?: number; // keying attempts before giving up (0 or absent: forever)
   transport?: boolean;
   fragmentation?: boolean;
   pfs?: boolean;
@@ -195,7 +199,11 @@ function writeConnRecord(w: RecordWriter, c: ConnSpec): void {
   const tm = c.timers ?? {};
   w.tlv(abi.CONN_TIMERS, () => {
     for (const v of [tm.ikeLifetime ?? 28800, tm.childLifetime ?? 28800, tm.rekeyMargin ?? 540, tm.rekeyFuzz ?? 100,
-      tm.dpdDelay ?? 0, tm.dpdTimeout ?? 0, tm.retransmitBaseMs ?? 500, tm.retransmitLimit ?? 10]) w.u32(v);
+      tm.dpdDelay ?? 0, 0, tm.retransmitBaseMs ?? 500, tm.retransmitLimit ?? 10]) w.u32(v);
+  });
+  w.tlv(abi.CONN_REVIVAL, () => {
+    w.u8(c.dpdAction === "clear" ? abi.DPD_CLEAR : c.dpdAction === "restart" ? abi.DPD_RESTART : abi.DPD_HOLD);
+    w.u32(c.keyingTries ?? 0);
   });
   const flags = (c.transport ? abi.CF_TRANSPORT : 0) | (c.fragmentation ? abi.CF_FRAGMENTATION : 0) |
     (c.pfs ? abi.CF_PFS : 0) | (c.initialContact !== false ? abi.CF_INITIAL_CONTACT : 0) | (c.narrowing ? abi.CF_NARROWING : 0) |
@@ -486,8 +494,14 @@ export class Engine {
     flush(done);
     return { added, refused };
   }
+  // whack --up / auto=start: the connection is supposed to be up from now on (revived when it
+  // goes down, until terminate)
   initiate(now: number, name: string): { ok: boolean; reply: string } {
     return this.admin(now, abi.ADM_INITIATE, utf8e.encode(name));
+  }
+  // traffic hit its trap policy (a kernel ACQUIRE): up for now, not revived
+  initiateOnDemand(now: number, name: string): { ok: boolean; reply: string } {
+    return this.admin(now, abi.ADM_ONDEMAND, utf8e.encode(name));
   }
   terminate(now: number, name: string): { ok: boolean; reply: string } {
     return this.admin(now, abi.ADM_TERMINATE, utf8e.encode(name));
@@ -622,6 +636,9 @@ export interface IkeStatus {
 export interface ConnStatus {
   name: string; kind: "PERMANENT" | "TEMPLATE" | "INSTANCE"; instance: number; local: string; remote: string; remoteId: string;
   transport: boolean; pfs: boolean; fragmentation: boolean; narrowing: boolean; localTs: TsStatus[]; remoteTs: TsStatus[];
+  // revival: supposed to be up, failed keying attempts since it was last up, the next revival
+  // (0: none) and the wait the one after that will have (ms)
+  up: boolean; attempts: number; reviveAt: number; reviveDelay: number;
 }
 export interface EngineStatus {
   now: number;

@@ -39,6 +39,11 @@ export interface KernelChildOp {
   integOut?: string;
 }
 
+export interface KernelUnrouteOp {
+  op: "unroute";
+  conn: string;
+}
+
 const fromHex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 
 export function addrText(hex: string): string {
@@ -73,9 +78,11 @@ export class KernelAdapter {
 
   constructor(readonly kernel: Kernel, readonly name: string, private log: (line: string) => void) {}
 
-  // Kernel operations run one after another, in the order the core asked for them.
-  apply(op: KernelChildOp): void {
-    this.chain = this.chain.then(() => (op.op === "add" ? this.add(op) : this.del(op))).catch((e) => this.log(`kernel: ${(e as Error).message}`));
+  // Kernel operations run one after another, in the order the core asked for them; "unroute"
+  // (dpdaction=clear) removes a connection's trap policies.
+  apply(op: KernelChildOp | KernelUnrouteOp): void {
+    const run = () => (op.op === "unroute" ? this.unroute(op.conn).then((n) => this.log(`"${op.conn}": dpdaction=clear: unrouted (${n} trap policies removed)`)) : op.op === "add" ? this.add(op) : this.del(op));
+    this.chain = this.chain.then(run).catch((e) => this.log(`kernel: ${(e as Error).message}`));
   }
 
   async settled(): Promise<void> {

@@ -8,7 +8,7 @@ import {
   CONN_NAME, CONN_LEFT_EP, CONN_RIGHT_EP, CONN_LEFT_ID, CONN_RIGHT_ID, CONN_PSK, CONN_PSK_RIGHT,
   CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LEFT_TS, CONN_RIGHT_TS, CONN_TIMERS, CONN_FLAGS,
   CONN_AUTO, CONN_FRAG_SIZE, CONN_LEFT_PROTOPORT, CONN_RIGHT_PROTOPORT, CONN_LEFT_VIRTUAL,
-  CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, VIRT_NO,
+  CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, CONN_REVIVAL, VIRT_NO, DPD_HOLD, DPD_RESTART,
   CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT, CF_NARROWING, CF_UNIQUEIDS,
 } from "../abi";
 
@@ -189,12 +189,20 @@ export class Conn {
   rekeyMargin: f64 = 540e3;
   rekeyFuzz: i32 = 100; // percent of the margin
   dpdDelay: f64 = 0; // 0: no liveness checks
-  dpdTimeout: f64 = 0;
+  dpdAction: i32 = DPD_HOLD; // what a dead peer does to it (abi DPD_*)
+  keyingTries: i32 = 0; // keying attempts before giving up (0: forever, Libreswan's default)
   retransmitBase: f64 = 500;
   retransmitLimit: i32 = 10;
   flags: u32 = CF_INITIAL_CONTACT | CF_UNIQUEIDS;
   auto: i32 = 1;
   fragSize: i32 = 1280;
+  // Revival (core/ikev2/revival.ts): whether it is supposed to be up (pluto's POLICY_UP: set by
+  // an initiate, cleared by a terminate), and when it is brought up again
+  up: bool = false;
+  reviveAt: f64 = 0; // 0: no revival due
+  reviveDelay: f64 = 0; // the wait before the next revival (grows to a cap)
+  attempts: i32 = 0; // keying attempts since it was last established
+  upSince: f64 = 0; // when its tunnel came up after it was last lost (0: not up since)
 
   get transport(): bool { return (this.flags & CF_TRANSPORT) != 0; }
   get fragmentation(): bool { return (this.flags & CF_FRAGMENTATION) != 0; }
@@ -384,7 +392,8 @@ export function instantiate(t: Conn, remote: Endpoint): Conn {
   c.rekeyMargin = t.rekeyMargin;
   c.rekeyFuzz = t.rekeyFuzz;
   c.dpdDelay = t.dpdDelay;
-  c.dpdTimeout = t.dpdTimeout;
+  c.dpdAction = t.dpdAction;
+  c.keyingTries = t.keyingTries;
   c.retransmitBase = t.retransmitBase;
   c.retransmitLimit = t.retransmitLimit;
   c.flags = t.flags;
@@ -609,7 +618,7 @@ export function readConn(p: usize, len: i32): Conn | null {
           c.rekeyMargin = <f64>load<u32>(v + 8) * 1000;
           c.rekeyFuzz = load<u32>(v + 12);
           c.dpdDelay = <f64>load<u32>(v + 16) * 1000;
-          c.dpdTimeout = <f64>load<u32>(v + 20) * 1000;
+          // v + 20: unused (IKEv2 ignores dpdtimeout=)
           c.retransmitBase = <f64>load<u32>(v + 24);
           c.retransmitLimit = load<u32>(v + 28);
         }
@@ -618,6 +627,14 @@ export function readConn(p: usize, len: i32): Conn | null {
       case CONN_FLAGS: if (n >= 4) c.flags = load<u32>(v); break;
       case CONN_AUTO: if (n >= 1) c.auto = load<u8>(v); break;
       case CONN_FRAG_SIZE: if (n >= 2) c.fragSize = max(<i32>load<u16>(v), 576); break;
+      case CONN_REVIVAL: {
+        if (n < 5) { connError = "connection record field " + tag.toString() + " is " + n.toString() + " bytes, expected 5"; return null; }
+        const a = <i32>load<u8>(v);
+        if (a > DPD_RESTART) { connError = "connection record: dpdaction " + a.toString() + " is not one of hold (0), clear (1), restart (2)"; return null; }
+        c.dpdAction = a;
+        c.keyingTries = <i32>min(load<u32>(v + 1), <u32>0x7fffffff);
+        break;
+      }
     }
     o += 3 + n;
   }

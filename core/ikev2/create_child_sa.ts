@@ -20,6 +20,7 @@ import {
   armIkeTimers, queueExchange, kick, moveChildren, heirOf, notifyName, P_CHILD, CREATE_CHILD_SA,
 } from "./state";
 export { moveChildren };
+import { childrenGone } from "./revival";
 import {
   acceptChild, offerChild, refuseChild, childKeys, keymatLen, childEstablished, newChildSpi, childNumber, childXforms, be32,
   setRekeyDone, N_USE_TRANSPORT_MODE, N_NO_PROPOSAL_CHOSEN,
@@ -209,7 +210,10 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
       old.rekeyedByUs = null;
       old.rekeyAt = now + 30000; // try again later
       // RFC 7296 2.25: the peer does not have the Child SA any more, so neither do we
-      if (nt >= 0 && field(nt, 2) == N_CHILD_SA_NOT_FOUND) deleteChildLocal(old, "the peer does not have it (CHILD_SA_NOT_FOUND)");
+      if (nt >= 0 && field(nt, 2) == N_CHILD_SA_NOT_FOUND) {
+        deleteChildLocal(old, "the peer does not have it (CHILD_SA_NOT_FOUND)");
+        childrenGone(old.ike, now, "the peer does not have Child SA #" + old.serial.toString());
+      }
     }
     requestDone(sa);
     if (nt >= 0 && field(nt, 2) == N_TEMPORARY_FAILURE) {

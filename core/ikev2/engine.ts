@@ -15,25 +15,27 @@ import {
 } from "./state";
 import { copyIn, u64FromBytes, hex } from "../bytes";
 import * as C from "../crypto";
-import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, connError, setInterfaces, instancesOf, interfaces, jsonText } from "../conn/conn";
+import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, connError, setInterfaces, instancesOf, interfaces, jsonText, KIND_PERMANENT, KIND_INSTANCE } from "../conn/conn";
 import {
   IkeSa, ChildSa, Pending, HeldDatagram, allIke, ikeSas, removeIke, ikeStateName, childStateName,
   ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, IKE_SA_INIT_R, IKE_SA_REKEY_R0, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
   X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI,
   findIkeBySerial, touch, touchedSas,
 } from "../sa/sa";
+import { markUp, markDown, cancelRevival, scheduleRevival, recheck, hasChild, childrenGone, dueRevivals, revivalDeadline } from "./revival";
+import { kernelUnroute } from "../kernel";
 import { find, unseal, decodeInner, field, K_V2_SK, K_V2_SKF } from "./message";
 import { initiateIke, onInitRequest, onInitResponse, onInitJob } from "./ike_sa_init";
 import { onAuthRequest, onAuthResponse, onAuthJob } from "./ike_auth";
 import { startChildExchange, onChildRequest, onChildResponse, onChildJob, onChildKeysJob, isChildKeysStep } from "./create_child_sa";
-import { startInformational, onInfoRequest, onInfoResponse } from "./informational";
+import { startInformational, onInfoRequest, onInfoResponse, deleteIkeNow } from "./informational";
 import { dropped, dropReportAt, reportDrops, busy, halfOpenLimit, perSourceLimit, ddosModeName } from "./ddos";
 import { halfOpenCount } from "../sa/sa";
 import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
-  EV_BUSY, ADM_ADD_CONN, ADM_ADD_CONNS, ADM_INTERFACES, ADM_INITIATE, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
+  EV_BUSY, ADM_ADD_CONN, ADM_ADD_CONNS, ADM_INTERFACES, ADM_INITIATE, ADM_ONDEMAND, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
   SAOP_REKEY_CHILD, SAOP_REKEY_IKE, SAOP_DELETE_CHILD, SAOP_DELETE_IKE, SAOP_LIVENESS,
-  REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2,
+  REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2, DPD_CLEAR, DPD_RESTART,
 } from "../abi";
 
 // ---- events ----------------------------------------------------------------------------------
@@ -341,6 +343,8 @@ export function evTimeout(t: f64): i32 {
     touch(sa);
     list.push(sa);
   }
+  const due = dueRevivals(now);
+  for (let i = 0; i < due.length; i++) revive(due[i]);
   for (let i = 0; i < list.length; i++) {
     const sa = list[i];
     if (sa.state == IKE_SA_DEAD) continue;
@@ -371,6 +375,7 @@ export function evTimeout(t: f64): i32 {
         } else {
           deleteChildLocal(c, "lifetime expired");
         }
+        childrenGone(sa, now, "Child SA #" + c.serial.toString() + " expired");
         continue;
       }
       if (sa.state == ESTABLISHED_IKE_SA && c.state == ESTABLISHED_CHILD_SA && c.rekeyAt > 0 && c.rekeyAt <= now) {
@@ -385,23 +390,95 @@ export function evTimeout(t: f64): i32 {
       logSa(sa, LOG_INFO, "IKE SA lifetime reaches its rekey margin: rekeying");
       queueExchange(sa, X_REKEY_IKE, 0);
     }
+    // dpddelay=: a probe after that long without a message from the peer (inbound messages
+    // move livenessAt on); a request in flight is a probe already. Its answer, or the lack of
+    // one through the whole retransmission schedule (retransmit below), decides.
     if (sa.livenessAt > 0 && sa.livenessAt <= now) {
       sa.livenessAt = now + sa.conn.dpdDelay;
       if (sa.outstanding === null) queueExchange(sa, X_LIVENESS, 0);
-    }
-    if (sa.conn.dpdTimeout > 0 && sa.lastInbound + sa.conn.dpdTimeout <= now && sa.outstanding !== null) {
-      logSa(sa, LOG_INFO, "liveness: no answer from the peer for " + ((now - sa.lastInbound) / 1000).toString() + " s: peer is dead");
-      deleteIkeLocal(sa, "dead peer");
-      continue;
     }
   }
   return 0;
 }
 
+// A revival is due (revival.ts): the connection comes up again, unless it is up or on its way
+// already (the peer may have brought it up meanwhile).
+function revive(c: Conn): void {
+  if (!c.up || findConn(c.name) !== c) return;
+  let est: IkeSa | null = null;
+  for (let i = 0; i < allIke.length; i++) {
+    const x = allIke[i];
+    if (x.conn !== c || x.state == IKE_SA_DEAD || x.state == IKE_SA_DELETING) continue;
+    if (x.state != ESTABLISHED_IKE_SA) {
+      log(LOG_DEBUG, c.label + ": revival: IKE SA #" + x.serial.toString() + " is on its way already");
+      return;
+    }
+    if (x.replacedBy == 0) est = x;
+  }
+  if (est !== null) {
+    if (hasChild(c)) {
+      log(LOG_DEBUG, c.label + ": revival: up already (IKE SA #" + est.serial.toString() + ")");
+      return;
+    }
+    logSa(est, LOG_INFO, "the connection is supposed to be up and has no Child SA: creating one");
+    queueExchange(est, X_CREATE_CHILD, 0);
+    recheck(c, now); // if it is refused, ask again later
+    return;
+  }
+  c.attempts++;
+  initiateIke(c);
+}
+
+// No answer to our request on an established IKE SA through its whole retransmission schedule
+// (retransmit-timeout=; Libreswan 4.10 does the same for IKEv2 and ignores dpdtimeout=): the
+// peer is dead. Its SAs go, with a Delete it may still get, then dpdaction= says what follows
+// (Libreswan's IKEv2 meaning): hold, the connection is revived if it is supposed to be up and
+// its trap policies stay; clear, the same, and its trap policies go; restart, every
+// connection to that peer is brought up again.
+function peerDead(sa: IkeSa): void {
+  const c = sa.conn;
+  const action = c.dpdAction == DPD_CLEAR ? "clear" : c.dpdAction == DPD_RESTART ? "restart" : "hold";
+  logSa(sa, LOG_INFO, "liveness: no answer to request " + sa.outstandingId.toString() + " after " + sa.conn.retransmitLimit.toString() +
+    " retransmissions over " + ((now - sa.requestAt) / 1000).toString() + " s: the peer is dead (dpdaction=" + action + ")");
+  const remote = sa.remote.clone();
+  deleteIkeNow(sa, "dead peer");
+  if (c.dpdAction == DPD_CLEAR) kernelUnroute(c);
+  else if (c.dpdAction == DPD_RESTART) restartPeer(c, remote);
+}
+
+// dpdaction=restart (Libreswan's restart_connections_by_peer): every connection to the dead
+// peer's address is taken down and brought up again, and is supposed to be up from then on.
+function restartPeer(dead: Conn, remote: Endpoint): void {
+  if (dead.kind == KIND_INSTANCE) log(LOG_INFO, dead.label + ": dpdaction=restart: an instance of a template is not restarted (its peer comes back to us)");
+  const list = conns.slice();
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i];
+    if (d.kind != KIND_PERMANENT || !d.remote.sameAddr(remote)) continue;
+    const sas = allIke.slice();
+    for (let k = 0; k < sas.length; k++) {
+      const x = sas[k];
+      if (x.conn !== d || x.state == IKE_SA_DEAD) continue;
+      const why = "dpdaction=restart: the peer " + remote.addrText() + " is dead";
+      if (x.state == ESTABLISHED_IKE_SA) deleteIkeNow(x, why);
+      else deleteIkeLocal(x, why);
+    }
+    if (!d.up) {
+      d.up = true;
+      d.attempts = 0;
+    }
+    scheduleRevival(d, now, "dpdaction=restart: the peer " + remote.addrText() + " is dead");
+  }
+}
+
 function retransmit(sa: IkeSa): void {
   sa.retransmits++;
   if (sa.retransmits > sa.conn.retransmitLimit) {
+    if (sa.state == ESTABLISHED_IKE_SA) {
+      peerDead(sa);
+      return;
+    }
     logSa(sa, LOG_INFO, "no answer after " + sa.conn.retransmitLimit.toString() + " retransmissions: giving up on " + ikeStateName(sa.state));
+    sa.timedOut = true;
     deleteIkeLocal(sa, "retransmission limit reached");
     return;
   }
@@ -416,7 +493,7 @@ function retransmit(sa: IkeSa): void {
 export function nextDeadline(): f64 {
   flushTouched();
   while (heapAt.length > 0 && (heapVer[0] != heapSa[0].heapVersion || heapSa[0].state == IKE_SA_DEAD)) heapPop();
-  return earlier(heapAt.length > 0 ? heapAt[0] : 0, dropReportAt);
+  return earlier(earlier(heapAt.length > 0 ? heapAt[0] : 0, dropReportAt), revivalDeadline());
 }
 
 // The same by looking at every IKE SA (what the heap must always agree with: the simulator
@@ -424,6 +501,7 @@ export function nextDeadline(): f64 {
 export function scanDeadline(): f64 {
   let d: f64 = dropReportAt;
   for (let i = 0; i < allIke.length; i++) if (allIke[i].state != IKE_SA_DEAD) d = earlier(d, saDeadline(allIke[i]));
+  for (let i = 0; i < conns.length; i++) d = earlier(d, conns[i].reviveAt);
   return d;
 }
 
@@ -513,7 +591,6 @@ function saDeadline(sa: IkeSa): f64 {
   if (sa.state == ESTABLISHED_IKE_SA) {
     d = earlier(d, sa.rekeyAt);
     d = earlier(d, sa.livenessAt);
-    if (sa.conn.dpdTimeout > 0 && sa.outstanding !== null) d = earlier(d, sa.lastInbound + sa.conn.dpdTimeout);
   }
   for (let k = 0; k < sa.children.length; k++) {
     const c = sa.children[k];
@@ -591,18 +668,22 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
       log(LOG_DEBUG, adminReply);
       return ADM_OK;
     }
-    case ADM_INITIATE: case ADM_TERMINATE: case ADM_DELETE_CONN: {
+    case ADM_INITIATE: case ADM_ONDEMAND: case ADM_TERMINATE: case ADM_DELETE_CONN: {
       const name = String.UTF8.decodeUnsafe(IN, <usize>len, false);
       const c = findConn(name);
       if (c === null) {
         adminReply = 'no connection named "' + name + '"';
         return ADM_ERROR;
       }
-      if (op == ADM_INITIATE) {
+      if (op == ADM_INITIATE || op == ADM_ONDEMAND) {
         const sa = initiateIke(c);
         adminReply = sa === null ? 'cannot initiate "' + name + '"' : '"' + name + '" #' + sa.serial.toString() + ": initiating IKEv2 connection";
+        // whack --up / auto=start: supposed to be up from now on (traffic alone does not make it so)
+        if (sa !== null && op == ADM_INITIATE) markUp(c);
         return sa === null ? ADM_ERROR : ADM_OK;
       }
+      // taken down: no revival any more, of it or of its instances
+      markDown(c);
       let n = 0;
       const list = allIke.slice();
       for (let i = 0; i < list.length; i++) {
@@ -614,7 +695,10 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
       }
       if (op == ADM_DELETE_CONN) {
         const inst = instancesOf(c);
-        for (let i = 0; i < inst.length; i++) removeConn(inst[i]);
+        for (let i = 0; i < inst.length; i++) {
+          cancelRevival(inst[i]);
+          removeConn(inst[i]);
+        }
         removeConn(c);
         adminReply = 'deleted connection "' + name + '"';
       } else {
@@ -685,6 +769,12 @@ export function statusJson(secrets: bool, only: string): string {
     if (only.length > 0 && c.name != only) continue;
     if (!first) o.push(",");
     o.push(connJson(c));
+    // what changes as it goes up and down (revival.ts), after the kept part
+    o.push(',"up":'); o.push(c.up ? "true" : "false");
+    o.push(',"attempts":'); o.push(c.attempts.toString());
+    o.push(',"reviveAt":'); o.push(c.reviveAt.toString());
+    o.push(',"reviveDelay":'); o.push(c.reviveDelay.toString());
+    o.push("}");
     first = false;
   }
   o.push('],"ike":[');
@@ -759,7 +849,8 @@ export function statusJson(secrets: bool, only: string): string {
 }
 
 // A connection's status JSON changes only when an instance takes what its template left open
-// (Conn.touch): it is kept, so that listing 10,000 connections builds no strings for them.
+// (Conn.forgetJson): it is kept, so that listing 10,000 connections builds no strings for them.
+// It is kept open: what its revival does is added each time.
 function connJson(c: Conn): string {
   if (c.json.length == 0) {
     const o = new Array<string>();
@@ -775,8 +866,8 @@ function connJson(c: Conn): string {
     o.push(',"narrowing":'); o.push(c.narrowing ? "true" : "false");
     o.push(',"localTs":'); tsJson(o, c.localTs);
     o.push(',"remoteTs":'); tsJson(o, c.remoteTs);
-    o.push("}");
-    c.json = o.join("");
+    c.json = o.join(""); // open: statusJson adds what changes, and the brace
+
   }
   return c.json;
 }

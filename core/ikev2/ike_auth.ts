@@ -29,6 +29,7 @@ import { refuseIkeSa } from "./informational";
 import { nameOf } from "../names/index";
 import { replaceOlder, hasContact } from "./unique";
 import { kernelAddChild } from "../kernel";
+import { childUp } from "./revival";
 import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, REG_AUTH_V2, REG_DH, REG_PRF, REG_ENCR, REG_INTEG } from "../abi";
 
 export const N_AUTHENTICATION_FAILED = 24;
@@ -135,6 +136,7 @@ export function childEstablished(c: ChildSa): void {
   c.state = ESTABLISHED_CHILD_SA;
   armChildTimers(c);
   kernelAddChild(c);
+  childUp(c.ike.conn, now); // its revival waits start again once it stays up (revival.ts)
   logChild(c, LOG_INFO, "established Child SA " + (c.transport ? "transport" : "tunnel") + " mode " +
     tsText(c.tsLocal) + " === " + tsText(c.tsRemote) + " {ESP=>0x" + c.spiOut.toString(16) + " <0x" + c.spiIn.toString(16) +
     " cipher=" + nameOf(REG_ENCR, c.encr) + (c.keyBits > 0 ? "_" + c.keyBits.toString() : "") + (c.integ != 0 ? " integ=" + nameOf(REG_INTEG, c.integ) : "") +

@@ -5,10 +5,11 @@
 // A Delete of Child SAs is answered with a Delete of their paired SAs (1.4.1); a Delete of the
 // IKE SA with an empty INFORMATIONAL, after which both sides forget it. An empty request is a
 // liveness check (2.4).
-import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, IKE_SA_REKEY_R0, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI, rememberUnknownDeleted } from "../sa/sa";
+import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_SA_REKEY_R0, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI, rememberUnknownDeleted } from "../sa/sa";
 import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
 import { del, notify } from "./build";
-import { logSa, logChild, sendRequest, sendResponse, sendTo, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, notifyName, INFORMATIONAL } from "./state";
+import { now, logSa, logChild, sendTo, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, notifyName, INFORMATIONAL } from "./state";
+import { childrenGone } from "./revival";
 import { be32 } from "./ike_auth";
 import { LOG_INFO, LOG_DEBUG, PT2_D, PT2_N } from "../abi";
 
@@ -155,8 +156,11 @@ export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
   respond(sa, msgid, gone);
   for (let i = 0; i < gone.length; i++) {
     const owner = gone[i].ike;
+    const was = gone[i].state;
     deleteChildLocal(gone[i], "deleted by the peer");
     if (owner !== sa) kick(owner);
+    // a connection that is supposed to be up gets a Child SA again (revival.ts)
+    if (was == ESTABLISHED_CHILD_SA) childrenGone(owner, now, "the peer deleted Child SA #" + gone[i].serial.toString());
   }
   kick(sa);
   return 0;

@@ -5,12 +5,13 @@ import { log, send, helperJob } from "../pump";
 import * as C from "../crypto";
 import {
   IkeSa, ChildSa, Pending, removeIke, findChildAnywhere, ESTABLISHED_IKE_SA, IKE_SA_DEAD, CHILD_SA_DEAD,
-  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, X_CREATE_CHILD, X_DELETE_IKE, allIke,
+  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, IKE_SA_DELETING, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, X_CREATE_CHILD, X_DELETE_IKE, allIke,
 } from "../sa/sa";
 import { LOG_INFO, LOG_DEBUG, REG_NOTIFY_V2 } from "../abi";
 import { nameOf } from "../names/index";
 import { kernelDelChild } from "../kernel";
 import { Conn, KIND_INSTANCE, KIND_TEMPLATE, instantiate, removeConn } from "../conn/conn";
+import { ikeGone } from "./revival";
 
 export const IKE_SA_INIT = 34;
 export const IKE_AUTH = 35;
@@ -73,6 +74,7 @@ export function sendRequest(sa: IkeSa, what: i32, arg: i32, datagrams: Array<Uin
   sa.outstandingArg = arg;
   sa.nextRequestId++;
   sa.retransmits = 0;
+  sa.requestAt = now;
   sa.retransmitAt = now + sa.conn.retransmitBase;
   sendTo(sa, datagrams);
 }
@@ -209,6 +211,7 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   const then = sa.thenDelete;
   sa.thenDelete = null;
   if (then !== null && then.state == ESTABLISHED_IKE_SA) queueExchange(then, X_DELETE_IKE, 0);
+  const wasUp = sa.state == ESTABLISHED_IKE_SA || sa.state == IKE_SA_DELETING;
   sa.state = IKE_SA_DEAD;
   sa.outstanding = null;
   sa.queue.length = 0;
@@ -216,6 +219,7 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   // PFS keys of a Child SA that moved on to another IKE SA
   logSa(sa, LOG_INFO, "deleted IKE SA (" + why + ")");
   removeIke(sa);
+  ikeGone(sa, wasUp, now, why); // a connection that is supposed to be up comes back (revival.ts)
   releaseInstance(sa.conn);
 }
 

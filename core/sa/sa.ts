@@ -195,6 +195,8 @@ export class IkeSa {
   outstandingWhat: i32 = 0; // X_* of the request in flight
   outstandingArg: i32 = 0;
   retransmits: i32 = 0;
+  requestAt: f64 = 0; // when the request in flight was first sent (a dead peer is timed from it)
+  timedOut: bool = false; // it goes because a request of ours went unanswered (revival.ts)
   lastResponse: Array<Uint8Array> | null = null; // our answer to the peer's last request
   lastResponseId: u32 = 0;
   queue: Array<Pending> = new Array<Pending>();

@@ -40,6 +40,7 @@ import {
   parseProtoport,
   parseRange,
   parseUnsigned,
+  parseCount,
   parseVirtualPrivate,
   splitCommas,
   splitList,
@@ -549,7 +550,7 @@ const HOST_SPECIALS = new Set([
 export function checkValue(def: KeywordDef, v: string): string | null {
   switch (def.type) {
     case "number": {
-      const r = parseUnsigned(v);
+      const r = parseCount(v);
       return r.ok ? null : r.error;
     }
     case "port": {

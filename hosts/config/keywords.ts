@@ -309,7 +309,7 @@ k("conn", "reauth", "bool", U);
 k("conn", "rekey", "bool", S);
 k("conn", "rekeymargin", "time", S);
 k("conn", "rekeyfuzz", "percent", S);
-k("conn", "keyingtries", "number", O);
+k("conn", "keyingtries", "number", S);
 k("conn", "replay-window", "number", S);
 k("conn", "ikelifetime", "time", S);
 k("conn", "failureshunt", "enum", S, { values: en("none", "passthrough", "drop", "hold=drop", "reject") });

@@ -29,6 +29,7 @@ import {
   parseProtoport,
   parseRange,
   parseUnsigned,
+  parseCount,
   parseVirtualPrivate,
   parseVirtualSpec,
   splitList,
@@ -116,8 +117,11 @@ export interface NormalizedConn {
     ipsecMaxBytes: string;
     ipsecMaxPackets: string;
   };
-  /** dpddelay (IKEv2: the liveness interval; 0 = off), dpdtimeout (IKEv1), dpdaction */
+  /** dpddelay (IKEv2: the liveness interval; 0 = off), dpdtimeout (IKEv1 only), dpdaction (IKEv2: what a
+   * peer found dead does; only with dpddelay=, else hold, as Libreswan 4.10) */
   dpd: { delayMs: number; timeoutMs: number; action: "hold" | "clear" | "restart" };
+  /** keyingtries=: keying attempts before giving up (0, %forever: forever, the default) */
+  keyingTries: number;
   retransmit: { timeoutMs: number; intervalMs: number };
   narrowing: boolean;
   fragmentation: "yes" | "no" | "force";
@@ -336,7 +340,7 @@ class ConnNormalizer {
   num(key: string, dflt: number): number {
     const s = this.get(key);
     if (s === undefined) return dflt;
-    const r = parseUnsigned(s.value);
+    const r = parseCount(s.value);
     return r.ok ? r.value : dflt;
   }
 
@@ -655,8 +659,15 @@ class ConnNormalizer {
     if (!ikev2 && (dpdDelay > 0) !== (dpdTimeout > 0)) {
       this.warn(this.get("dpddelay") ?? this.get("dpdtimeout"), "IKEv1 DPD needs both dpddelay= and dpdtimeout=; DPD disabled");
     }
+    // IKEv2 as Libreswan 4.10 has it: a peer is dead when a request goes unanswered through
+    // its retransmissions (retransmit-timeout=); dpdtimeout= plays no part; dpdaction= only
+    // counts with dpddelay= (else hold)
+    const retransmitTimeoutMs = this.time("retransmit-timeout", DEFAULTS.retransmitTimeoutMs);
     if (ikev2 && this.get("dpdtimeout") !== undefined) {
-      this.warn(this.get("dpdtimeout"), "dpdtimeout= is ignored by IKEv2 (liveness uses retransmit-timeout)");
+      this.warn(this.get("dpdtimeout"), `dpdtimeout= is ignored by IKEv2 (as Libreswan 4.10): the peer is declared dead when a request goes unanswered for retransmit-timeout=${retransmitTimeoutMs / 1000}s`);
+    }
+    if (ikev2 && this.get("dpdaction") !== undefined && dpdDelay === 0 && dpdAction !== "hold") {
+      this.warn(this.get("dpdaction"), `dpdaction=${dpdAction} is ignored without dpddelay= (as Libreswan 4.10): a peer found dead is handled as dpdaction=hold`);
     }
 
     const unsupported: string[] = [];
@@ -691,8 +702,9 @@ class ConnNormalizer {
         ipsecMaxPackets: big(maxPackets, false),
       },
       dpd: { delayMs: dpdDelay, timeoutMs: dpdTimeout, action: dpdAction },
+      keyingTries: this.num("keyingtries", 0),
       retransmit: {
-        timeoutMs: this.time("retransmit-timeout", DEFAULTS.retransmitTimeoutMs),
+        timeoutMs: retransmitTimeoutMs,
         intervalMs: this.time("retransmit-interval", DEFAULTS.retransmitIntervalMs, "ms"),
       },
       narrowing: this.bool("narrowing", false),

@@ -229,6 +229,11 @@ export function parseUnsigned(s: string, max = Number.MAX_SAFE_INTEGER): Result<
   return ok(n);
 }
 
+/** A number keyword's value: an unsigned decimal, or `%forever`, which Libreswan's lexer reads as 0 (keyingtries=%forever). */
+export function parseCount(s: string): Result<number> {
+  return s === "%forever" ? ok(0) : parseUnsigned(s);
+}
+
 const TIME_SCALES: Record<string, number> = {
   us: 0.001,
   ms: 1,

@@ -183,6 +183,25 @@ describe("normalized connection", () => {
     expect(c.unsupported.sort()).toEqual(["leftcat", "metric"]);
   });
 
+  it("liveness and revival keywords as Libreswan 4.10 takes them for IKEv2, with warnings that say what happens", () => {
+    const msgs = (...lines: string[]) => load(conf("conn a", "\tleft=1.2.3.4", ...lines)).diagnostics.map((d) => d.message);
+    // keyingtries= (a number, or %forever, which Libreswan's lexer reads as 0: forever)
+    expect(one(conf("conn a", "\tleft=1.2.3.4")).keyingTries).toBe(0);
+    expect(one(conf("conn a", "\tleft=1.2.3.4", "\tkeyingtries=3")).keyingTries).toBe(3);
+    expect(one(conf("conn a", "\tleft=1.2.3.4", "\tkeyingtries=%forever")).keyingTries).toBe(0);
+    expect(msgs("\tkeyingtries=%forever")).toEqual([]);
+    expect(msgs("\tkeyingtries=soon").join()).toMatch(/keyingtries/);
+    // dpdtimeout= plays no part in IKEv2 (Libreswan: "IKEv2 liveness uses retransmit-timeout=,
+    // dpdtimeout= ignored")
+    expect(msgs("\tdpddelay=10", "\tdpdtimeout=8", "\tretransmit-timeout=90s")).toContain(
+      "conn 'a': dpdtimeout= is ignored by IKEv2 (as Libreswan 4.10): the peer is declared dead when a request goes unanswered for retransmit-timeout=90s",
+    );
+    // dpdaction= counts only with dpddelay= (Libreswan: "dpdaction= is ignored unless dpddelay= is set")
+    expect(msgs("\tdpdaction=restart")).toContain("conn 'a': dpdaction=restart is ignored without dpddelay= (as Libreswan 4.10): a peer found dead is handled as dpdaction=hold");
+    expect(msgs("\tdpdaction=restart", "\tdpddelay=5")).toEqual([]);
+    expect(msgs("\tdpdaction=hold")).toEqual([]);
+  });
+
   it("caps lifetimes at 24h with a warning", () => {
     const r = load(conf("conn a", "\tleft=1.2.3.4", "\tikelifetime=2d"));
     expect(r.conns[0]!.lifetimes.ikeLifetimeMs).toBe(24 * 3600_000);

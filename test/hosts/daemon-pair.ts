@@ -16,6 +16,7 @@ export function daemonPair(confs: Record<Side, string>, secrets: string, localAd
   const queue: (() => void)[] = [];
   const daemons = {} as Record<Side, Daemon>;
   const kernels: Record<Side, MemoryKernel> = { west: new MemoryKernel(), east: new MemoryKernel() };
+  const cut = new Set<Side>(); // daemons cut off the network: what they send and what is sent to them is lost
   let now = 1;
   const host = (me: Side): DaemonHost => {
     const files: Record<string, string> = { "/c": confs[me], "/s": secrets };
@@ -24,7 +25,10 @@ export function daemonPair(confs: Record<Side, string>, secrets: string, localAd
       io: { readFile: (p) => files[p] ?? null },
       fileMode: () => 0o600,
       localAddresses: () => localAddresses,
-      send: (local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: boolean) => queue.push(() => daemons[me === "west" ? "east" : "west"].datagram(bytes, remote, local, natT)),
+      send: (local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: boolean) => {
+        const to = me === "west" ? "east" : "west";
+        if (!cut.has(me) && !cut.has(to)) queue.push(() => daemons[to].datagram(bytes, remote, local, natT));
+      },
       runJob: (job) => Promise.resolve(runJob(nativeProvider, job)),
       setTimer: () => {},
       log: (l) => logs[me].push(l),
@@ -46,5 +50,14 @@ export function daemonPair(confs: Record<Side, string>, secrets: string, localAd
       if (!queue.length && i > 5) break;
     }
   };
-  return { daemons, kernels, logs, settle };
+  // lets `ms` of (virtual) time pass in 500 ms steps, each with the daemons' timer events
+  const advance = async (ms: number) => {
+    for (const end = now + ms; now < end; ) {
+      now += 500;
+      daemons.west.timeout();
+      daemons.east.timeout();
+      await settle();
+    }
+  };
+  return { daemons, kernels, logs, settle, advance, cut };
 }

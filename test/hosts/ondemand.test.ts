@@ -64,3 +64,42 @@ describe("on demand", () => {
     expect(kernels.west.xfrm.policies.size).toBe(0);
   });
 });
+
+describe("dpdaction= on a tunnel brought up by traffic (Libreswan 4.10's IKEv2 meaning)", () => {
+  for (const action of ["hold", "clear"] as const) {
+    test(`dpdaction=${action}: the dead peer's SAs go; its trap policy ${action === "hold" ? "stays" : "goes too"}`, async () => {
+      const west = conf("west", "ondemand") + "\tdpddelay=5\n\tretransmit-timeout=10s\n\tdpdaction=" + action + "\n";
+      const { daemons, kernels, logs, settle, advance, cut } = daemonPair({ west, east: conf("east", "add") }, `@west.test @east.test : PSK "on demand secret 0123456789"\n`);
+      await daemons.east.start();
+      await daemons.west.start();
+      kernels.west.raiseAcquire({ selector: { src: "10.1.0.0/16", dst: "10.2.0.0/16" }, dir: "out" }, { src: "10.1.0.5/32", dst: "10.2.0.9/32", proto: 1 });
+      await settle();
+      expect(children(daemons.west)).toHaveLength(1);
+      cut.add("east");
+      await advance(30_000);
+      const text = logs.west.join("\n");
+      expect(text).toMatch(new RegExp(`the peer is dead \\(dpdaction=${action}\\)`));
+      expect(daemons.west.engine.status(1).ike).toHaveLength(0);
+      expect(kernels.west.xfrm.sas.size).toBe(0);
+      // traffic alone did not make it supposed to be up: no revival either way
+      expect(text).not.toMatch(/keying attempt/);
+      if (action === "clear") {
+        expect(text).toMatch(/"t": dpdaction=clear: unrouted \(1 trap policies removed\)/);
+        expect(kernels.west.xfrm.policies.size).toBe(0);
+      } else {
+        expect(kernels.west.xfrm.policies.size).toBe(1); // the trap: traffic brings it up again
+      }
+    });
+  }
+
+  test("auto=start with keyingtries=1 and the peer away: one attempt, then it gives up, as the daemon reads the config", async () => {
+    const west = conf("west", "start") + "\tkeyingtries=1\n\tretransmit-timeout=5s\n";
+    const { daemons, logs, advance, cut } = daemonPair({ west, east: conf("east", "add") }, `@west.test @east.test : PSK "on demand secret 0123456789"\n`);
+    cut.add("east");
+    await daemons.east.start();
+    await daemons.west.start();
+    await advance(20_000);
+    expect(logs.west.join("\n")).toMatch(/"t": IKE SA #1 failed \(retransmission limit reached\); giving up after 1 keying attempt \(keyingtries=1\)/);
+    expect(daemons.west.engine.status(1).ike).toHaveLength(0);
+  });
+});

@@ -103,8 +103,9 @@ describe("instances of right=%any", () => {
     sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "road", right: any, rightId: undefined }));
     const w = roadwarrior(sim, "west", WEST);
     const n = roadwarrior(sim, "north", NORTH);
-    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
-    sim.act(n, (x) => x.initiate(sim.now, "west-east"));
+    // (as traffic would: road warriors supposed to be up would come straight back)
+    sim.act(w, (x) => x.initiateOnDemand(sim.now, "west-east"));
+    sim.act(n, (x) => x.initiateOnDemand(sim.now, "west-east"));
     sim.run(2000);
     expect(e.status().ike).toHaveLength(2);
     expect(sim.act(e, (x) => x.terminate(sim.now, "road"))).toBe('terminating "road": 2 IKE SA(s)');

@@ -27,7 +27,7 @@ export function scenarioWithLogs(seed: number): { outcome: Outcome; logs: string
   const faults = { loss: r.float() * 0.25, dup: r.float() * 0.25, delayMin: 1, delayMax: 1 + r.int(0, 200) };
   const suite = SUITES[r.int(0, SUITES.length - 1)];
   const lifetimes = r.float() < 0.3;
-  const timers = { dpdDelay: 15, dpdTimeout: 120, retransmitLimit: 8, ...(lifetimes ? { ikeLifetime: 90, childLifetime: 50, rekeyMargin: 15, rekeyFuzz: 100 } : {}) };
+  const timers = { dpdDelay: 15, retransmitLimit: 8, ...(lifetimes ? { ikeLifetime: 90, childLifetime: 50, rekeyMargin: 15, rekeyFuzz: 100 } : {}) };
   const frag = r.float() < 0.2 ? { fragmentation: true, fragSize: 576 } : {};
   const spec = { ...suite, timers, ...frag } as never;
   const { sim, w, e } = pair(seed, faults, spec, spec);
