@@ -172,6 +172,10 @@ describe.skipIf(!!skip)("Node pluto with Deno pluto", () => {
     await until("the Deno daemon exits", () => exits.east !== undefined);
     expect(exits.east).toBe(0);
     await until("east's log of the shutdown", () => /pluto: shutting down[\s\S]*deleting IKE SA: sending Delete[\s\S]*pluto: stopped/.test(logs.east));
+    // west's connection is supposed to be up (whack --up): it forgets the IKE SA and tries
+    // again until it is taken down
+    await until("west revives", () => /IKE SA #\d+ is gone \(deleted by the peer\); the connection is supposed to be up/.test(logs.west));
+    expect(whack("west", "--down", "--name", "t").code).toBe(0);
     await until("west forgets", () => states("west").length === 0);
     expect(existsSync(join(dir, "east", "pluto.ctl"))).toBe(false);
     expect(existsSync(join(dir, "east", "pluto.pid"))).toBe(false);
