@@ -5,7 +5,7 @@ import { log, send, helperJob } from "../pump";
 import * as C from "../crypto";
 import {
   IkeSa, ChildSa, Pending, removeIke, findChildAnywhere, ESTABLISHED_IKE_SA, IKE_SA_DEAD, CHILD_SA_DEAD,
-  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, IKE_SA_DELETING, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, X_CREATE_CHILD, X_DELETE_IKE, allIke,
+  CHILD_SA_DELETING, ESTABLISHED_CHILD_SA, X_DELETE_CHILD, X_REKEY_CHILD, X_DELETE_SPI, X_CREATE_CHILD, X_DELETE_IKE, allIke,
 } from "../sa/sa";
 import { LOG_INFO, LOG_DEBUG, REG_NOTIFY_V2 } from "../abi";
 import { nameOf } from "../names/index";
@@ -211,7 +211,7 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   const then = sa.thenDelete;
   sa.thenDelete = null;
   if (then !== null && then.state == ESTABLISHED_IKE_SA) queueExchange(then, X_DELETE_IKE, 0);
-  const wasUp = sa.state == ESTABLISHED_IKE_SA || sa.state == IKE_SA_DELETING;
+  const wasUp = sa.createdAt > 0; // it was established (armIkeTimers), whatever it is now
   sa.state = IKE_SA_DEAD;
   sa.outstanding = null;
   sa.queue.length = 0;

@@ -89,7 +89,8 @@ describe("INVALID_KE_PAYLOAD names only a group the request offered (RFC 7296 1.
 });
 
 describe("the initiator's refusals after IKE_AUTH reach the responder (RFC 7296 2.21.2)", () => {
-  const otherId = { rightId: { type: 2, data: new TextEncoder().encode("other.example") } } as never;
+  // (keyingtries=1: a connection supposed to be up would try again)
+  const otherId = { rightId: { type: 2, data: new TextEncoder().encode("other.example") }, keyingTries: 1 } as never;
   test("an identity mismatch: N(AUTHENTICATION_FAILED) and a Delete, and no SA is left on either core", () => {
     const { w, e } = up(106, otherId);
     expect(w.log(/the responder's identity @east.example does not match the connection's rightid @other.example: sending AUTHENTICATION_FAILED and a Delete/)).toHaveLength(1);
