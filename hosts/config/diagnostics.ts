@@ -25,12 +25,16 @@ export interface Position {
   column: number;
 }
 
+export const MAX_MESSAGE = 400;
+
 export function diag(
   severity: Severity,
   at: Position,
   message: string,
   extra?: { conn?: string; keyword?: string },
 ): Diagnostic {
+  // a message quotes what it found; a value of megabytes makes no useful log line
+  if (message.length > MAX_MESSAGE) message = message.slice(0, MAX_MESSAGE) + "...";
   const d: Diagnostic = { file: at.file, line: at.line, column: at.column, message, severity };
   if (extra?.conn !== undefined) d.conn = extra.conn;
   if (extra?.keyword !== undefined) d.keyword = extra.keyword;

@@ -14,6 +14,37 @@ export interface ConfigIO {
   glob?(pattern: string): string[];
 }
 
+// What one read of a configuration may cost, whatever its files say. Includes fan out (a file
+// that includes itself twice, ten levels deep, is 2,046 reads) and patterns can be written to
+// take exponential time ({a,b}{a,b}..., *a*a*a*...): past a bound the read stops with an error,
+// and a daemon that was rereading keeps what it had.
+export const MAX_CONFIG_FILES = 4096; // files read, counting each time a file is included again
+export const MAX_CONFIG_BYTES = 64 * 1024 * 1024; // characters read, likewise
+export const MAX_GLOB_NAMES = 4096; // names one include pattern may expand to ({a,b} alternatives, matches)
+export const MAX_CONFIG_STEPS = 64 * 1024 * 1024; // pattern-matching steps
+
+/** The work a read has done so far: files and characters read, matching steps taken. */
+export interface Work {
+  files: number;
+  bytes: number;
+  steps: number;
+  /** a bound was reached: nothing more is read */
+  stopped?: boolean;
+}
+
+export function newWork(): Work {
+  return { files: 0, bytes: 0, steps: 0 };
+}
+
+/** Counts one more file of `length` characters; the reason to stop, or null. */
+export function chargeFile(w: Work, length: number): string | null {
+  w.files++;
+  w.bytes += length;
+  if (w.files > MAX_CONFIG_FILES) return `more than ${MAX_CONFIG_FILES} files read (are includes fanning out or recursing?)`;
+  if (w.bytes > MAX_CONFIG_BYTES) return `more than ${MAX_CONFIG_BYTES} characters read (are includes fanning out or recursing?)`;
+  return null;
+}
+
 export function isAbsolute(p: string): boolean {
   return p.startsWith("/");
 }
@@ -54,10 +85,21 @@ export function hasGlobMagic(p: string): boolean {
   return /[*?[{]/.test(p);
 }
 
-/** Expand `{a,b}` alternatives (nested allowed), as GLOB_BRACE does. */
-export function expandBraces(pattern: string): string[] {
+/**
+ * Expand `{a,b}` alternatives (nested allowed), as GLOB_BRACE does; null when there would be
+ * more than `limit`.
+ */
+export function expandBraces(pattern: string, limit = MAX_GLOB_NAMES): string[] | null {
+  const out: string[] = [];
+  return braces(pattern, out, limit) ? out : null;
+}
+
+function braces(pattern: string, out: string[], limit: number): boolean {
   const open = findBraceOpen(pattern);
-  if (open < 0) return [pattern];
+  if (open < 0) {
+    out.push(pattern);
+    return out.length <= limit;
+  }
   let depth = 0;
   const commas: number[] = [];
   let close = -1;
@@ -72,16 +114,18 @@ export function expandBraces(pattern: string): string[] {
       }
     } else if (c === "," && depth === 1) commas.push(i);
   }
-  if (close < 0) return [pattern];
+  if (close < 0) {
+    out.push(pattern);
+    return out.length <= limit;
+  }
   const head = pattern.slice(0, open);
   const tail = pattern.slice(close + 1);
   const cuts = [open, ...commas, close];
-  const out: string[] = [];
   for (let k = 0; k + 1 < cuts.length; k++) {
     const alt = pattern.slice(cuts[k]! + 1, cuts[k + 1]);
-    for (const e of expandBraces(head + alt + tail)) out.push(e);
+    if (!braces(head + alt + tail, out, limit)) return false;
   }
-  return out;
+  return true;
 }
 
 function findBraceOpen(p: string): number {
@@ -95,52 +139,52 @@ function findBraceOpen(p: string): number {
   return -1;
 }
 
-/** fnmatch(3) for one path component: `*`, `?`, `[...]` (with `!`/`^` negation and ranges). */
-export function matchComponent(pattern: string, name: string): boolean {
+/**
+ * fnmatch(3) for one path component: `*`, `?`, `[...]` (with `!`/`^` negation and ranges).
+ * Each `*` that fails moves on by one character instead of recursing, so a match costs at
+ * most pattern x name steps (counted in `work`).
+ */
+export function matchComponent(pattern: string, name: string, work: Work = newWork()): boolean {
   if (name.startsWith(".") && !pattern.startsWith(".")) return false;
-  return matchFrom(pattern, 0, name, 0);
+  const p = pattern;
+  const s = name;
+  let pi = 0;
+  let si = 0;
+  let star = -1; // the pattern index after the last '*' seen
+  let resume = 0; // the name index that '*' would take up to next
+  while (si < s.length) {
+    work.steps++;
+    if (pi < p.length && p[pi] === "*") {
+      while (p[pi] === "*") pi++;
+      star = pi;
+      resume = si;
+      continue;
+    }
+    const next = pi < p.length ? matchOne(p, pi, s[si]!) : -1;
+    if (next >= 0) {
+      pi = next;
+      si++;
+      continue;
+    }
+    if (star < 0) return false;
+    pi = star;
+    si = ++resume;
+  }
+  while (p[pi] === "*") pi++;
+  return pi === p.length;
 }
 
-function matchFrom(p: string, pi: number, s: string, si: number): boolean {
-  while (pi < p.length) {
-    const c = p[pi]!;
-    if (c === "*") {
-      while (p[pi] === "*") pi++;
-      if (pi === p.length) return true;
-      for (let k = si; k <= s.length; k++) if (matchFrom(p, pi, s, k)) return true;
-      return false;
-    }
-    if (si >= s.length) return false;
-    if (c === "?") {
-      pi++;
-      si++;
-      continue;
-    }
-    if (c === "[") {
-      const r = matchClass(p, pi, s[si]!);
-      if (r === null) {
-        // an unterminated '[' matches itself
-        if (s[si] !== "[") return false;
-        pi++;
-        si++;
-        continue;
-      }
-      if (!r.ok) return false;
-      pi = r.next;
-      si++;
-      continue;
-    }
-    if (c === "\\" && pi + 1 < p.length) {
-      if (p[pi + 1] !== s[si]) return false;
-      pi += 2;
-      si++;
-      continue;
-    }
-    if (c !== s[si]) return false;
-    pi++;
-    si++;
+// One pattern element at pi against one character: the index after the element, or -1.
+function matchOne(p: string, pi: number, ch: string): number {
+  const c = p[pi]!;
+  if (c === "?") return pi + 1;
+  if (c === "[") {
+    const r = matchClass(p, pi, ch);
+    if (r === null) return ch === "[" ? pi + 1 : -1; // an unterminated '[' matches itself
+    return r.ok ? r.next : -1;
   }
-  return si === s.length;
+  if (c === "\\" && pi + 1 < p.length) return p[pi + 1] === ch ? pi + 2 : -1;
+  return c === ch ? pi + 1 : -1;
 }
 
 function matchClass(p: string, pi: number, ch: string): { ok: boolean; next: number } | null {
@@ -166,10 +210,16 @@ function matchClass(p: string, pi: number, ch: string): { ok: boolean; next: num
   return { ok: matched !== negate, next: i + 1 };
 }
 
-/** Expand a glob pattern with the host's listDir; matches sorted, as glob(3) sorts them. */
-export function globWithListDir(pattern: string, listDir: (dir: string) => string[] | null): string[] {
+/**
+ * Expand a glob pattern with the host's listDir; matches sorted, as glob(3) sorts them. A
+ * string when the pattern names too much (MAX_GLOB_NAMES) or takes too long (MAX_CONFIG_STEPS).
+ */
+export function globWithListDir(pattern: string, listDir: (dir: string) => string[] | null, work: Work = newWork()): string[] | string {
+  const alts = expandBraces(pattern);
+  if (alts === null) return `its {a,b} alternatives make more than ${MAX_GLOB_NAMES} patterns`;
   const results = new Set<string>();
-  for (const alt of expandBraces(pattern)) {
+  const tooMany = () => `it names more than ${MAX_GLOB_NAMES} files`;
+  for (const alt of alts) {
     const abs = isAbsolute(alt);
     const parts = alt.split("/").filter((x, i) => x !== "" || i === 0);
     let current: string[] = [abs ? "/" : ""];
@@ -185,12 +235,15 @@ export function globWithListDir(pattern: string, listDir: (dir: string) => strin
         const names = listDir(base === "" ? "." : base);
         if (names === null) continue;
         for (const n of [...names].sort()) {
-          if (matchComponent(comp, n)) next.push(base === "" ? n : base === "/" ? `/${n}` : `${base}/${n}`);
+          if (matchComponent(comp, n, work)) next.push(base === "" ? n : base === "/" ? `/${n}` : `${base}/${n}`);
+          if (work.steps > MAX_CONFIG_STEPS) return `matching it takes more than ${MAX_CONFIG_STEPS} steps`;
         }
+        if (next.length > MAX_GLOB_NAMES) return tooMany();
       }
       current = next;
     }
     for (const c of current) results.add(c);
+    if (results.size > MAX_GLOB_NAMES) return tooMany();
   }
   return [...results].sort();
 }
@@ -198,14 +251,17 @@ export function globWithListDir(pattern: string, listDir: (dir: string) => strin
 /**
  * The files an include pattern names. A pattern without glob characters names itself (whether
  * or not it exists: the caller reports a missing file); a pattern with them names its matches.
+ * `error` says why a pattern was not expanded.
  */
-export function expandInclude(pattern: string, io: ConfigIO): { paths: string[]; glob: boolean } {
+export function expandInclude(pattern: string, io: ConfigIO, work: Work = newWork()): { paths: string[]; glob: boolean; error?: string } {
   if (!hasGlobMagic(pattern)) return { paths: [pattern], glob: false };
-  let matches: string[];
+  let matches: string[] | string;
   if (io.glob) matches = io.glob(pattern);
   else if (io.listDir) {
     const ld = io.listDir.bind(io);
-    matches = globWithListDir(pattern, ld);
+    matches = globWithListDir(pattern, ld, work);
   } else matches = [];
+  if (typeof matches === "string") return { paths: [], glob: true, error: matches };
+  if (matches.length > MAX_GLOB_NAMES) return { paths: [], glob: true, error: `it names more than ${MAX_GLOB_NAMES} files` };
   return { paths: matches, glob: true };
 }

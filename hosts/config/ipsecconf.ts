@@ -17,7 +17,8 @@
 // connection from loading ("while loading 'NAME'").
 
 import { diag, isFileError, type Diagnostic, type Position } from "./diagnostics.ts";
-import { expandInclude, resolveFrom, type ConfigIO } from "./io.ts";
+import { breaksSecret, isBlank, isControl, strangeChar, strangeMessage, visible } from "./chars.ts";
+import { chargeFile, expandInclude, newWork, resolveFrom, type ConfigIO, type Work } from "./io.ts";
 import {
   checkDebugList,
   displayName,
@@ -47,6 +48,8 @@ import {
 } from "./values.ts";
 
 export const MAX_INCLUDE_DEPTH = 10;
+/** the also= sections one conn may insert, transitively */
+export const ALSO_LIMIT = 32;
 
 export interface Setting {
   match: KeywordMatch;
@@ -80,6 +83,8 @@ export interface ParsedConfig {
   /** conn sections in file order (first definition of each name), %default ones included */
   sections: ConnSection[];
   diagnostics: Diagnostic[];
+  /** what reading took: files, characters, steps (bounded: see io.ts) */
+  work: Work;
 }
 
 export type AutoValue = "ignore" | "add" | "ondemand" | "start" | "keep";
@@ -110,10 +115,6 @@ export interface LoadedConfig {
 }
 
 // ------------------------------------------------------------------------------- lexing helpers
-
-function isBlank(c: string | undefined): boolean {
-  return c === " " || c === "\t" || c === "\r";
-}
 
 function skipBlanks(s: string, i: number): number {
   while (i < s.length && isBlank(s[i])) i++;
@@ -167,27 +168,46 @@ interface ParseState {
   /** the section being filled belongs to a duplicate name: parse but do not keep */
   sectionNames: Map<string, ConnSection>;
   sawStatement: boolean;
+  /** the last line at the left margin had a bad character: its section's lines are dropped quietly */
+  lost: boolean;
 }
 
 export function parseIpsecConf(path: string, io: ConfigIO): ParsedConfig {
-  const out: ParsedConfig = { file: path, files: [], setup: new Map(), sections: [], diagnostics: [] };
+  const out: ParsedConfig = { file: path, files: [], setup: new Map(), sections: [], diagnostics: [], work: newWork() };
   const text = io.readFile(path);
   if (text === null) {
     out.diagnostics.push(diag("error", { file: path, line: 0, column: 0 }, `cannot open config file '${path}'`));
     return out;
   }
-  const st: ParseState = { io, out, current: null, sectionNames: new Map(), sawStatement: false };
-  parseText(st, path, text, 1);
+  const st: ParseState = { io, out, current: null, sectionNames: new Map(), sawStatement: false, lost: false };
+  readConfFile(st, { file: path, line: 0, column: 0 }, path, text, 1);
   return out;
 }
 
 /** Parse config text held in memory (includes still go through io). */
 export function parseIpsecConfText(path: string, text: string, io: ConfigIO = { readFile: () => null }): ParsedConfig {
-  const out: ParsedConfig = { file: path, files: [], setup: new Map(), sections: [], diagnostics: [] };
-  const st: ParseState = { io, out, current: null, sectionNames: new Map(), sawStatement: false };
-  parseText(st, path, text, 1);
+  const out: ParsedConfig = { file: path, files: [], setup: new Map(), sections: [], diagnostics: [], work: newWork() };
+  const st: ParseState = { io, out, current: null, sectionNames: new Map(), sawStatement: false, lost: false };
+  readConfFile(st, { file: path, line: 0, column: 0 }, path, text, 1);
   return out;
 }
+
+// Counts the file against the read's bounds (io.ts), then parses it; past a bound, one error
+// and nothing more is read.
+function readConfFile(st: ParseState, at: Position, file: string, text: string, depth: number): void {
+  const work = st.out.work;
+  if (work.stopped) return;
+  const over = chargeFile(work, text.length);
+  if (over !== null) {
+    work.stopped = true;
+    st.out.diagnostics.push(diag("error", at, `stopped reading the configuration at '${visible(file, 200)}': ${over}`));
+    return;
+  }
+  parseText(st, file, text, depth);
+}
+
+// In a quoted string, what ipsec.conf cannot take: control characters, and what a secret could not
+const quotedBad = (code: number) => isControl(code) || breaksSecret(code);
 
 function parseText(st: ParseState, file: string, text: string, depth: number): void {
   st.out.files.push(file);
@@ -198,15 +218,25 @@ function parseText(st: ParseState, file: string, text: string, depth: number): v
     st.out.diagnostics.push(diag("warning", { file, line, column }, message, keyword === undefined ? undefined : { keyword }));
 
   for (let n = 0; n < lines.length; n++) {
+    st.out.work.steps++;
     const s = lines[n]!;
     const lineNo = n + 1;
     const first = skipBlanks(s, 0);
     if (first >= s.length || s[first] === "#") continue; // blank or comment line
+    const bad = strangeChar(s, quotedBad);
+    if (bad !== null) {
+      err(lineNo, bad.at + 1, strangeMessage(bad));
+      if (first === 0) {
+        st.current = null;
+        st.lost = true;
+      }
+      continue;
+    }
 
     if (first > 0) {
       // a keyword line of the open section
       if (st.current === null) {
-        err(lineNo, first + 1, "indented line outside of a section (expected 'config setup' or 'conn NAME' first)");
+        if (!st.lost) err(lineNo, first + 1, "indented line outside of a section (expected 'config setup' or 'conn NAME' first)");
         continue;
       }
       parseKeywordLine(st, file, s, lineNo, first, err, warn);
@@ -214,6 +244,7 @@ function parseText(st: ParseState, file: string, text: string, depth: number): v
     }
 
     // a statement at the left margin
+    st.lost = false;
     const word = readWord(s, 0);
     const afterWord = skipBlanks(s, word.end);
     switch (word.text) {
@@ -225,7 +256,7 @@ function parseText(st: ParseState, file: string, text: string, depth: number): v
           continue;
         }
         const extra = restIsEmpty(s, w2.end);
-        if (extra !== null) err(lineNo, extra + 1, `unexpected '${s.slice(extra).trim()}' after 'config setup'`);
+        if (extra !== null) err(lineNo, extra + 1, `unexpected '${visible(s.slice(extra).trim())}' after 'config setup'`);
         st.current = "setup";
         st.sawStatement = true;
         continue;
@@ -244,7 +275,7 @@ function parseText(st: ParseState, file: string, text: string, depth: number): v
         }
         const extra = restIsEmpty(s, name.end);
         if (extra !== null) {
-          err(lineNo, extra + 1, `unexpected '${s.slice(extra).trim()}' after 'conn ${name.text}'`);
+          err(lineNo, extra + 1, `unexpected '${visible(s.slice(extra).trim())}' after 'conn ${name.text}'`);
         }
         if (name.text === "") {
           err(lineNo, afterWord + 1, "'conn' needs a name");
@@ -288,7 +319,7 @@ function parseText(st: ParseState, file: string, text: string, depth: number): v
         }
         const extra = restIsEmpty(s, pat.end);
         if (extra !== null) {
-          err(lineNo, extra + 1, `unexpected '${s.slice(extra).trim()}' after the include file name (one file name, no blanks)`);
+          err(lineNo, extra + 1, `unexpected '${visible(s.slice(extra).trim())}' after the include file name (one file name, no blanks)`);
           continue;
         }
         doInclude(st, { file, line: lineNo, column: afterWord + 1 }, pat.text, depth);
@@ -307,7 +338,7 @@ function parseText(st: ParseState, file: string, text: string, depth: number): v
       default: {
         st.current = null;
         if (word.text === "") {
-          err(lineNo, 1, `syntax error at '${s.trim().slice(0, 20)}'`);
+          err(lineNo, 1, `syntax error at '${visible(s.trim(), 20)}'`);
         } else if (s[word.end] === "=" || s[afterWord] === "=") {
           err(lineNo, 1, `'${word.text}=' must be indented, inside a 'config setup' or 'conn' section`, word.text);
         } else {
@@ -321,7 +352,11 @@ function parseText(st: ParseState, file: string, text: string, depth: number): v
 
 function doInclude(st: ParseState, at: Position, pattern: string, depth: number): void {
   const target = resolveFrom(at.file, pattern);
-  const { paths, glob } = expandInclude(target, st.io);
+  const { paths, glob, error } = expandInclude(target, st.io, st.out.work);
+  if (error !== undefined) {
+    st.out.diagnostics.push(diag("error", at, `cannot include '${visible(pattern, 200)}': ${error}`));
+    return;
+  }
   if (glob && paths.length === 0) return; // a pattern that matches nothing is silently ignored
   if (depth + 1 > MAX_INCLUDE_DEPTH) {
     st.out.diagnostics.push(
@@ -335,7 +370,7 @@ function doInclude(st: ParseState, at: Position, pattern: string, depth: number)
       st.out.diagnostics.push(diag("warning", at, `could not open include file '${p}'`));
       continue;
     }
-    parseText(st, p, text, depth + 1);
+    readConfFile(st, at, p, text, depth + 1);
     st.current = null;
   }
 }
@@ -358,7 +393,7 @@ function parseKeywordLine(
   const sectionLabel = st.current === "setup" ? "config setup" : "conn";
   const key = readWord(s, first);
   if (key.text === "") {
-    err(lineNo, first + 1, `syntax error at '${s.slice(first).trim().slice(0, 20)}'`);
+    err(lineNo, first + 1, `syntax error at '${visible(s.slice(first).trim(), 20)}'`);
     return;
   }
   const col = first + 1;
@@ -415,7 +450,7 @@ function parseKeywordLine(
     err(
       lineNo,
       extra + 1,
-      `unexpected '${s.slice(extra).trim()}' after the value of '${written}' (quote a value that contains blanks)`,
+      `unexpected '${visible(s.slice(extra).trim())}' after the value of '${written}' (quote a value that contains blanks)`,
       written,
     );
     return;
@@ -750,6 +785,11 @@ function resolveOne(
             continue;
           }
           if (visited.has(found)) continue; // inserted already
+          if (alsos.length >= ALSO_LIMIT) {
+            // Libreswan 4.10's limit too (ALSO_LIMIT): it also bounds how deep this recursion goes
+            connErr(s, `conn '${name}': too many also= (more than ${ALSO_LIMIT}) used at section '${cur.name}'`, s.written);
+            return;
+          }
           visited.add(found);
           alsos.push(found.name);
           visit(found, [...chain, found]);

@@ -13,7 +13,8 @@
 // held in SecretBytes, whose printable forms are redacted, and never appears in a diagnostic.
 
 import { diag, type Diagnostic, type Position } from "./diagnostics.ts";
-import { expandInclude, resolveFrom, type ConfigIO } from "./io.ts";
+import { breaksSecret, isBlank, strangeChar, strangeMessage, visible } from "./chars.ts";
+import { chargeFile, expandInclude, newWork, resolveFrom, type ConfigIO, type Work } from "./io.ts";
 import { formatAddress, parseAddress } from "./values.ts";
 
 export const MAX_SECRETS_INCLUDE_DEPTH = 10;
@@ -82,6 +83,8 @@ export interface SecretsResult {
   files: string[];
   diagnostics: Diagnostic[];
   ok: boolean;
+  /** what reading took: files, characters, steps (bounded: see io.ts) */
+  work: Work;
 }
 
 export interface SecretsOptions {
@@ -157,13 +160,16 @@ interface SecretToken {
   colon?: boolean;
 }
 
-function tokenizeEntry(lines: { text: string; line: number }[]): SecretToken[] | { error: string; line: number; column: number } {
+// Words end where blanks are skipped (chars.ts isBlank), so every turn of the loop moves on;
+// parseSecretsText has refused the characters that look like blanks and are not.
+function tokenizeEntry(lines: { text: string; line: number }[], work: Work): SecretToken[] | { error: string; line: number; column: number } {
   const out: SecretToken[] = [];
   let inBlock: SecretToken | null = null;
   let blockParts: string[] = [];
   for (const { text, line } of lines) {
     let i = 0;
     while (i < text.length) {
+      work.steps++;
       const c = text[i]!;
       if (inBlock !== null) {
         const close = text.indexOf("}", i);
@@ -178,11 +184,11 @@ function tokenizeEntry(lines: { text: string; line: number }[]): SecretToken[] |
         i = close + 1;
         continue;
       }
-      if (c === " " || c === "\t" || c === "\r") {
+      if (isBlank(c)) {
         i++;
         continue;
       }
-      if (c === "#" && (i === 0 || /\s/.test(text[i - 1]!))) break; // comment to end of line
+      if (c === "#" && (i === 0 || isBlank(text[i - 1]))) break; // comment to end of line
       if (c === "{") {
         inBlock = { text: "", quoted: false, block: true, line, column: i + 1 };
         blockParts = [];
@@ -194,17 +200,17 @@ function tokenizeEntry(lines: { text: string; line: number }[]): SecretToken[] |
         if (close < 0) return { error: "unterminated quoted string", line, column: i + 1 };
         out.push({ text: text.slice(i + 1, close), quoted: true, line, column: i + 1 });
         i = close + 1;
-        if (text[i] === ":" && (i + 1 >= text.length || /\s/.test(text[i + 1]!))) {
+        if (text[i] === ":" && (i + 1 >= text.length || isBlank(text[i + 1]))) {
           out.push({ text: ":", quoted: false, colon: true, line, column: i + 1 });
           i++;
         }
         continue;
       }
       let j = i;
-      while (j < text.length && !/\s/.test(text[j]!) && text[j] !== '"') j++;
+      while (j < text.length && !isBlank(text[j]) && text[j] !== '"') j++;
       const word = text.slice(i, j);
       if (word === ":") out.push({ text: ":", quoted: false, colon: true, line, column: i + 1 });
-      else if (word.endsWith(":") && (j >= text.length || /\s/.test(text[j]!))) {
+      else if (word.endsWith(":") && (j >= text.length || isBlank(text[j]))) {
         out.push({ text: word.slice(0, -1), quoted: false, line, column: i + 1 });
         out.push({ text: ":", quoted: false, colon: true, line, column: j });
       } else out.push({ text: word, quoted: false, line, column: i + 1 });
@@ -232,16 +238,16 @@ function selectorOf(tok: SecretToken): Selector | string {
   }
   if (t.includes("=")) return { kind: "dn", text: t };
   if (t.includes("@")) return { kind: "user_fqdn", text: t };
-  if (t.startsWith("%")) return `unknown selector '${t}'`;
+  if (t.startsWith("%")) return `unknown selector '${visible(t)}'`;
   if (tok.quoted) return "bad quoted selector (expected an IP address or a DN)";
   if (/^[A-Za-z0-9.-]+$/.test(t)) return { kind: "hostname", text: t };
-  return `bad selector '${t}'`;
+  return `bad selector '${visible(t)}'`;
 }
 
 // ----------------------------------------------------------------------------- parser
 
 export function parseSecrets(path: string, io: ConfigIO, options: SecretsOptions = {}): SecretsResult {
-  const res: SecretsResult = { entries: [], files: [], diagnostics: [], ok: true };
+  const res: SecretsResult = { entries: [], files: [], diagnostics: [], ok: true, work: newWork() };
   if (options.mode !== undefined && (options.mode & 0o077) !== 0) {
     const m = (options.mode & 0o777).toString(8).padStart(4, "0");
     const who = [(options.mode & 0o070) !== 0 ? "group" : "", (options.mode & 0o007) !== 0 ? "others" : ""]
@@ -257,33 +263,59 @@ export function parseSecrets(path: string, io: ConfigIO, options: SecretsOptions
     res.ok = false;
     return res;
   }
-  parseSecretsText(res, io, path, text, 1);
+  readSecretsFile(res, io, { file: path, line: 0, column: 0 }, path, text, 1);
   res.ok = !res.diagnostics.some((d) => d.severity === "error");
   return res;
 }
 
 export function parseSecretsString(path: string, text: string, io: ConfigIO = { readFile: () => null }): SecretsResult {
-  const res: SecretsResult = { entries: [], files: [], diagnostics: [], ok: true };
-  parseSecretsText(res, io, path, text, 1);
+  const res: SecretsResult = { entries: [], files: [], diagnostics: [], ok: true, work: newWork() };
+  readSecretsFile(res, io, { file: path, line: 0, column: 0 }, path, text, 1);
   res.ok = !res.diagnostics.some((d) => d.severity === "error");
   return res;
+}
+
+// Counts the file against the read's bounds (io.ts), then parses it; past a bound, one error
+// and nothing more is read.
+function readSecretsFile(res: SecretsResult, io: ConfigIO, at: Position, file: string, text: string, depth: number): void {
+  if (res.work.stopped) return;
+  const over = chargeFile(res.work, text.length);
+  if (over !== null) {
+    res.work.stopped = true;
+    res.diagnostics.push(diag("error", at, `stopped reading secrets at '${visible(file, 200)}': ${over}`));
+    return;
+  }
+  parseSecretsText(res, io, file, text, depth);
 }
 
 function parseSecretsText(res: SecretsResult, io: ConfigIO, file: string, text: string, depth: number): void {
   res.files.push(file);
   const lines = text.split("\n");
   let entry: { text: string; line: number }[] | null = null;
+  let broken = false; // the open entry had a bad character: its continuation lines are dropped
   const flush = () => {
     if (entry !== null) parseEntry(res, file, entry);
     entry = null;
   };
   for (let n = 0; n < lines.length; n++) {
+    res.work.steps++;
     const raw = lines[n]!.replace(/\r$/, "");
     const lineNo = n + 1;
-    const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    let first = 0;
+    while (first < raw.length && isBlank(raw[first])) first++;
+    if (first === raw.length || raw[first] === "#") continue; // blank or comment line
     const indented = raw[0] === " " || raw[0] === "\t";
+    const bad = strangeChar(raw, breaksSecret);
+    if (bad !== null) {
+      // never echo the line: it may hold a secret
+      res.diagnostics.push(diag("error", { file, line: lineNo, column: bad.at + 1 }, strangeMessage(bad)));
+      if (!indented) flush();
+      entry = null;
+      broken = true;
+      continue;
+    }
     if (indented) {
+      if (broken) continue;
       if (entry === null) {
         res.diagnostics.push(
           diag("error", { file, line: lineNo, column: raw.length - raw.trimStart().length + 1 }, "indented line outside of an entry"),
@@ -294,12 +326,13 @@ function parseSecretsText(res: SecretsResult, io: ConfigIO, file: string, text: 
       continue;
     }
     flush();
-    const inc = /^include(\s+)(\S+)\s*(#.*)?$/.exec(raw);
+    broken = false;
+    const inc = /^include([ \t\r]+)([^ \t\r]+)[ \t\r]*(#.*)?$/.exec(raw);
     if (inc !== null) {
       doInclude(res, io, { file, line: lineNo, column: 9 + inc[1]!.length - 1 }, inc[2]!, depth);
       continue;
     }
-    if (/^include\s*$/.test(raw)) {
+    if (/^include[ \t\r]*$/.test(raw)) {
       res.diagnostics.push(diag("error", { file, line: lineNo, column: 1 }, "'include' needs a file name"));
       continue;
     }
@@ -309,7 +342,11 @@ function parseSecretsText(res: SecretsResult, io: ConfigIO, file: string, text: 
 }
 
 function doInclude(res: SecretsResult, io: ConfigIO, at: Position, pattern: string, depth: number): void {
-  const { paths, glob } = expandInclude(resolveFrom(at.file, pattern), io);
+  const { paths, glob, error } = expandInclude(resolveFrom(at.file, pattern), io, res.work);
+  if (error !== undefined) {
+    res.diagnostics.push(diag("error", at, `cannot include '${visible(pattern, 200)}': ${error}`));
+    return;
+  }
   if (glob && paths.length === 0) return;
   if (depth + 1 > MAX_SECRETS_INCLUDE_DEPTH) {
     res.diagnostics.push(diag("warning", at, `including '${pattern}' exceeds max inclusion depth of ${MAX_SECRETS_INCLUDE_DEPTH}`));
@@ -321,7 +358,7 @@ function doInclude(res: SecretsResult, io: ConfigIO, at: Position, pattern: stri
       res.diagnostics.push(diag("warning", at, `could not open include file '${p}'`));
       continue;
     }
-    parseSecretsText(res, io, p, text, depth + 1);
+    readSecretsFile(res, io, at, p, text, depth + 1);
   }
 }
 
@@ -331,7 +368,7 @@ function parseEntry(res: SecretsResult, file: string, lines: { text: string; lin
     res.diagnostics.push(diag("error", { file, line, column }, message));
   const warn = (line: number, column: number, message: string) =>
     res.diagnostics.push(diag("warning", { file, line, column }, message));
-  const toks = tokenizeEntry(lines);
+  const toks = tokenizeEntry(lines, res.work);
   if ("error" in toks) {
     err(toks.line, toks.column, toks.error);
     return;
@@ -416,7 +453,7 @@ function parseEntry(res: SecretsResult, file: string, lines: { text: string; lin
     }
     default:
       // as pluto: an unknown type is ignored with a warning, the rest of the file still loads
-      warn(kindTok.line, kindTok.column, `ignored unrecognized secret type '${kindTok.text}' (expected PSK, XAUTH, PPKS, RSA or ECDSA)`);
+      warn(kindTok.line, kindTok.column, `ignored unrecognized secret type '${visible(kindTok.text)}' (expected PSK, XAUTH, PPKS, RSA or ECDSA)`);
   }
 }
 
