@@ -247,6 +247,11 @@ export const ADM_ADD_CONNS = 7; // IN: connection records, each behind its lengt
 export const ADM_SA_OP = 6; // IN: op (u8: SAOP_*), serial (u32 LE)
 export const ADM_INTERFACES = 8; // IN: this host's addresses, 20-byte EP records (port ignored); connections are oriented by them
 export const ADM_ONDEMAND = 9; // IN: connection name; initiate for traffic (a kernel ACQUIRE): not "supposed to be up", so never revived
+// IN: records as ADM_ADD_CONNS with CONN_NAME, CONN_PSK and CONN_PSK_RIGHT only: the loaded
+// connection of that name and its instances take the secret of their orientation (an empty one:
+// none, its negotiations fail); established SAs keep the keys they have. Reply: a count, then
+// one line per record refused.
+export const ADM_SET_SECRETS = 10;
 export const SAOP_REKEY_CHILD = 1;
 export const SAOP_REKEY_IKE = 2;
 export const SAOP_DELETE_CHILD = 3;

@@ -2,12 +2,12 @@
 // engine's commands to sockets and helpers, whack requests to answers, status in pluto's
 // words. The runtime supplies sockets, timers, files and helper threads (DaemonHost).
 import * as abi from "../core/abi.ts";
-import { Engine, type ConnSpec, type Endpoint, type EngineStatus, type ProposalSpec, type ProtoportSpec, type TsSpec, endpointText } from "./engine.ts";
+import { Engine, type ConnSpec, type Endpoint, type EngineStatus, type SecretsSpec, type ProposalSpec, type ProtoportSpec, type TsSpec, endpointText } from "./engine.ts";
 import type { CryptoProvider } from "./crypto/provider.ts";
 import type { Job, JobResult } from "./crypto/jobs.ts";
 import type { ConfigIO } from "./config/io.ts";
 import { loadConfig, type NormalizedConn, type NormalizedConfig } from "./config/normalize.ts";
-import { parseSecrets, findPsk, type SecretEntry, type SecretBytes } from "./config/secrets.ts";
+import { parseSecrets, findPsk, readableBy, type SecretEntry, type SecretBytes } from "./config/secrets.ts";
 import { formatDiagnostic } from "./config/diagnostics.ts";
 import { parseAddress, parseCidr, parseVirtualSpec } from "./config/values.ts";
 import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
@@ -27,6 +27,7 @@ export interface DaemonHost {
   log(line: string): void;
   listen(ports: Endpoint[]): Promise<string[]>; // bind these; returns errors
   appendFile?(path: string, text: string): void;
+  chmod?(path: string, mode: number): string | null; // null when done, else why not
 }
 
 export interface DaemonOptions {
@@ -46,7 +47,8 @@ export class Daemon {
   readonly engine: Engine;
   config: NormalizedConfig | null = null;
   secrets: SecretEntry[] = [];
-  private loaded = new Set<string>(); // the names of the connections in the core (their secrets stay there only)
+  // the connections in the core, as they were given to it (their secrets stay there only)
+  private loaded = new Map<string, NormalizedConn>();
   private unoriented = new Set<string>(); // auto= connections neither of whose ends was ours when loaded
   private byName = new Map<string, NormalizedConn>();
   private debugOn: boolean;
@@ -78,7 +80,8 @@ export class Daemon {
     });
   }
 
-  // Reads ipsec.conf and ipsec.secrets; a broken file changes nothing and says why.
+  // Reads ipsec.conf and ipsec.secrets; a broken file changes nothing and says why. Both are
+  // read before either is taken, so a bad secrets file leaves the old configuration in force too.
   load(): { ok: boolean; errors: string[]; warnings: string[] } {
     const resolve = this.host.resolveDefaultRoute;
     const cfg = loadConfig(this.opts.config, this.host.io, resolve ? { resolveDefaultRoute: (f) => resolve(f) } : {});
@@ -86,28 +89,76 @@ export class Daemon {
     const warnings = cfg.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic);
     if (this.host.io.readFile(this.opts.config) === null) return { ok: false, errors: [`cannot read ${this.opts.config}`], warnings };
     if (errors.length) return { ok: false, errors, warnings };
+    const s = this.readSecrets(cfg);
+    if (!s.ok) return { ok: false, errors: s.errors, warnings: [...warnings, ...s.warnings] };
     this.config = cfg;
     this.byName = new Map(cfg.conns.map((c) => [c.name, c]));
+    this.secrets = s.entries;
     const d = cfg.setup.ddos;
     this.engine.setDdos(ddosMode(d.mode), d.ikeThreshold, d.maxHalfOpen);
-    const s = this.readSecrets();
-    if (!s.ok) return { ok: false, errors: s.errors, warnings: [...warnings, ...s.warnings] };
+    if (this.opts.keylog) this.keylogReady(this.opts.keylog);
     return { ok: true, errors: [], warnings: [...warnings, ...s.warnings] };
   }
 
-  private readSecrets(): { ok: boolean; errors: string[]; warnings: string[] } {
-    const path = this.opts.secrets ?? this.config?.setup.secretsfile ?? "/etc/ipsec.secrets";
+  // Parses the secrets file (the permission warning included); takes nothing.
+  private readSecrets(cfg: NormalizedConfig | null): { ok: boolean; errors: string[]; warnings: string[]; entries: SecretEntry[] } {
+    const path = this.opts.secrets ?? cfg?.setup.secretsfile ?? "/etc/ipsec.secrets";
     if (this.host.io.readFile(path) === null) {
-      if (this.opts.secrets) return { ok: false, errors: [`cannot read ${path}`], warnings: [] };
-      return { ok: true, errors: [], warnings: [`no secrets file ${path}`] };
+      if (this.opts.secrets) return { ok: false, errors: [`cannot read ${path}`], warnings: [], entries: [] };
+      return { ok: true, errors: [], warnings: [`no secrets file ${path}`], entries: [] };
     }
     const mode = this.host.fileMode?.(path);
     const r = parseSecrets(path, this.host.io, mode === null || mode === undefined ? {} : { mode });
     const errors = r.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic);
     const warnings = r.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic);
-    if (errors.length) return { ok: false, errors, warnings };
-    this.secrets = r.entries;
-    return { ok: true, errors: [], warnings };
+    return { ok: errors.length === 0, errors, warnings, entries: r.entries };
+  }
+
+  // Every loaded connection takes the secrets just read. Libreswan looks a PSK up each time it
+  // authenticates; here the core holds each connection's copy, so a reread hands it the new
+  // one: new negotiations (re-authentication included) use it, established SAs keep their keys
+  // until they rekey or re-authenticate. Returns what the core refused.
+  private applySecrets(): { set: number; refused: string[] } {
+    const list: SecretsSpec[] = [];
+    const none = new Uint8Array(0);
+    for (const [name, c] of this.loaded) {
+      const k = this.psks(c);
+      list.push({ name, psk: k.left ? secretBytes(k.left) : none, pskRight: k.right ? secretBytes(k.right) : none });
+    }
+    return this.engine.setSecrets(this.host.now(), list);
+  }
+
+  // The reply to a reread that took new secrets: what was read, how many loaded connections
+  // took them, the warnings.
+  private secretsTaken(what: string, warnings: string[]): WhackResponse {
+    const a = this.applySecrets();
+    for (const l of a.refused) this.host.log(`secrets not applied: ${l}`);
+    const text = [`${what}; ${a.set} loaded connection${a.set === 1 ? "" : "s"} use them for new negotiations`, ...a.refused, ...warnings.map((w) => `warning: ${w}`)].join("\n");
+    return a.refused.length ? { ok: false, error: text } : { ok: true, text };
+  }
+
+  // The key log holds every IKE SA's keys: like the secrets file, it is for its owner only. A
+  // file that others can read is made 0600, and the log says so; one that cannot be is not
+  // written to (said once for each mode met).
+  private keylogRefused = "";
+  private keylogReady(path: string): boolean {
+    const mode = this.host.fileMode?.(path);
+    const who = mode === null || mode === undefined ? null : readableBy(mode);
+    if (who === null) return true; // absent (appendFile creates it 0600) or private
+    const m = (mode! & 0o777).toString(8).padStart(4, "0");
+    const err = this.host.chmod ? this.host.chmod(path, 0o600) : "this host cannot change a file's mode";
+    if (err === null) {
+      this.host.log(`key log ${path} was mode ${m}, readable by ${who}: changed it to 0600`);
+      return true;
+    }
+    if (this.keylogRefused !== `${path} ${m}`) this.host.log(`not writing keys to ${path}: it is mode ${m}, readable by ${who}, and cannot be made 0600: ${err}`);
+    this.keylogRefused = `${path} ${m}`;
+    return false;
+  }
+
+  // The secret for either orientation of a connection: the core picks by which end is ours.
+  private psks(c: NormalizedConn): { left: SecretBytes | undefined; right: SecretBytes | undefined } {
+    return { left: findPsk(this.secrets, endIdText(c.left), endIdText(c.right))?.secret, right: findPsk(this.secrets, endIdText(c.right), endIdText(c.left))?.secret };
   }
 
   // The UDP endpoints to listen on: the IKE port of each end that is one of ours, and the
@@ -172,11 +223,8 @@ export class Daemon {
     if (leftId === null) return { ok: false, error: `"${c.name}": leftid=${c.left.id} is not supported (use @fqdn, user@fqdn or an address)` };
     const rightId = c.right.id === null ? undefined : idOf(c.right.id, c.right.host);
     if (rightId === null) return { ok: false, error: `"${c.name}": rightid=${c.right.id} is not supported (use @fqdn, user@fqdn or an address)` };
-    // the secret for either orientation: the core picks by which end turns out to be ours
-    const idText = (e: End) => e.id ?? e.host ?? "%any";
-    const pskLeft = findPsk(this.secrets, idText(c.left), idText(c.right))?.secret;
-    const pskRight = findPsk(this.secrets, idText(c.right), idText(c.left))?.secret;
-    if (!pskLeft && !pskRight) return { ok: false, error: `"${c.name}": no PSK in the secrets file for ${idText(c.left)} and ${idText(c.right)}` };
+    const { left: pskLeft, right: pskRight } = this.psks(c);
+    if (!pskLeft && !pskRight) return { ok: false, error: `"${c.name}": no PSK in the secrets file for ${endIdText(c.left)} and ${endIdText(c.right)}` };
     const cidrTs = (list: string[]): TsSpec[] => {
       const out: TsSpec[] = [];
       for (const n of list) {
@@ -254,7 +302,7 @@ export class Daemon {
     if (!s.ok) return { ok: false, error: s.error };
     this.syncInterfaces();
     const r = this.engine.addConn(this.host.now(), s.spec);
-    if (r.ok) this.loaded.add(name);
+    if (r.ok) this.loaded.set(name, c);
     if (rearm) this.rearm();
     return r.ok ? { ok: true, text: r.reply } : { ok: false, error: r.reply };
   }
@@ -291,7 +339,7 @@ export class Daemon {
     const added = new Set<string>();
     for (const name of names) {
       if (refusedNames.has(name)) continue;
-      this.loaded.add(name);
+      this.loaded.set(name, this.byName.get(name)!);
       this.unoriented.delete(name);
       added.add(name);
       out.push(`added connection "${name}"`);
@@ -334,7 +382,7 @@ export class Daemon {
       if (s.state !== "ESTABLISHED_IKE_SA" || this.keysLogged.has(id)) continue;
       this.keysLogged.add(id);
       const line = keylogLine(s);
-      if (line) this.host.appendFile?.(this.opts.keylog!, line + "\n");
+      if (line && this.keylogReady(this.opts.keylog!)) this.host.appendFile?.(this.opts.keylog!, line + "\n");
     }
   }
 
@@ -408,23 +456,21 @@ export class Daemon {
         break;
       }
       case "rereadsecrets": {
-        const before = this.secrets;
-        const s = this.readSecrets();
-        if (!s.ok) this.secrets = before;
-        r = s.ok ? { ok: true, text: `reread secrets: ${this.secrets.length} entries` } : { ok: false, error: `secrets unchanged: ${s.errors.join("; ")}` };
+        const s = this.readSecrets(this.config);
+        for (const w of s.warnings) this.host.log(`warning: ${w}`); // as at start-up
+        if (!s.ok) {
+          r = { ok: false, error: [`secrets unchanged: ${s.errors.join("; ")}`, ...s.warnings].join("\n") };
+          break;
+        }
+        this.secrets = s.entries;
+        r = this.secretsTaken(`reread secrets: ${this.secrets.length} entries`, s.warnings);
         break;
       }
       case "rereadall": {
-        const before = { config: this.config, secrets: this.secrets };
-        const l = this.load();
-        if (!l.ok) {
-          this.config = before.config;
-          this.secrets = before.secrets;
-          this.byName = new Map((before.config?.conns ?? []).map((c) => [c.name, c]));
-          r = { ok: false, error: `configuration unchanged: ${l.errors.join("; ")}` };
-        } else {
-          r = { ok: true, text: `reread ${this.opts.config}: ${this.config?.conns.length} connections` };
-        }
+        const l = this.load(); // changes nothing when it fails
+        for (const w of l.warnings) this.host.log(`warning: ${w}`);
+        if (!l.ok) r = { ok: false, error: [`configuration unchanged: ${l.errors.join("; ")}`, ...l.warnings].join("\n") };
+        else r = this.secretsTaken(`reread ${this.opts.config}: ${this.config?.conns.length} connections, ${this.secrets.length} secrets entries`, l.warnings);
         break;
       }
       case "debug":
@@ -537,6 +583,11 @@ function idOf(id: string | null, host: string | null): { type: number; data: Uin
   if (/^[^@\s]+@[^@\s]+$/.test(v)) return { type: 3, data: te.encode(v) };
   if (/^[A-Za-z0-9.-]+$/.test(v)) return { type: 2, data: te.encode(v) };
   return null;
+}
+
+// The ID an end's secret is looked up by: its id=, else its address, else any.
+function endIdText(e: NormalizedConn["left"]): string {
+  return e.id ?? e.host ?? "%any";
 }
 
 function secretBytes(s: SecretBytes): Uint8Array {

@@ -163,6 +163,18 @@ class RecordWriter {
   }
 }
 
+export interface SecretsSpec {
+  name: string;
+  psk: Uint8Array; // the secret when left is this end (empty: none)
+  pskRight: Uint8Array; // the secret when right is this end (empty: none)
+}
+
+function writeSecretsRecord(w: RecordWriter, c: SecretsSpec): void {
+  w.tlv(abi.CONN_NAME, () => w.text(c.name));
+  w.tlv(abi.CONN_PSK, () => w.bytes(c.psk));
+  w.tlv(abi.CONN_PSK_RIGHT, () => w.bytes(c.pskRight));
+}
+
 function writeConnRecord(w: RecordWriter, c: ConnSpec): void {
   const proposal = (p: ProposalSpec) => () => {
     for (const [id, bits] of p.encr) {
@@ -465,34 +477,46 @@ export class Engine {
   // Adds many connections in as few calls as the input buffer allows; returns the refusals.
   // Records are written straight into the batch (each behind its u32 LE length).
   addConns(now: number, cs: ConnSpec[]): { added: number; refused: string[] } {
-    let added = 0;
+    const r = this.records(now, abi.ADM_ADD_CONNS, cs, writeConnRecord, "connection");
+    return { added: r.count, refused: r.refused };
+  }
+  // A reread of ipsec.secrets: each loaded connection named takes the secret of its
+  // orientation (an empty one: none); its established SAs keep theirs.
+  setSecrets(now: number, list: SecretsSpec[]): { set: number; refused: string[] } {
+    const r = this.records(now, abi.ADM_SET_SECRETS, list, writeSecretsRecord, "secrets record of");
+    return { set: r.count, refused: r.refused };
+  }
+  // Records for an admin operation that takes many, each behind its length, as many per call as
+  // the core's input buffer holds. Each reply is a line with a count, then one line per refusal.
+  private records<T extends { name: string }>(now: number, op: number, items: T[], write: (w: RecordWriter, item: T) => void, what: string): { count: number; refused: string[] } {
+    let count = 0;
     const refused: string[] = [];
     const w = new RecordWriter();
     let done = 0; // the end of the last whole record in w
     const flush = (upTo: number) => {
       if (upTo === 0) return;
-      const x = this.admin(now, abi.ADM_ADD_CONNS, w.buf.subarray(0, upTo));
+      const x = this.admin(now, op, w.buf.subarray(0, upTo));
       const lines = x.reply.split("\n").filter(Boolean);
-      added += Number(/^added (\d+)/.exec(lines[0] ?? "")?.[1] ?? 0);
+      count += Number(/(\d+)/.exec(lines[0] ?? "")?.[1] ?? 0);
       refused.push(...lines.slice(1));
       // keep what follows (a record that did not fit)
       w.buf.copyWithin(0, upTo, w.n);
       w.n -= upTo;
     };
-    for (const c of cs) {
+    for (const c of items) {
       const at = w.n;
       w.u32(0);
-      writeConnRecord(w, c);
+      write(w, c);
       w.dv.setUint32(at, w.n - at - 4, true);
       if (w.n > abi.IN_CAP) {
         flush(done);
         done = 0;
-        if (w.n > abi.IN_CAP) throw new RangeError(`connection "${c.name}" does not fit the core's input buffer`);
+        if (w.n > abi.IN_CAP) throw new RangeError(`${what} "${c.name}" does not fit the core's input buffer`);
       }
       done = w.n;
     }
     flush(done);
-    return { added, refused };
+    return { count, refused };
   }
   // whack --up / auto=start: the connection is supposed to be up from now on (revived when it
   // goes down, until terminate)

@@ -179,7 +179,8 @@ export class Conn {
   remote: Endpoint = new Endpoint();
   localId: Id = new Id(0, new Uint8Array(0));
   remoteId: Id = new Id(0, new Uint8Array(0)); // type 0: accept any
-  psk: Uint8Array = new Uint8Array(0);
+  psk: Uint8Array = new Uint8Array(0); // empty: ipsec.secrets has none for it now (a reread took it away)
+  leftIsOurs: bool = true; // the orientation: which end's secret (CONN_PSK or CONN_PSK_RIGHT) is ours
   ike: Array<Proposal> = new Array<Proposal>();
   esp: Array<Proposal> = new Array<Proposal>();
   localTs: Array<Ts> = new Array<Ts>();
@@ -379,6 +380,7 @@ export function instantiate(t: Conn, remote: Endpoint): Conn {
   c.localId = t.localId;
   c.remoteId = t.remoteId;
   c.psk = t.psk;
+  c.leftIsOurs = t.leftIsOurs;
   c.ike = t.ike;
   c.esp = t.esp;
   c.localTs = t.localTs;
@@ -659,10 +661,10 @@ export function readConn(p: usize, len: i32): Conn | null {
   c.remote = them.ep;
   c.localId = shareId(us.idOrAddress());
   c.remoteId = them.idOrAddress();
-  // each orientation's own secret (an empty one: none); CONN_PSK alone serves both
-  const psk = l || pskRight === null ? pskLeft : pskRight;
-  if (psk === null || psk!.length == 0) { connError = q + "no pre-shared key for " + c.localId.toText() + " and " + c.remoteId.toText(); return null; }
-  c.psk = shareBytes(psk!);
+  c.leftIsOurs = l;
+  const psk = ourPsk(l, pskLeft, pskRight);
+  if (psk.length == 0) { connError = q + "no pre-shared key for " + c.localId.toText() + " and " + c.remoteId.toText(); return null; }
+  c.psk = shareBytes(psk);
   c.ike = shareProposals(c.ike);
   c.esp = shareProposals(c.esp);
   c.localTs = us.selectors();
@@ -680,6 +682,48 @@ export function readConn(p: usize, len: i32): Conn | null {
   c.remoteEport = them.eport;
   c.remotePortWildcard = them.wildcard;
   c.kind = them.ep.family == 0 || them.wildcard || them.virtual != 0 ? KIND_TEMPLATE : KIND_PERMANENT;
+  return c;
+}
+
+// Each orientation's own secret (an empty one: none); CONN_PSK alone serves both.
+function ourPsk(leftIsOurs: bool, pskLeft: Uint8Array | null, pskRight: Uint8Array | null): Uint8Array {
+  const psk = leftIsOurs || pskRight === null ? pskLeft : pskRight;
+  return psk === null ? new Uint8Array(0) : psk;
+}
+
+// A reread of ipsec.secrets (ADM_SET_SECRETS): a record with CONN_NAME, CONN_PSK and
+// CONN_PSK_RIGHT gives the loaded connection of that name, and its instances, the secret of
+// their orientation. New negotiations use it; established SAs keep what they derived (as
+// Libreswan, which looks the PSK up when it authenticates). Returns the connection, or null
+// with `connError`.
+export function setSecrets(p: usize, len: i32): Conn | null {
+  let name = "";
+  let pskLeft: Uint8Array | null = null;
+  let pskRight: Uint8Array | null = null;
+  let o = 0;
+  while (o < len) {
+    if (len - o < 3) { connError = "truncated secrets record"; return null; }
+    const tag = <i32>load<u8>(p + o);
+    const n = <i32>load<u16>(p + o + 1);
+    const v = p + o + 3;
+    if (n > len - o - 3) { connError = "secrets record field " + tag.toString() + " overruns the record"; return null; }
+    if (tag == CONN_NAME) {
+      const bad = nameProblem(v, n);
+      if (bad.length > 0) { connError = "connection name: " + bad; return null; }
+      name = String.UTF8.decodeUnsafe(v, n, false);
+    } else if (tag == CONN_PSK) pskLeft = copyIn(v, n);
+    else if (tag == CONN_PSK_RIGHT) pskRight = copyIn(v, n);
+    o += 3 + n;
+  }
+  const c = findConn(name);
+  if (c === null) { connError = 'no connection named "' + name + '"'; return null; }
+  const psk = ourPsk(c.leftIsOurs, pskLeft, pskRight);
+  const shared = psk.length == 0 ? psk : shareBytes(psk);
+  c.psk = shared;
+  if (c.kind == KIND_TEMPLATE && c.instances > 0) {
+    const inst = instancesOf(c);
+    for (let i = 0; i < inst.length; i++) inst[i].psk = shared;
+  }
   return c;
 }
 

@@ -15,7 +15,7 @@ import {
 } from "./state";
 import { copyIn, u64FromBytes, hex } from "../bytes";
 import * as C from "../crypto";
-import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, connError, setInterfaces, instancesOf, interfaces, jsonText, KIND_PERMANENT, KIND_INSTANCE } from "../conn/conn";
+import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, setSecrets, connError, setInterfaces, instancesOf, interfaces, jsonText, KIND_PERMANENT, KIND_INSTANCE } from "../conn/conn";
 import {
   IkeSa, ChildSa, Pending, HeldDatagram, allIke, ikeSas, removeIke, ikeStateName, childStateName,
   ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, IKE_SA_INIT_R, IKE_SA_REKEY_R0, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
@@ -33,7 +33,7 @@ import { dropped, dropReportAt, reportDrops, busy, halfOpenLimit, perSourceLimit
 import { halfOpenCount } from "../sa/sa";
 import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
-  EV_BUSY, ADM_ADD_CONN, ADM_ADD_CONNS, ADM_INTERFACES, ADM_INITIATE, ADM_ONDEMAND, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
+  EV_BUSY, ADM_ADD_CONN, ADM_ADD_CONNS, ADM_SET_SECRETS, ADM_INTERFACES, ADM_INITIATE, ADM_ONDEMAND, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
   SAOP_REKEY_CHILD, SAOP_REKEY_IKE, SAOP_DELETE_CHILD, SAOP_DELETE_IKE, SAOP_LIVENESS,
   REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2, DPD_CLEAR, DPD_RESTART,
 } from "../abi";
@@ -658,6 +658,29 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
         log(LOG_INFO, '"' + c.name + '": added IKEv2 connection (' + c.kindName + ")");
       }
       adminReply = "added " + added.toString() + " connections\n" + refused;
+      return refused.length == 0 ? ADM_OK : ADM_ERROR;
+    }
+    case ADM_SET_SECRETS: {
+      // a reread of ipsec.secrets: each loaded connection named takes its new secret
+      let o = 0;
+      let set = 0;
+      let refused = "";
+      while (o + 4 <= len) {
+        const n = <i32>load<u32>(IN + o);
+        if (n < 0 || n > len - o - 4) {
+          refused += "truncated secrets list at byte " + o.toString() + "\n";
+          break;
+        }
+        const c = setSecrets(IN + o + 4, n);
+        o += 4 + n;
+        if (c === null) {
+          refused += connError + "\n";
+          continue;
+        }
+        set++;
+        if (c.psk.length == 0) log(LOG_INFO, '"' + c.name + '": no pre-shared key for ' + c.localId.toText() + " and " + c.remoteId.toText() + " any more: its negotiations will fail until ipsec.secrets has one");
+      }
+      adminReply = "secrets set for " + set.toString() + " connections\n" + refused;
       return refused.length == 0 ? ADM_OK : ADM_ERROR;
     }
     case ADM_INTERFACES: {

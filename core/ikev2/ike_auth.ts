@@ -7,7 +7,7 @@
 // AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>), where the initiator
 // signs RealMessage1 | NonceRData | prf(SK_pi, IDi') and the responder RealMessage2 |
 // NonceIData | prf(SK_pr, IDr').
-import { Id, Ts, Xform, findConnByIds, connsByIds, instantiate, KIND_INSTANCE, KIND_TEMPLATE } from "../conn/conn";
+import { Conn, Id, Ts, Xform, findConnByIds, connsByIds, instantiate, KIND_INSTANCE, KIND_TEMPLATE } from "../conn/conn";
 import {
   IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD, X_DELETE_SPI,
   takeUnknownDeleted,
@@ -90,6 +90,12 @@ function idBody(v: Id): Uint8Array {
 
 const KEY_PAD = strBytes("Key Pad for IKEv2"); // RFC 7296 2.15
 
+// A connection whose secret a reread of ipsec.secrets took away authenticates nobody: an empty
+// key would be a key anyone knows.
+function noPsk(c: Conn): string {
+  return "no pre-shared key in ipsec.secrets for " + c.localId.toText() + " and " + c.remoteId.toText();
+}
+
 export function pskAuth(sa: IkeSa, message: Uint8Array, nonce: Uint8Array, idb: Uint8Array, ofInitiator: bool): Uint8Array {
   const macedId = C.prf(sa.prf, ofInitiator ? sa.SK_pi : sa.SK_pr, idb);
   const key = C.prf(sa.prf, sa.conn.psk, KEY_PAD);
@@ -158,6 +164,10 @@ function sendAuthRequest(sa: IkeSa): void {
   child.nonceI = sa.Ni;
   child.nonceR = sa.Nr;
   sa.childInFlight = child;
+  if (c.psk.length == 0) {
+    deleteIkeLocal(sa, noPsk(c));
+    return;
+  }
   const a = pskAuth(sa, sa.initRequest, sa.Nr, idBody(c.localId), true);
   beginTape();
   beginChain();
@@ -198,6 +208,10 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
   if (c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
     requestDone(sa);
     refuseIkeSa(sa, N_AUTHENTICATION_FAILED, "the responder's identity " + peerId.toText() + " does not match the connection's rightid " + c.remoteId.toText());
+    return -1;
+  }
+  if (c.psk.length == 0) {
+    deleteIkeLocal(sa, noPsk(c));
     return -1;
   }
   const want = pskAuth(sa, sa.initResponse, sa.Ni, payloadBody(idr, heldPlainPtr()), false);
@@ -318,6 +332,10 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   }
   if (c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
     logSa(sa, LOG_INFO, "the initiator's identity does not match the connection's rightid: AUTHENTICATION_FAILED");
+    return failAuth(sa, msgid, N_AUTHENTICATION_FAILED);
+  }
+  if (c.psk.length == 0) {
+    logSa(sa, LOG_INFO, noPsk(c) + ": AUTHENTICATION_FAILED");
     return failAuth(sa, msgid, N_AUTHENTICATION_FAILED);
   }
   const want = pskAuth(sa, sa.initRequest, sa.Nr, payloadBody(idi, heldPlainPtr()), true);

@@ -18,6 +18,8 @@ import { chargeFile, expandInclude, newWork, resolveFrom, type ConfigIO, type Wo
 import { formatAddress, parseAddress } from "./values.ts";
 
 export const MAX_SECRETS_INCLUDE_DEPTH = 10;
+/** the longest secret taken (a connection record carries it in a 16-bit length) */
+export const MAX_SECRET_BYTES = 8192;
 
 const REDACTED = "[secret]";
 
@@ -246,13 +248,17 @@ function selectorOf(tok: SecretToken): Selector | string {
 
 // ----------------------------------------------------------------------------- parser
 
+/** "group", "others" or "group and others" when a file of this mode is theirs to read too; else null */
+export function readableBy(mode: number): string | null {
+  if ((mode & 0o077) === 0) return null;
+  return [(mode & 0o070) !== 0 ? "group" : "", (mode & 0o007) !== 0 ? "others" : ""].filter((x) => x !== "").join(" and ");
+}
+
 export function parseSecrets(path: string, io: ConfigIO, options: SecretsOptions = {}): SecretsResult {
   const res: SecretsResult = { entries: [], files: [], diagnostics: [], ok: true, work: newWork() };
-  if (options.mode !== undefined && (options.mode & 0o077) !== 0) {
-    const m = (options.mode & 0o777).toString(8).padStart(4, "0");
-    const who = [(options.mode & 0o070) !== 0 ? "group" : "", (options.mode & 0o007) !== 0 ? "others" : ""]
-      .filter((x) => x !== "")
-      .join(" and ");
+  const who = options.mode === undefined ? null : readableBy(options.mode);
+  if (who !== null) {
+    const m = (options.mode! & 0o777).toString(8).padStart(4, "0");
     res.diagnostics.push(
       diag("warning", { file: path, line: 0, column: 0 }, `secrets file is accessible by ${who} (mode ${m}); it should be mode 0600`),
     );
@@ -404,6 +410,10 @@ function parseEntry(res: SecretsResult, file: string, lines: { text: string; lin
     if (bytes === null) {
       // never echo the value: it is (meant to be) a secret
       err(t.line, t.column, `malformed ${kind} ${what}: expected "quoted text", 0x hex, 0s base64 or 0t text`);
+      return null;
+    }
+    if (bytes.length > MAX_SECRET_BYTES) {
+      err(t.line, t.column, `${kind} ${what} of ${bytes.length} bytes is longer than the ${MAX_SECRET_BYTES} bytes supported`);
       return null;
     }
     return new SecretBytes(bytes);

@@ -158,6 +158,14 @@ function main(): void {
         log(`cannot write the key log ${path}: ${(e as Error).message}`);
       }
     },
+    chmod: (path, mode) => {
+      try {
+        chmodSync(path, mode);
+        return null;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
     listen: async (eps) => {
       const errors: string[] = [];
       for (const e of eps) {

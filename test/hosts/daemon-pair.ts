@@ -1,8 +1,9 @@
 // Two daemons in one process, wired back to back (what one sends, the other receives), each
-// with its own configuration, the same secrets, and an in-memory kernel. For tests of the
-// daemon's logic without sockets.
+// with its own configuration, the same secrets (or each its own), and an in-memory kernel. For
+// tests of the daemon's logic without sockets. `files` and `modes` are each side's files and
+// their permission bits, for tests that edit them between rereads.
 import { expect } from "vitest";
-import { Daemon, type DaemonHost } from "../../hosts/daemon.ts";
+import { Daemon, type DaemonHost, type DaemonOptions } from "../../hosts/daemon.ts";
 import type { Endpoint } from "../../hosts/engine.ts";
 import { coreModule } from "../../hosts/node/corefile.ts";
 import { nativeProvider } from "../../hosts/crypto/native.ts";
@@ -11,19 +12,39 @@ import { MemoryKernel } from "../../kernel-shims/memory.ts";
 
 export type Side = "west" | "east";
 
-export function daemonPair(confs: Record<Side, string>, secrets: string, localAddresses: string[] = []) {
+// One connection between west (192.0.2.1, @west.test) and east, as each side's ipsec.conf has it.
+export const pairConf = (me: Side, auto: string) => `config setup
+	listen=${me === "west" ? "192.0.2.1" : "192.0.2.2"}
+conn t
+	left=192.0.2.1
+	leftid=@west.test
+	leftsubnet=10.1.0.0/16
+	right=192.0.2.2
+	rightid=@east.test
+	rightsubnet=10.2.0.0/16
+	authby=secret
+	ike=aes256-sha2_256;dh19
+	esp=aes256-sha2_256
+	auto=${auto}
+`;
+
+// `tweak` may change a side's host and options before its daemon is made.
+export function daemonPair(confs: Record<Side, string>, secrets: string | Record<Side, string>, localAddresses: string[] = [], tweak?: (me: Side, host: DaemonHost, opts: DaemonOptions) => void) {
   const logs: Record<Side, string[]> = { west: [], east: [] };
   const queue: (() => void)[] = [];
   const daemons = {} as Record<Side, Daemon>;
   const kernels: Record<Side, MemoryKernel> = { west: new MemoryKernel(), east: new MemoryKernel() };
   const cut = new Set<Side>(); // daemons cut off the network: what they send and what is sent to them is lost
   let now = 1;
+  const files = {} as Record<Side, Record<string, string>>;
+  const modes = {} as Record<Side, Record<string, number>>;
   const host = (me: Side): DaemonHost => {
-    const files: Record<string, string> = { "/c": confs[me], "/s": secrets };
+    files[me] = { "/c": confs[me], "/s": typeof secrets === "string" ? secrets : secrets[me] };
+    modes[me] = {};
     return {
       now: () => now,
-      io: { readFile: (p) => files[p] ?? null },
-      fileMode: () => 0o600,
+      io: { readFile: (p) => files[me][p] ?? null },
+      fileMode: (p) => (p in files[me] ? modes[me][p] ?? 0o600 : null),
       localAddresses: () => localAddresses,
       send: (local: Endpoint, remote: Endpoint, bytes: Uint8Array, natT: boolean) => {
         const to = me === "west" ? "east" : "west";
@@ -36,7 +57,10 @@ export function daemonPair(confs: Record<Side, string>, secrets: string, localAd
     };
   };
   for (const me of ["west", "east"] as const) {
-    daemons[me] = new Daemon(coreModule(), nativeProvider, host(me), { config: "/c", secrets: "/s", kernel: "memory", kernelImpl: kernels[me] });
+    const h = host(me);
+    const opts: DaemonOptions = { config: "/c", secrets: "/s", kernel: "memory", kernelImpl: kernels[me] };
+    tweak?.(me, h, opts);
+    daemons[me] = new Daemon(coreModule(), nativeProvider, h, opts);
     expect(daemons[me].load()).toMatchObject({ ok: true });
   }
   // delivers datagrams and helper results until both are quiet (bounded)
@@ -59,5 +83,5 @@ export function daemonPair(confs: Record<Side, string>, secrets: string, localAd
       await settle();
     }
   };
-  return { daemons, kernels, logs, settle, advance, cut };
+  return { daemons, kernels, logs, settle, advance, cut, files, modes };
 }

@@ -3,22 +3,7 @@
 // Child SA, a hard one deletes it. Two daemons in one process, wired back to back.
 import { describe, expect, test } from "vitest";
 import type { Daemon } from "../../hosts/daemon.ts";
-import { daemonPair } from "./daemon-pair.ts";
-
-const conf = (me: "west" | "east", auto: string) => `config setup
-	listen=${me === "west" ? "192.0.2.1" : "192.0.2.2"}
-conn t
-	left=192.0.2.1
-	leftid=@west.test
-	leftsubnet=10.1.0.0/16
-	right=192.0.2.2
-	rightid=@east.test
-	rightsubnet=10.2.0.0/16
-	authby=secret
-	ike=aes256-sha2_256;dh19
-	esp=aes256-sha2_256
-	auto=${auto}
-`;
+import { daemonPair, pairConf as conf } from "./daemon-pair.ts";
 
 const pair = () => daemonPair({ west: conf("west", "ondemand"), east: conf("east", "add") }, `@west.test @east.test : PSK "on demand secret 0123456789"\n`);
 
