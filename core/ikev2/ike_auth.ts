@@ -211,7 +211,9 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
     return -1;
   }
   if (c.psk.length == 0) {
-    deleteIkeLocal(sa, noPsk(c));
+    // a reread took the secret away while the request was out
+    requestDone(sa);
+    refuseIkeSa(sa, N_AUTHENTICATION_FAILED, noPsk(c));
     return -1;
   }
   const want = pskAuth(sa, sa.initResponse, sa.Ni, payloadBody(idr, heldPlainPtr()), false);
