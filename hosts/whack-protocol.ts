@@ -88,14 +88,23 @@ export function parseWhackArgs(argv: string[]): { ok: true; req: WhackRequest; s
   let socket: string | undefined;
   let args = argv;
   if (args[0] === "auto") {
-    // ipsec auto --add NAME
+    // ipsec auto [--rundir DIR | --ctlsocket PATH] --add NAME
     args = args.slice(1);
+    let sock: string | undefined;
+    for (const flag of ["--rundir", "--ctlsocket"]) {
+      const i = args.indexOf(flag);
+      if (i < 0) continue;
+      const v = args[i + 1];
+      if (!v || v.startsWith("--")) return { ok: false, error: `${flag} needs a value` };
+      sock = flag === "--rundir" ? `${v.replace(/\/$/, "")}/pluto.ctl` : v;
+      args = [...args.slice(0, i), ...args.slice(i + 2)];
+    }
     const op = args.find((a) => a.startsWith("--"));
     const rest = args.filter((a) => !a.startsWith("--"));
     const map: Record<string, WhackCommand> = { "--add": "add", "--up": "initiate", "--down": "terminate", "--delete": "delete", "--route": "route", "--unroute": "unroute", "--status": "status" };
     if (!op || !map[op]) return { ok: false, error: "usage: ipsec auto --add|--up|--down|--delete|--route|--unroute NAME" };
     if (map[op] !== "status" && rest.length !== 1) return { ok: false, error: `ipsec auto ${op} needs one connection name` };
-    return { ok: true, req: { cmd: map[op], ...(rest[0] ? { name: rest[0] } : {}) } };
+    return { ok: true, req: { cmd: map[op], ...(rest[0] ? { name: rest[0] } : {}) }, ...(sock ? { socket: sock } : {}) };
   }
   for (let i = 0; i < args.length; i++) {
     const a = args[i];

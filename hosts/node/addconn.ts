@@ -2,6 +2,7 @@
 // addconn: check and list the connections of an ipsec.conf, as Libreswan's `ipsec addconn`.
 // The parsing is hosts/config/ (shared with the Deno host); this file supplies Node's file
 // system, parses arguments and sets the exit code.
+import { versionLine } from "./version.ts";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import type { ConfigIO } from "../config/io.ts";
@@ -31,6 +32,7 @@ Reads an ipsec.conf in Libreswan's syntax (with its includes) and checks or list
   --normalized    with --json: add "setup" and "normalized" (the connection objects for the core)
   --quiet         do not print warnings
   -h, --help      this text
+  --version       the version
 
 Errors go to stderr. Exit status: 0 when the file is valid, 1 when it has errors (or for
 --autoall), 2 on a usage error.`;
@@ -124,6 +126,9 @@ function main(argv: string[]): number | Promise<number> {
       case "-h":
       case "--help":
         process.stdout.write(HELP + "\n");
+        return 0;
+      case "--version":
+        process.stdout.write(versionLine("addconn") + "\n");
         return 0;
       default:
         usage(`unknown option '${a}'`);

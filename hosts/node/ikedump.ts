@@ -2,6 +2,7 @@
 // ikedump: print the IKE messages of a pcap/pcapng capture as a tshark -V style tree, or as
 // one JSON document. The work is hosts/dump.ts (shared with the Deno host); this file only
 // parses arguments, reads files and sets the exit code.
+import { versionLine } from "./version.ts";
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { loadWire } from "./corefile.ts";
@@ -29,6 +30,7 @@ Options:
                    and prints what is inside; an ICV that does not verify is reported.
                    IKEv1 decryption is not implemented yet.
   -h, --help       this text
+  --version        the version
 
 A summary goes to stderr ("ikedump: N IKE messages, M malformed, K ESP").
 Exit status: 0 when the capture was read (even with malformed packets), 1 when it or the key
@@ -48,6 +50,7 @@ function main(): number {
         keys: { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
       },
       allowPositionals: true,
       strict: true,
@@ -58,6 +61,10 @@ function main(): number {
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(HELP + "\n");
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(versionLine("ikedump") + "\n");
     return 0;
   }
   if (positionals.length !== 1) fail(2, `${positionals.length ? "one capture file at a time" : "no capture file given"}\n${USAGE}`);

@@ -15,13 +15,14 @@ import { coreModule } from "./corefile.ts";
 import { nativeProvider } from "../crypto/native.ts";
 import { runJob } from "../crypto/jobs.ts";
 import { HelperPool } from "./helpers.ts";
+import { versionLine } from "./version.ts";
 import type { Kernel } from "../../kernel-shims/kernel.ts";
 import { MemoryKernel } from "../../kernel-shims/memory.ts";
 import { openNodeXfrmKernel } from "../../kernel-shims/netlink-node.ts";
 
 const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
              [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]
-             [--keylog FILE]   append each IKE SA's keys to FILE as a Wireshark
+             [--version] [--keylog FILE]   append each IKE SA's keys to FILE as a Wireshark
                                ikev2_decryption_table (secrets! off by default)`;
 
 function main(): void {
@@ -31,7 +32,7 @@ function main(): void {
       options: {
         config: { type: "string" }, secrets: { type: "string" }, rundir: { type: "string" }, kernel: { type: "string" },
         nhelpers: { type: "string" }, stderrlog: { type: "boolean" }, logfile: { type: "string" }, debug: { type: "string", multiple: true },
-        nofork: { type: "boolean" }, keylog: { type: "string" }, help: { type: "boolean", short: "h" },
+        nofork: { type: "boolean" }, keylog: { type: "string" }, help: { type: "boolean", short: "h" }, version: { type: "boolean" },
       },
       strict: true,
     }).values;
@@ -41,6 +42,10 @@ function main(): void {
   }
   if (args.help) {
     console.log(USAGE);
+    return;
+  }
+  if (args.version) {
+    console.log(versionLine("pluto"));
     return;
   }
   if (!args.config) {
