@@ -25,7 +25,8 @@ export interface WhackResponse {
   error?: string;
 }
 
-// The largest request line a daemon reads; longer ones are refused and the client cut off.
+// The largest request line a daemon reads; longer ones are refused and the client cut off
+// (hosts/whack-server.ts).
 export const MAX_REQUEST = 65536;
 
 // Checks a request line from a client; every field is checked, nothing is trusted.
@@ -53,22 +54,6 @@ export function parseRequest(line: string): { ok: true; req: WhackRequest } | { 
   const needsName: WhackCommand[] = ["add", "delete", "initiate", "terminate", "route", "unroute", "rekey-ike", "rekey-child"];
   if (needsName.includes(o.cmd as WhackCommand) && o.name === undefined) return { ok: false, error: `${o.cmd} needs --name` };
   return { ok: true, req: o as unknown as WhackRequest };
-}
-
-// Splits a byte stream into request lines, refusing any line longer than MAX_REQUEST.
-export class LineReader {
-  private buf = "";
-  overflow = false;
-  push(chunk: string, onLine: (line: string) => void): void {
-    this.buf += chunk;
-    let i: number;
-    while ((i = this.buf.indexOf("\n")) >= 0) {
-      const line = this.buf.slice(0, i);
-      this.buf = this.buf.slice(i + 1);
-      if (line.trim()) onLine(line);
-    }
-    if (this.buf.length > MAX_REQUEST) this.overflow = true;
-  }
 }
 
 // whack's command line, in pluto's vocabulary (and `ipsec auto --add|--up|--down|--delete NAME`).

@@ -105,6 +105,14 @@ export class WhackServer {
     return c;
   }
 
+  // The daemon's answer; `whack --status` gets a line about the control socket's clients too.
+  async handle(req: WhackRequest): Promise<WhackResponse> {
+    const r = await this.opts.handle(req).catch((e) => ({ ok: false, error: String((e as Error).message) }) as WhackResponse);
+    if (req.cmd !== "status" || !r.ok || r.text === undefined) return r;
+    const t = this.totals;
+    return { ...r, text: `${r.text}\n000 whack clients: ${this.served.size} served (at most ${this.limits.maxClients}); since start ${count(t.accepted)} accepted, ${count(t.refused)} refused, ${count(t.evicted)} closed to make room, ${count(t.cutOff)} cut off` };
+  }
+
   // accept(2) failed (EMFILE, ENFILE, ...): that client is lost, the socket serves on.
   acceptFailed(message: string): void {
     this.note("accept", `whack: cannot accept a client: ${message}`, (n, s) => `whack: cannot accept ${count(n)} more clients in the last ${s} s`);
@@ -127,7 +135,8 @@ export class WhackServer {
         c.close();
       }
     }
-    for (const c of this.leaving) if (now - c.since > l.lingerMs) c.close();
+    // lingering starts once the client has been told; telling is bounded as an answer is
+    for (const c of this.leaving) if (now - c.since > (c.told ? l.lingerMs : l.answerMs)) c.close();
     this.logs.flush(now);
     if (!this.served.size && !this.leaving.size && !this.logs.pending) this.disarm();
   }
@@ -186,6 +195,7 @@ export class WhackClient {
   phase: Phase = "reading";
   since: number; // when the current phase began
   queued = 0; // bytes of the answer being taken
+  told = false; // closing: the client has its last line
   private buf = new Uint8Array(0);
   private eof = false;
 
@@ -242,6 +252,8 @@ export class WhackClient {
     this.sock.resume(); // read and drop whatever it sends, so its write does not fail
     this.sock.write(encoder.encode(JSON.stringify({ ok: false, error } satisfies WhackResponse) + "\n"), () => {
       if (this.phase !== "closing") return;
+      this.told = true;
+      this.since = this.server.opts.now();
       if (linger && !this.eof) this.sock.end();
       else this.close();
     });
@@ -271,9 +283,7 @@ export class WhackClient {
         this.server.note("bad", `whack: bad request: ${p.error}`, (n, s) => `whack: ${count(n)} more bad requests in the last ${s} s`);
         return this.answer({ ok: false, error: p.error });
       }
-      void this.server.opts.handle(p.req)
-        .catch((e) => ({ ok: false, error: String((e as Error).message) }))
-        .then((r) => this.answer(r, p.req));
+      void this.server.handle(p.req).then((r) => this.answer(r, p.req));
       return;
     }
   }

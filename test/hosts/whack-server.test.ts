@@ -64,7 +64,7 @@ function setup(limits: Partial<WhackLimits> = {}, handle?: (req: WhackRequest) =
 }
 const enc = (s: string) => new TextEncoder().encode(s);
 const settle = () => new Promise((r) => setTimeout(r, 0));
-const status = '{"cmd":"status"}\n';
+const status = '{"cmd":"briefstatus"}\n'; // status would add the line about the clients
 
 describe("one request at a time", () => {
   test("a client that pipelines a thousand requests and never reads holds one answer, then is cut off", async () => {
@@ -176,10 +176,11 @@ describe("connection limit and fair service", () => {
     const admin = connect();
     expect(held[0].s.answers()[0].error).toMatch(/^closing: no complete request after 1 s, and another client needed the place \(3 are served at once\)$/);
     expect(held[1].s.out.length + held[2].s.out.length).toBe(0);
-    admin.c.received(enc(status));
+    admin.c.received(enc('{"cmd":"status"}\n'));
     await settle();
     expect(admin.s.answers()[0].ok).toBe(true);
     expect(server.totals).toMatchObject({ accepted: 4, refused: 1, evicted: 1 });
+    expect(admin.s.answers()[0].text).toMatch(/\n000 whack clients: 3 served \(at most 3\); since start 4 accepted, 1 refused, 1 closed to make room, 0 cut off$/);
     expect(logs).toContain("whack: refused a client: 3 clients served, the limit, none of them stalled");
   });
 
@@ -190,6 +191,29 @@ describe("connection limit and fair service", () => {
     await settle();
     expect(r.map(({ s }) => s.answers()[0].error)).toEqual(Array(3).fill("pluto is serving 1 whack clients, the most it takes at once: try again"));
     expect(r.map(({ s }) => s.destroyed)).toEqual([false, false, true]);
+  });
+
+  test("a refused client lingers from when its refusal was taken, and one that never takes it is closed at the answer deadline", async () => {
+    const { connect, after, server } = setup({ maxClients: 1, requestMs: 1e9, graceMs: 1e9 }); // the one place stays taken
+    connect();
+    const slow = new FakeSocket();
+    slow.reads = false;
+    server.accept(slow);
+    await after(WHACK_LIMITS.lingerMs + 1);
+    expect(slow.destroyed).toBe(false); // its refusal is not taken yet: the linger has not begun
+    await after(WHACK_LIMITS.answerMs);
+    expect(slow.destroyed).toBe(true);
+    const late = new FakeSocket();
+    late.reads = false;
+    server.accept(late);
+    await after(WHACK_LIMITS.lingerMs);
+    late.take();
+    expect(late.ended).toBe(true);
+    await after(WHACK_LIMITS.lingerMs - 1);
+    expect(late.destroyed).toBe(false);
+    await after(2);
+    expect(late.destroyed).toBe(true);
+    expect(server.leaving.size).toBe(0);
   });
 
   test("a client that is being answered is not a stalled one", async () => {
