@@ -377,12 +377,23 @@ export class Daemon {
 
   private keysLogged = new Set<string>();
   private logKeys(): void {
+    // the ESP SAs go to Wireshark's other table, esp_sa, in the same directory
+    const espSa = this.opts.keylog!.replace(/[^/]*$/, "esp_sa");
     for (const s of this.engine.status(this.host.now(), true).ike) {
+      if (s.state !== "ESTABLISHED_IKE_SA") continue;
       const id = `${s.spiI}/${s.spiR}`;
-      if (s.state !== "ESTABLISHED_IKE_SA" || this.keysLogged.has(id)) continue;
-      this.keysLogged.add(id);
-      const line = keylogLine(s);
-      if (line && this.keylogReady(this.opts.keylog!)) this.host.appendFile?.(this.opts.keylog!, line + "\n");
+      if (!this.keysLogged.has(id)) {
+        this.keysLogged.add(id);
+        const line = keylogLine(s);
+        if (line && this.keylogReady(this.opts.keylog!)) this.host.appendFile?.(this.opts.keylog!, line + "\n");
+      }
+      for (const c of s.children) {
+        const cid = `${id}/${c.spiIn}/${c.spiOut}`;
+        if (c.state !== "ESTABLISHED_CHILD_SA" || this.keysLogged.has(cid)) continue;
+        this.keysLogged.add(cid);
+        const lines = espKeylogLines(s, c);
+        if (lines.length > 0 && this.keylogReady(espSa)) for (const line of lines) this.host.appendFile?.(espSa, line + "\n");
+      }
     }
   }
 
@@ -619,14 +630,34 @@ function retransmits(intervalMs: number, timeoutMs: number): number {
 }
 
 // One line of Wireshark's ikev2_decryption_table for an IKE SA, or null for a cipher Wireshark
-// cannot decrypt.
+// cannot decrypt. An integrity algorithm it does not know (AES-XCBC-96) goes in as "ANY
+// 96-bits of Authentication [No Checking]", with its keys.
 export function keylogLine(s: EngineStatus["ike"][0]): string | null {
   const gcmIcv: Record<number, number> = { 18: 8, 19: 12, 20: 16 };
   const enc = s.encr === 12 ? `"AES-CBC-${s.keyBits} [RFC3602]"` : s.encr === 13 ? `"AES-CTR-${s.keyBits} [RFC5930]"` : s.encr === 3 ? `"3DES [RFC2451]"`
     : gcmIcv[s.encr] ? `"AES-GCM-${s.keyBits} with ${gcmIcv[s.encr]} octet ICV [RFC5282]"` : null;
-  const integ = s.integ === 0 ? `"NONE [RFC4306]"` : ({ 1: `"HMAC_MD5_96 [RFC2403]"`, 2: `"HMAC_SHA1_96 [RFC2404]"`, 12: `"HMAC_SHA2_256_128 [RFC4868]"`, 13: `"HMAC_SHA2_384_192 [RFC4868]"`, 14: `"HMAC_SHA2_512_256 [RFC4868]"` } as Record<number, string>)[s.integ];
+  const integ = s.integ === 0 ? `"NONE [RFC4306]"` : ({ 1: `"HMAC_MD5_96 [RFC2403]"`, 2: `"HMAC_SHA1_96 [RFC2404]"`, 5: `"ANY 96-bits of Authentication [No Checking]"`, 12: `"HMAC_SHA2_256_128 [RFC4868]"`, 13: `"HMAC_SHA2_384_192 [RFC4868]"`, 14: `"HMAC_SHA2_512_256 [RFC4868]"` } as Record<number, string>)[s.integ];
   if (!enc || !integ) return null;
   return [s.spiI.padStart(16, "0"), s.spiR.padStart(16, "0"), s.SK_ei, s.SK_er, enc, s.SK_ai ?? "", s.SK_ar ?? "", integ].join(",");
+}
+
+// The two lines of Wireshark's esp_sa table for a Child SA (inbound, outbound), or none for a
+// cipher Wireshark cannot decrypt; an integrity algorithm it does not know is written as
+// "ANY n bit authentication [no checking]" with its key, so the keys are all there.
+export function espKeylogLines(s: EngineStatus["ike"][0], c: EngineStatus["ike"][0]["children"][0]): string[] {
+  const gcmIcv: Record<number, number> = { 18: 8, 19: 12, 20: 16 };
+  const enc = ({ 3: "TripleDES-CBC [RFC2451]", 11: "NULL", 12: "AES-CBC [RFC3602]", 13: "AES-CTR [RFC3686]" } as Record<number, string>)[c.encr] ??
+    (gcmIcv[c.encr] ? `AES-GCM with ${gcmIcv[c.encr]} octet ICV [RFC4106]` : undefined);
+  const icvBits: Record<number, number> = { 1: 96, 2: 96, 5: 96, 8: 96, 12: 128, 13: 192, 14: 256 };
+  const auth = c.integ === 0 ? "NULL" : ({ 1: "HMAC-MD5-96 [RFC2403]", 2: "HMAC-SHA-1-96 [RFC2404]", 12: "HMAC-SHA-256-128 [RFC4868]", 13: "HMAC-SHA-384-192 [RFC4868]", 14: "HMAC-SHA-512-256 [RFC4868]" } as Record<number, string>)[c.integ] ??
+    `ANY ${icvBits[c.integ] ?? 96} bit authentication [no checking]`;
+  if (!enc || c.encrIn === undefined || c.encrOut === undefined) return [];
+  const host = (ep: string) => ep.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  const [local, remote] = [host(s.local), host(s.remote)];
+  const family = local.includes(":") ? "IPv6" : "IPv4";
+  const line = (src: string, dst: string, spi: string, ek: string, ak: string | undefined) =>
+    [family, src, dst, `0x${spi.padStart(8, "0")}`, enc, `0x${ek}`, auth, ak ? `0x${ak}` : ""].map((f) => `"${f}"`).join(",");
+  return [line(remote, local, c.spiIn, c.encrIn, c.integIn), line(local, remote, c.spiOut, c.encrOut, c.integOut)];
 }
 
 // ---- status, in pluto's words --------------------------------------------------------------

@@ -23,7 +23,8 @@ import { openNodeXfrmKernel } from "../../kernel-shims/netlink-node.ts";
 const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
              [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]
              [--version] [--keylog FILE]   append each IKE SA's keys to FILE as a Wireshark
-                               ikev2_decryption_table (secrets! off by default)`;
+                               ikev2_decryption_table, and each Child SA's to esp_sa in
+                               the same directory (secrets! off by default)`;
 
 function main(): void {
   let args;

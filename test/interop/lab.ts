@@ -82,14 +82,16 @@ export class Lab {
   }
 
   // strongSwan in the east namespace (kernel-libipsec: userspace ESP, as this kernel has none).
-  async charon(swanctlConf: string): Promise<void> {
+  // o.plugins: more crypto plugins (md5 ctr ccm xcbc cmac); o.keys: log the IKE and Child SA
+  // keys (ike and chd at level 4), for tests that compare them with ours
+  async charon(swanctlConf: string, o: { plugins?: string; keys?: boolean } = {}): Promise<void> {
     const d = join(this.dir, "ss");
     writeFileSync(join(d, "strongswan.conf"), `charon {
-  load = random nonce openssl pem pkcs1 x509 pubkey hmac sha1 sha2 aes gcm curve25519 kdf kernel-libipsec kernel-netlink socket-default vici updown
+  load = random nonce openssl pem pkcs1 x509 pubkey hmac sha1 sha2 aes gcm curve25519 kdf ${o.plugins ?? ""} kernel-libipsec kernel-netlink socket-default vici updown
   filelog { main { path = ${d}/charon.log
     flush_line = yes
     default = 1
-    ike = 2 } }
+    ike = ${o.keys ? 4 : 2}${o.keys ? "\n    chd = 4" : ""} } }
   plugins { vici { socket = unix://${d}/charon.vici } }
   install_routes = yes
   retransmit_tries = 3

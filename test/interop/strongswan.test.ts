@@ -6,62 +6,14 @@ import { afterEach, describe, expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Lab, parseListSas, unavailable } from "./lab.ts";
-import { labConf, labSecrets } from "./lab-conf.ts";
+import { PSK, agree, labConf, labSecrets, ssConf } from "./lab-conf.ts";
 
 const why = unavailable();
 if (why) console.log(`interop tests skipped: ${why}`);
 
-const PSK = "interop-secret-0123456789";
-
-function ssConf(o: { local: string; remote: string; ike: string; esp: string; lts: string; rts: string }): string {
-  return `connections {
-  lab {
-    version = 2
-    local_addrs = ${o.local}
-    remote_addrs = ${o.remote}
-    proposals = ${o.ike}
-    dpd_delay = 0
-    local  { auth = psk
-             id = east.lab.example }
-    remote { auth = psk
-             id = west.lab.example }
-    children {
-      net {
-        local_ts = ${o.lts}
-        remote_ts = ${o.rts}
-        esp_proposals = ${o.esp}
-        start_action = none
-      }
-    }
-  }
-}
-secrets {
-  ike-lab { id-a = west.lab.example
-            id-b = east.lab.example
-            secret = "${PSK}" }
-}
-`;
-}
-
 const plutoConf = (o: { left: string; right: string; ike: string; esp: string; extra?: string }) =>
   labConf({ listen: o.left, west: o.left, east: o.right, ike: o.ike, esp: o.esp, ...(o.extra ? { extra: o.extra } : {}) });
 const secrets = labSecrets(PSK);
-
-const hex16 = (s: string) => s.padStart(16, "0");
-const hex8 = (s: string) => s.padStart(8, "0");
-
-// Both sides show the same IKE SA and Child SA (SPIs), established.
-function agree(lab: Lab): boolean {
-  const ours = lab.states().filter((s) => s.state === "ESTABLISHED_IKE_SA");
-  const theirs = parseListSas(lab.swanctl("--list-sas"));
-  if (ours.length !== 1 || theirs.ike.length !== 1 || theirs.ike[0].state !== "ESTABLISHED") return false;
-  const o = ours[0];
-  if (hex16(o.spiI) !== theirs.ike[0].spiI || hex16(o.spiR) !== theirs.ike[0].spiR) return false;
-  const oc = o.children.filter((c) => c.state === "ESTABLISHED_CHILD_SA");
-  const tc = theirs.child.filter((c) => c.state === "INSTALLED");
-  if (oc.length !== 1 || tc.length !== 1) return false;
-  return hex8(oc[0].spiOut) === tc[0].spiIn && hex8(oc[0].spiIn) === tc[0].spiOut;
-}
 
 let lab: Lab | null = null;
 afterEach(() => {
