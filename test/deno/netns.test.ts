@@ -5,7 +5,7 @@
 // survives. Needs root; skips, saying why, otherwise. Every namespace and process is removed.
 import { afterEach, describe, expect, test } from "vitest";
 import { parseListSas } from "../interop/lab.ts";
-import { labConf, labSecrets } from "../interop/lab-conf.ts";
+import { labConf, labSecrets, ssConf } from "../interop/lab-conf.ts";
 import { DenoLab, netnsUnavailable, strongswanUnavailable, type Side } from "./netns-lab.ts";
 
 const why = netnsUnavailable();
@@ -120,33 +120,7 @@ describe.skipIf(why !== null || whySs !== null)("the Deno pluto with strongSwan 
   test("Deno initiates (--kernel xfrm): x25519 + AES-GCM-256, both sides agree on SPIs and algorithms, down", async () => {
     lab = new DenoLab("ds");
     lab.up();
-    await lab.charon(`connections {
-  lab {
-    version = 2
-    local_addrs = ${lab.eAddr}
-    remote_addrs = ${lab.wAddr}
-    proposals = aes256gcm16-prfsha256-x25519
-    dpd_delay = 0
-    local  { auth = psk
-             id = east.lab.example }
-    remote { auth = psk
-             id = west.lab.example }
-    children {
-      net {
-        local_ts = 198.51.100.128/25
-        remote_ts = 198.51.100.0/25
-        esp_proposals = aes256gcm16-x25519
-        start_action = none
-      }
-    }
-  }
-}
-secrets {
-  ike-lab { id-a = west.lab.example
-            id-b = east.lab.example
-            secret = "${PSK}" }
-}
-`);
+    await lab.charon(ssConf({ local: lab.eAddr, remote: lab.wAddr, ike: "aes256gcm16-prfsha256-x25519", esp: "aes256gcm16-x25519", lts: "198.51.100.128/25", rts: "198.51.100.0/25", psk: PSK }));
     await lab.deno("w", conf(lab.wAddr, lab, "aes_gcm256-sha2_256;dh31", "aes_gcm256"), secrets, "xfrm");
     expect(lab.whackAt("w", "--up", "--name", "lab").code).toBe(0);
     const same = () => {

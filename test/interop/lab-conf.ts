@@ -25,7 +25,7 @@ export const labSecrets = (psk: string) => `@west.lab.example @east.lab.example 
 export const PSK = "interop-secret-0123456789";
 
 // strongSwan's side of the same connection (swanctl.conf), east in the lab.
-export function ssConf(o: { local: string; remote: string; ike: string; esp: string; lts: string; rts: string }): string {
+export function ssConf(o: { local: string; remote: string; ike: string; esp: string; lts: string; rts: string; psk?: string }): string {
   return `connections {
   lab {
     version = 2
@@ -50,7 +50,7 @@ export function ssConf(o: { local: string; remote: string; ike: string; esp: str
 secrets {
   ike-lab { id-a = west.lab.example
             id-b = east.lab.example
-            secret = "${PSK}" }
+            secret = "${o.psk ?? PSK}" }
 }
 `;
 }
