@@ -156,6 +156,7 @@ describe("permissions", () => {
   test("--keylog: a file others can read is made 0600 and the log says so; one that cannot be is not written", async () => {
     const modes: Record<string, number> = { "/k": 0o644 };
     const written: string[] = [];
+    const keyLines = () => written.filter((w) => w.startsWith("/k ")); // the Child SAs go to /esp_sa
     let chmodWorks = true;
     const p = pair((me, host, opts) => {
       if (me !== "west") return;
@@ -175,17 +176,18 @@ describe("permissions", () => {
     await p.daemons.west.start();
     await p.daemons.east.start();
     expect(await p.up("west")).toBe(true);
-    expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/^\/k [0-9a-f]{16},[0-9a-f]{16},/);
+    expect(keyLines()).toHaveLength(1);
+    expect(keyLines()[0]).toMatch(/^\/k [0-9a-f]{16},[0-9a-f]{16},/);
+    expect(written.filter((w) => w.startsWith("/esp_sa ")).length).toBe(2);
 
     // made readable again, by someone this daemon cannot overrule
     modes["/k"] = 0o604;
     chmodWorks = false;
     expect(await p.up("west")).toBe(true);
-    expect(written).toHaveLength(1);
+    expect(keyLines()).toHaveLength(1);
     expect(p.logs.west).toContain("not writing keys to /k: it is mode 0604, readable by others, and cannot be made 0600: Operation not permitted");
     expect(await p.up("east")).toBe(true);
-    expect(written).toHaveLength(1);
+    expect(keyLines()).toHaveLength(1);
     expect(p.logs.west.filter((l) => l.startsWith("not writing keys"))).toEqual([]); // said once
   });
 });
