@@ -1,6 +1,7 @@
 // The daemon's logic, shared by the Node and Deno hosts: configuration to connections, the
 // engine's commands to sockets and helpers, whack requests to answers, status in pluto's
 // words. The runtime supplies sockets, timers, files and helper threads (DaemonHost).
+import { unsupported } from "./config/support.ts";
 import * as abi from "../core/abi.ts";
 import { Engine, type ConnSpec, type Endpoint, type EngineStatus, type SecretsSpec, type ProposalSpec, type ProtoportSpec, type TsSpec, endpointText } from "./engine.ts";
 import type { CryptoProvider } from "./crypto/provider.ts";
@@ -202,9 +203,11 @@ export class Daemon {
   // The connection as the core takes it: both ends as written (the core orients them), the
   // secret for either orientation, proposals, timers.
   spec(c: NormalizedConn): { ok: true; spec: ConnSpec } | { ok: false; error: string } {
-    if (!c.ikev2) return { ok: false, error: `"${c.name}": IKEv1 connections are not supported yet` };
-    if (!c.authby.includes("secret")) return { ok: false, error: `"${c.name}": authby=${c.authby.join(",")} is not supported yet (use authby=secret)` };
-    if (c.type !== "tunnel" && c.type !== "transport") return { ok: false, error: `"${c.name}": type=${c.type} is not supported yet` };
+    // what the daemon cannot do yet (the same words addconn --checkconfig warns with)
+    const cannot = unsupported(c);
+    const refused = cannot.find((u) => u.refused);
+    if (refused) return { ok: false, error: `"${c.name}": ${refused.message}` };
+    for (const u of cannot) this.host.log(`"${c.name}": ${u.message}`);
     type End = NormalizedConn["left"];
     const hostOf = (e: End, side: string): { ok: true; a: ReturnType<typeof parseAddress> } | { ok: false; error: string } => {
       if (e.host === null || e.host.startsWith("%any")) return { ok: true, a: null };

@@ -5,6 +5,7 @@
 // milliseconds, proposals as IKEv2 transform numbers, Libreswan's defaults where a keyword is
 // absent); errors name the conn and the keyword, at the keyword's file:line:column.
 
+import { unsupported as cannotYet } from "./support.ts";
 import { diag, type Diagnostic } from "./diagnostics.ts";
 import type { ConfigIO } from "./io.ts";
 import {
@@ -746,6 +747,14 @@ export function normalizeConfig(loaded: LoadedConfig, opts: NormalizeOptions = {
           { conn: rc.name },
         ),
       );
+    }
+    // what the daemon will refuse or ignore, said now, in the daemon's words
+    if (rc.ok && !n.diagnostics.some((d) => d.severity === "error")) {
+      const at = (k: string) => rc.settings.get(k) ?? { file: rc.section.file, line: rc.section.line, column: 1 };
+      const list = cannotYet(conn).map((u) => ({ u, at: at(u.keyword) })).sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column);
+      for (const { u, at: where } of list) {
+        diagnostics.push(diag("warning", where, `conn '${rc.name}': ${u.message}${u.refused ? ": pluto will not load this connection" : ""}`, { conn: rc.name, keyword: u.keyword }));
+      }
     }
     if (rc.ok && !n.diagnostics.some((d) => d.severity === "error")) conns.push(conn);
     else failed.push(rc.name);

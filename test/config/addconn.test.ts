@@ -38,6 +38,7 @@ const GOOD = [
   "\tlogfile=/tmp/pluto.log",
   "conn %default",
   "\tleft=192.0.2.1",
+  "\tauthby=secret",
   "conn a-start",
   "\tright=192.0.2.2",
   "\tauto=start",
@@ -66,6 +67,20 @@ describe.skipIf(!built)("addconn", () => {
   it("--checkconfig exits 0 on a valid file, silently", () => {
     const r = run("--config", file("good.conf", GOOD), "--checkconfig");
     expect(r).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
+  it("--checkconfig warns, in the daemon's words, about what pluto will refuse or ignore", () => {
+    const p = file("later.conf", ["conn a", "\tleft=192.0.2.1", "\tright=vpn.example.com", "\tleftcert=west.pem", "\tauto=add",
+      "conn b", "\tleft=192.0.2.1", "\tright=192.0.2.2", "\tauthby=secret", "\trightaddresspool=10.9.0.10-10.9.0.100", "\tleftupdown=/bin/true", ""].join("\n"));
+    const r = run("--config", p, "--checkconfig");
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n").filter(Boolean)).toEqual([
+      `${p}:1:1: warning: conn 'a': authby=rsasig,ecdsa is not supported yet (use authby=secret): pluto will not load this connection`,
+      `${p}:3:2: warning: conn 'a': right=vpn.example.com is not an address (host names are not resolved yet): pluto will not load this connection`,
+      `${p}:4:2: warning: conn 'a': leftcert= is not supported yet (certificates); ignored`,
+      `${p}:10:2: warning: conn 'b': rightaddresspool= is not supported yet (no Configuration payload is sent or answered); ignored`,
+      `${p}:11:2: warning: conn 'b': leftupdown=/bin/true is not run yet; ignored`,
+    ]);
   });
 
   it("--checkconfig exits 1 and prints file:line:column: message for each error", () => {

@@ -184,7 +184,7 @@ describe("normalized connection", () => {
   });
 
   it("liveness and revival keywords as Libreswan 4.10 takes them for IKEv2, with warnings that say what happens", () => {
-    const msgs = (...lines: string[]) => load(conf("conn a", "\tleft=1.2.3.4", ...lines)).diagnostics.map((d) => d.message);
+    const msgs = (...lines: string[]) => load(conf("conn a", "\tleft=1.2.3.4", "\tauthby=secret", ...lines)).diagnostics.map((d) => d.message);
     // keyingtries= (a number, or %forever, which Libreswan's lexer reads as 0: forever)
     expect(one(conf("conn a", "\tleft=1.2.3.4")).keyingTries).toBe(0);
     expect(one(conf("conn a", "\tleft=1.2.3.4", "\tkeyingtries=3")).keyingTries).toBe(3);

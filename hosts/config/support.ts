@@ -1,0 +1,31 @@
+// What this daemon cannot do yet with a connection that ipsec.conf accepts: one list, so that
+// `addconn --checkconfig` warns with the very words the daemon refuses (or ignores) it with.
+// Runtime-neutral.
+import type { NormalizedConn } from "./normalize.ts";
+
+export interface Unsupported {
+  /** the keyword, as ipsec.conf writes it (leftcert, authby ...) */
+  keyword: string;
+  message: string;
+  /** true: the daemon refuses the connection; false: it loads it and ignores the keyword */
+  refused: boolean;
+}
+
+export function unsupported(c: NormalizedConn): Unsupported[] {
+  const out: Unsupported[] = [];
+  const refuse = (keyword: string, message: string) => out.push({ keyword, message, refused: true });
+  const ignore = (keyword: string, message: string) => out.push({ keyword, message: `${message}; ignored`, refused: false });
+  if (!c.ikev2) refuse("keyexchange", "IKEv1 connections are not supported yet");
+  if (!c.authby.includes("secret")) refuse("authby", `authby=${c.authby.join(",")} is not supported yet (use authby=secret)`);
+  if (c.type !== "tunnel" && c.type !== "transport") refuse("type", `type=${c.type} is not supported yet`);
+  for (const [side, e] of [["left", c.left], ["right", c.right]] as const) {
+    if (e.hostKind === "dns") refuse(side, `${side}=${e.host} is not an address (host names are not resolved yet)`);
+    if (e.auth !== null && !["secret", "psk"].includes(e.auth)) refuse(`${side}auth`, `${side}auth=${e.auth} is not supported yet (only pre-shared keys)`);
+    if (e.cert !== null) ignore(`${side}cert`, `${side}cert= is not supported yet (certificates)`);
+    if (e.addresspool.length > 0) ignore(`${side}addresspool`, `${side}addresspool= is not supported yet (no Configuration payload is sent or answered)`);
+    if (e.modecfgserver || e.modecfgclient) ignore(`${side}modecfg${e.modecfgserver ? "server" : "client"}`, `${side}modecfg${e.modecfgserver ? "server" : "client"}= is not supported yet (no Configuration payload)`);
+    if (e.xauthserver || e.xauthclient) ignore(`${side}xauth${e.xauthserver ? "server" : "client"}`, `${side}xauth${e.xauthserver ? "server" : "client"}= is not supported yet (XAUTH is IKEv1)`);
+    if (e.updown !== null && e.updown !== "%disabled") ignore(`${side}updown`, `${side}updown=${e.updown} is not run yet`);
+  }
+  return out;
+}
