@@ -24,6 +24,7 @@ import {
 } from "../sa/sa";
 import { markUp, markDown, cancelRevival, scheduleRevival, recheck, hasChild, childrenGone, dueRevivals, revivalDeadline } from "./revival";
 import { kernelUnroute } from "../kernel";
+import { overlapsAny } from "./ts";
 import { find, unseal, decodeInner, field, K_V2_SK, K_V2_SKF } from "./message";
 import { initiateIke, onInitRequest, onInitResponse, onInitJob } from "./ike_sa_init";
 import { onAuthRequest, onAuthResponse, onAuthJob } from "./ike_auth";
@@ -380,8 +381,7 @@ export function evTimeout(t: f64): i32 {
       }
       if (sa.state == ESTABLISHED_IKE_SA && c.state == ESTABLISHED_CHILD_SA && c.rekeyAt > 0 && c.rekeyAt <= now) {
         c.rekeyAt = 0;
-        logChild(c, LOG_INFO, "Child SA lifetime reaches its rekey margin: rekeying");
-        queueExchange(sa, X_REKEY_CHILD, c.serial);
+        rekeyOrReplace(sa, c);
       }
     }
     if (sa.state != ESTABLISHED_IKE_SA) continue;
@@ -389,6 +389,9 @@ export function evTimeout(t: f64): i32 {
       sa.rekeyAt = 0;
       logSa(sa, LOG_INFO, "IKE SA lifetime reaches its rekey margin: rekeying");
       queueExchange(sa, X_REKEY_IKE, 0);
+      // a rekey refused twice already (each refusal brings the time back here): a new IKE SA
+      // beside this one, before this one expires, rather than a gap after it
+      if (++sa.rekeyTries == 3) replaceIke(sa.conn, "IKE SA #" + sa.serial.toString() + " could not be rekeyed");
     }
     // dpddelay=: a probe after that long without a message from the peer (inbound messages
     // move livenessAt on); a request in flight is a probe already. Its answer, or the lack of
@@ -399,6 +402,72 @@ export function evTimeout(t: f64): i32 {
     }
   }
   return 0;
+}
+
+// A Child SA at its rekey margin (again, when an earlier rekey was refused: the refusal brings
+// the time back). Twice refused, it is replaced before it expires rather than dropped: a new
+// CREATE_CHILD_SA beside it, and when that is refused too, a new IKE SA with a Child SA of its
+// own; the old one goes when its replacement is there (or at its hard expiry, with a Delete).
+const REPLACE_CHECK: f64 = 30000;
+function rekeyOrReplace(sa: IkeSa, c: ChildSa): void {
+  if (c.replaceStage > 0) {
+    const r = replacementOf(c);
+    if (r !== null) {
+      logChild(c, LOG_INFO, "replaced by Child SA #" + r.serial.toString() + ": deleting it");
+      queueExchange(c.ike, X_DELETE_CHILD, c.serial);
+      return;
+    }
+  }
+  c.rekeyTries++;
+  if (c.rekeyTries <= 2) {
+    logChild(c, LOG_INFO, "Child SA lifetime reaches its rekey margin: rekeying" + (c.rekeyTries > 1 ? " (attempt " + c.rekeyTries.toString() + ")" : ""));
+    queueExchange(sa, X_REKEY_CHILD, c.serial);
+    return;
+  }
+  const left = " (" + ((c.expireAt - now) / 1000).toString() + " s before it expires)";
+  // each step gets an answer within a round trip; the next looks after 30 s, sooner when the
+  // lifetime is short
+  c.rekeyAt = now + min(REPLACE_CHECK, max(1000, (c.expireAt - now) / 3));
+  if (c.replaceStage == 0) {
+    c.replaceStage = 1;
+    logChild(c, LOG_INFO, "its rekey was refused twice: replacing it with a new Child SA" + left);
+    queueExchange(sa, X_CREATE_CHILD, 0);
+  } else if (c.replaceStage == 1) {
+    c.replaceStage = 2;
+    replaceIke(sa.conn, "Child SA #" + c.serial.toString() + " could be neither rekeyed nor replaced" + left);
+  } else {
+    // none of it worked: from the rekey again (each step answered, so none of it spins)
+    c.replaceStage = 0;
+    c.rekeyTries = 0;
+  }
+}
+
+// A newer established Child SA of the same connection for the same traffic, on any IKE SA.
+function replacementOf(c: ChildSa): ChildSa | null {
+  for (let i = 0; i < allIke.length; i++) {
+    const x = allIke[i];
+    if (x.conn !== c.ike.conn || x.state != ESTABLISHED_IKE_SA) continue;
+    for (let k = 0; k < x.children.length; k++) {
+      const n = x.children[k];
+      if (n.serial > c.serial && n.state == ESTABLISHED_CHILD_SA && overlapsAny(n.tsLocal, c.tsLocal) && overlapsAny(n.tsRemote, c.tsRemote)) return n;
+    }
+  }
+  return null;
+}
+
+// A new IKE SA for a connection whose SAs cannot be renewed in place (one we can initiate, and
+// only one at a time).
+function replaceIke(c: Conn, why: string): void {
+  if (c.kind != KIND_PERMANENT) {
+    log(LOG_INFO, c.label + ": " + why + "; not replaced: only a permanent connection can be initiated by us");
+    return;
+  }
+  for (let i = 0; i < allIke.length; i++) {
+    const x = allIke[i];
+    if (x.conn === c && x.state != ESTABLISHED_IKE_SA && x.state != IKE_SA_DEAD && x.state != IKE_SA_DELETING) return; // one on its way
+  }
+  log(LOG_INFO, c.label + ": " + why + ": initiating a new IKE SA to replace it");
+  initiateIke(c);
 }
 
 // A revival is due (revival.ts): the connection comes up again, unless it is up or on its way

@@ -93,6 +93,8 @@ export class ChildSa {
   peerKe: Uint8Array = EMPTY;
   dhPriv: Uint8Array = EMPTY;
   dhPub: Uint8Array = EMPTY;
+  rekeyTries: i32 = 0; // our rekeys of it so far (engine.ts: refused twice, it is replaced)
+  replaceStage: i32 = 0; // 1: a new Child SA asked for beside it, 2: a new IKE SA
   rekeyedByUs: ChildSa | null = null; // the Child SA our rekey of this one creates
   rekeyedByPeer: ChildSa | null = null; // the Child SA the peer's rekey of this one created
   constructor(ike: IkeSa) {
@@ -197,6 +199,7 @@ export class IkeSa {
   retransmits: i32 = 0;
   requestAt: f64 = 0; // when the request in flight was first sent (a dead peer is timed from it)
   timedOut: bool = false; // it goes because a request of ours went unanswered (revival.ts)
+  rekeyTries: i32 = 0; // our rekeys of it so far (engine.ts: refused twice, a new IKE SA beside it)
   lastResponse: Array<Uint8Array> | null = null; // our answer to the peer's last request
   lastResponseId: u32 = 0;
   queue: Array<Pending> = new Array<Pending>();

@@ -270,3 +270,123 @@ describe("revival: a connection that is supposed to be up comes back", () => {
     }
   });
 });
+
+describe("a Child SA that cannot be rekeyed is replaced before its hard expiry", () => {
+  test("every rekey refused (PFS groups that do not meet): a new CREATE_CHILD_SA, then a new IKE SA; never without a Child SA", () => {
+    // west rekeys with a KE of CURVE25519, east takes only ECP_256: every CREATE_CHILD_SA with
+    // PFS is refused, while IKE_AUTH's Child SA (no KE) is not
+    const west = { pfs: true, esp: [{ encr: [[20, 256]], esn: [0], dh: [31] }], timers: { childLifetime: 600, rekeyMargin: 120, rekeyFuzz: 0 } } as never;
+    const east = { pfs: true, esp: [{ encr: [[20, 256]], esn: [0], dh: [19] }], timers: { childLifetime: 3600 } } as never;
+    const { sim, w, e } = up(130, west, east);
+    const first = children(w)[0];
+    const expireAt = first.expireAt;
+    let gaps = 0;
+    while (sim.now < 1200_000) {
+      sim.run(sim.now + 1000);
+      if (children(w).length === 0) gaps++;
+    }
+    const text = dump(w, e);
+    expect(w.log(/CREATE_CHILD_SA refused/).length, text).toBeGreaterThanOrEqual(3);
+    expect(w.log(new RegExp(`#${first.serial}: its rekey was refused twice: replacing it with a new Child SA`)), text).toHaveLength(1);
+    expect(w.log(new RegExp(`Child SA #${first.serial} could be neither rekeyed nor replaced .*: initiating a new IKE SA to replace it`)), text).toHaveLength(1);
+    // the replacement came before the old one's hard expiry, and there was never a second
+    // without a Child SA
+    const replaced = w.logs.find((l) => /established Child SA/.test(l) && !l.includes(`#${first.serial}:`));
+    expect(Number(replaced!.trim().split(" ")[0]) * 1000, text).toBeLessThan(expireAt);
+    expect(gaps, text).toBe(0);
+    expect(w.log(/Child SA lifetime expired/), text).toEqual([]);
+    ok(sim, w, e);
+    expect(children(w), text).toHaveLength(1);
+    if (process.env.SHOWLOG) console.log(text);
+  });
+});
+
+// Seeded random schedules of faults: partitions, crashes and restarts (a fresh core, its
+// connection added again and, when it is to be up, initiated again, as auto=start would),
+// loss bursts, a side taking the connection down and up. The invariant: after the last fault,
+// within the backoff bound, every connection that should be up has an established IKE SA and
+// Child SA, and no SA exists that the peer does not also have.
+import { Rng, NO_FAULTS, pairConn } from "./sim.ts";
+import { REVIVE_BOUND } from "./revival-bound.ts";
+
+export function killAndRestart(seed: number): { failures: string[]; logs: string; recovery: number | null } {
+  const r = new Rng(seed * 7717 + 3);
+  const dpdDelay = r.int(5, 60);
+  const lifetimes = r.float() < 0.4 ? { ikeLifetime: r.int(300, 1200), childLifetime: r.int(200, 900), rekeyMargin: 60, rekeyFuzz: 50 } : {};
+  const spec = { timers: { dpdDelay, retransmitLimit: 6, ...lifetimes } };
+  const eastUp = r.float() < 0.3;
+  const { sim, w, e } = pair(seed, NO_FAULTS, spec, spec);
+  const shouldBeUp = (n: Node) => n === w || eastUp;
+  const boot = (n: Node) => {
+    sim.act(n, (x) => x.addConn(sim.now, pairConn(n.name as "west" | "east", spec)));
+    if (shouldBeUp(n)) sim.act(n, (x) => x.initiate(sim.now, "west-east"));
+  };
+  const failures: string[] = [];
+  const story: string[] = [];
+  let recovery: number | null = null;
+  try {
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    if (eastUp) sim.act(e, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(sim.now + 2000);
+    const faults = r.int(1, 6);
+    for (let i = 0; i < faults; i++) {
+      sim.run(sim.now + r.int(1000, 20 * 60_000));
+      const n = r.int(0, 1) === 0 ? w : e;
+      const d = r.int(1000, 15 * 60_000);
+      switch (r.int(0, 3)) {
+        case 0:
+          story.push(`${sim.now / 1000}: ${n.name} cut off for ${d / 1000} s`);
+          sim.partitioned.add(n.name);
+          sim.run(sim.now + d);
+          sim.partitioned.delete(n.name);
+          break;
+        case 1:
+          story.push(`${sim.now / 1000}: ${n.name} crashes, back after ${d / 1000} s`);
+          sim.partitioned.add(n.name);
+          sim.restart(n);
+          sim.run(sim.now + d);
+          sim.partitioned.delete(n.name);
+          boot(n);
+          break;
+        case 2: {
+          const loss = 0.2 + r.float() * 0.5;
+          story.push(`${sim.now / 1000}: ${Math.round(loss * 100)}% loss for ${d / 1000} s`);
+          sim.faults = { loss, dup: r.float() * 0.2, delayMin: 1, delayMax: 1 + r.int(0, 300) };
+          sim.run(sim.now + d);
+          sim.faults = NO_FAULTS;
+          break;
+        }
+        case 3: {
+          const back = r.int(0, 60_000);
+          story.push(`${sim.now / 1000}: ${n.name} takes it down, up again after ${back / 1000} s`);
+          sim.act(n, (x) => x.terminate(sim.now, "west-east"));
+          sim.run(sim.now + back);
+          if (shouldBeUp(n)) sim.act(n, (x) => x.initiate(sim.now, "west-east"));
+          break;
+        }
+      }
+    }
+    const last = sim.now;
+    story.push(`${last / 1000}: last fault over`);
+    const bound = REVIVE_BOUND(dpdDelay * 1000);
+    const whole = () => tunnelUp(w) && (!eastUp || tunnelUp(e)) && consistency(sim, w, e).length + consistency(sim, e, w).length === 0;
+    const at = until(sim, whole, bound, 1000);
+    recovery = at === null ? null : at - last;
+    if (at === null) failures.push(`not whole within ${bound / 1000} s of the last fault: ${[...consistency(sim, w, e), ...consistency(sim, e, w)].join("; ") || "no tunnel"}`);
+  } catch (err) {
+    failures.push(String((err as Error).stack ?? err));
+  }
+  return { failures: failures.map((f) => `seed ${seed} (dpddelay=${dpdDelay}, east up: ${eastUp}; ${story.join("; ")}): ${f}`), logs: dump(w, e), recovery };
+}
+
+describe("seeded random schedules that kill and restart peers", () => {
+  // (REVIVAL_SEEDS=N runs more of them)
+  const first = Number(process.env.REVIVAL_FIRST ?? 1);
+  for (let seed = first; seed < first + Number(process.env.REVIVAL_SEEDS ?? 24); seed++) {
+    test(`seed ${seed}`, () => {
+      const o = killAndRestart(seed);
+      if (process.env.REVIVAL_STATS) console.log(`seed ${seed}: whole ${o.recovery} ms after the last fault`);
+      expect(o.failures, o.failures.length ? o.logs : "").toEqual([]);
+    });
+  }
+});
