@@ -389,9 +389,12 @@ export function evTimeout(t: f64): i32 {
       sa.rekeyAt = 0;
       logSa(sa, LOG_INFO, "IKE SA lifetime reaches its rekey margin: rekeying");
       queueExchange(sa, X_REKEY_IKE, 0);
-      // a rekey refused twice already (each refusal brings the time back here): a new IKE SA
-      // beside this one, before this one expires, rather than a gap after it
-      if (++sa.rekeyTries == 3) replaceIke(sa.conn, "IKE SA #" + sa.serial.toString() + " could not be rekeyed");
+      // refused twice already (each refusal brings the time back here) and half the margin
+      // left: a new IKE SA beside this one, before it expires, rather than a gap after it
+      if (++sa.rekeyTries > 2 && sa.expireAt - now <= sa.conn.rekeyMargin / 2 && !sa.replaceAsked) {
+        sa.replaceAsked = true;
+        replaceIke(sa.conn, "IKE SA #" + sa.serial.toString() + " could not be rekeyed");
+      }
     }
     // dpddelay=: a probe after that long without a message from the peer (inbound messages
     // move livenessAt on); a request in flight is a probe already. Its answer, or the lack of
@@ -405,9 +408,10 @@ export function evTimeout(t: f64): i32 {
 }
 
 // A Child SA at its rekey margin (again, when an earlier rekey was refused: the refusal brings
-// the time back). Twice refused, it is replaced before it expires rather than dropped: a new
-// CREATE_CHILD_SA beside it, and when that is refused too, a new IKE SA with a Child SA of its
-// own; the old one goes when its replacement is there (or at its hard expiry, with a Delete).
+// the time back). Refused twice and with half the margin left, it is replaced before it
+// expires rather than dropped: a new CREATE_CHILD_SA beside it, and when that is refused too,
+// a new IKE SA with a Child SA of its own; the old one goes when its replacement is there (or
+// at its hard expiry, with a Delete).
 const REPLACE_CHECK: f64 = 30000;
 function rekeyOrReplace(sa: IkeSa, c: ChildSa): void {
   if (c.replaceStage > 0) {
@@ -418,9 +422,11 @@ function rekeyOrReplace(sa: IkeSa, c: ChildSa): void {
       return;
     }
   }
-  c.rekeyTries++;
-  if (c.rekeyTries <= 2) {
-    logChild(c, LOG_INFO, "Child SA lifetime reaches its rekey margin: rekeying" + (c.rekeyTries > 1 ? " (attempt " + c.rekeyTries.toString() + ")" : ""));
+  // rekeys as long as there is time: until two were refused and half the margin is left
+  if (c.replaceStage == 0 && (c.rekeyTries < 2 || c.expireAt - now > sa.conn.rekeyMargin / 2)) {
+    c.rekeyTries++;
+    logChild(c, LOG_INFO, c.rekeyTries == 1 ? "Child SA lifetime reaches its rekey margin: rekeying"
+      : "rekeying the Child SA again (attempt " + c.rekeyTries.toString() + "): the last rekey was refused");
     queueExchange(sa, X_REKEY_CHILD, c.serial);
     return;
   }
@@ -464,7 +470,8 @@ function replaceIke(c: Conn, why: string): void {
   }
   for (let i = 0; i < allIke.length; i++) {
     const x = allIke[i];
-    if (x.conn === c && x.state != ESTABLISHED_IKE_SA && x.state != IKE_SA_DEAD && x.state != IKE_SA_DELETING) return; // one on its way
+    // one on its way already (a rekey's new IKE SA is not one)
+    if (x.conn === c && x.rekeyedOf === null && x.state != ESTABLISHED_IKE_SA && x.state != IKE_SA_DEAD && x.state != IKE_SA_DELETING) return;
   }
   log(LOG_INFO, c.label + ": " + why + ": initiating a new IKE SA to replace it");
   initiateIke(c);

@@ -200,6 +200,7 @@ export class IkeSa {
   requestAt: f64 = 0; // when the request in flight was first sent (a dead peer is timed from it)
   timedOut: bool = false; // it goes because a request of ours went unanswered (revival.ts)
   rekeyTries: i32 = 0; // our rekeys of it so far (engine.ts: refused twice, a new IKE SA beside it)
+  replaceAsked: bool = false; // that new IKE SA was started
   lastResponse: Array<Uint8Array> | null = null; // our answer to the peer's last request
   lastResponseId: u32 = 0;
   queue: Array<Pending> = new Array<Pending>();

@@ -301,6 +301,29 @@ describe("a Child SA that cannot be rekeyed is replaced before its hard expiry",
   });
 });
 
+describe("an IKE SA that cannot be rekeyed is replaced before it expires", () => {
+  test("every IKE SA rekey answered TEMPORARY_FAILURE (the peer is deleting it, its Delete lost): a new IKE SA beside it in time", () => {
+    const INFORMATIONAL = 37;
+    const short = { timers: { ikeLifetime: 600, rekeyMargin: 120, rekeyFuzz: 0, childLifetime: 3600 } };
+    const { sim, w, e } = up(131, short, { timers: { retransmitLimit: 30 } }); // east retransmits its Delete for 16 min
+    const first = established(w)[0];
+    sim.drop = (p) => p.from === "east" && p.exchange === INFORMATIONAL && !p.response;
+    sim.act(e, (x) => x.terminate(sim.now, "west-east"));
+    let gaps = 0;
+    while (sim.now < 700_000) {
+      sim.run(sim.now + 1000);
+      if (!tunnelUp(w)) gaps++;
+    }
+    const text = dump(w, e);
+    expect(w.log(/IKE SA rekey refused/).length, text).toBeGreaterThanOrEqual(3);
+    const replaced = w.log(new RegExp(`IKE SA #${first.serial} could not be rekeyed: initiating a new IKE SA to replace it`));
+    expect(replaced, text).toHaveLength(1);
+    expect(Number(replaced[0].trim().split(" ")[0]) * 1000).toBeLessThan(first.expireAt);
+    expect(gaps, text).toBe(0);
+    expect(established(w).map((s) => s.serial)).not.toContain(first.serial);
+  });
+});
+
 // Seeded random schedules of faults: partitions, crashes and restarts (a fresh core, its
 // connection added again and, when it is to be up, initiated again, as auto=start would),
 // loss bursts, a side taking the connection down and up. The invariant: after the last fault,
