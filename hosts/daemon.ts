@@ -11,6 +11,7 @@ import { loadConfig, type NormalizedConn, type NormalizedConfig } from "./config
 import { parseSecrets, findPsk, readableBy, type SecretEntry, type SecretBytes } from "./config/secrets.ts";
 import { formatDiagnostic } from "./config/diagnostics.ts";
 import { parseAddress, parseCidr, parseVirtualSpec } from "./config/values.ts";
+import { parseId } from "./config/ids.ts";
 import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
 import { KernelAdapter, type KernelChildOp, type KernelUnrouteOp } from "./kernel-adapter.ts";
 import type { Kernel } from "../kernel-shims/kernel.ts";
@@ -221,11 +222,12 @@ export class Daemon {
     if (!rh.ok) return rh;
     const ep = (a: ReturnType<typeof parseAddress>, port: number | null): Endpoint =>
       a ? { family: a.family, port: port ?? 500, addr: Uint8Array.from(a.bytes) } : { family: 0, port: port ?? 500, addr: new Uint8Array(4) };
-    // id= as written; unset, the core takes the end's address (or any ID for %any)
-    const leftId = c.left.id === null ? undefined : idOf(c.left.id, c.left.host);
-    if (leftId === null) return { ok: false, error: `"${c.name}": leftid=${c.left.id} is not supported (use @fqdn, user@fqdn or an address)` };
-    const rightId = c.right.id === null ? undefined : idOf(c.right.id, c.right.host);
-    if (rightId === null) return { ok: false, error: `"${c.name}": rightid=${c.right.id} is not supported (use @fqdn, user@fqdn or an address)` };
+    // id= as Libreswan reads it (hosts/config/ids.ts); unset, the core takes the end's address
+    // (or any ID for %any); id=%any on the peer's end takes any ID, on ours it is our address
+    const leftId = c.left.id === null ? undefined : parseId(c.left.id);
+    if (leftId && !leftId.ok) return { ok: false, error: `"${c.name}": leftid=${c.left.id}: ${leftId.error}` };
+    const rightId = c.right.id === null ? undefined : parseId(c.right.id);
+    if (rightId && !rightId.ok) return { ok: false, error: `"${c.name}": rightid=${c.right.id}: ${rightId.error}` };
     const { left: pskLeft, right: pskRight } = this.psks(c);
     if (!pskLeft && !pskRight) return { ok: false, error: `"${c.name}": no PSK in the secrets file for ${endIdText(c.left)} and ${endIdText(c.right)}` };
     const cidrTs = (list: string[]): TsSpec[] => {
@@ -258,8 +260,8 @@ export class Daemon {
       name: c.name,
       left: ep(lh.a, c.left.ikeport),
       right: ep(rh.a, c.right.ikeport),
-      ...(leftId ? { leftId } : {}),
-      ...(rightId ? { rightId } : {}),
+      ...(leftId?.ok ? { leftId: leftId.id } : {}),
+      ...(rightId?.ok ? { rightId: rightId.id } : {}),
       // both orientations' secrets, an empty one where ipsec.secrets has none for it
       psk: pskLeft ? secretBytes(pskLeft) : new Uint8Array(0),
       pskRight: pskRight ? secretBytes(pskRight) : new Uint8Array(0),
@@ -585,18 +587,6 @@ function canon(h: string): string {
   const a = parseAddress(h);
   if (!a) return h;
   return a.family === 4 ? a.bytes.join(".") : a.bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-const te = new TextEncoder();
-function idOf(id: string | null, host: string | null): { type: number; data: Uint8Array } | null {
-  const v = id ?? host;
-  if (v === null || v === "%any") return null;
-  if (v.startsWith("@")) return { type: 2, data: te.encode(v.replace(/^@#?/, "")) };
-  const a = parseAddress(v);
-  if (a) return { type: a.family === 4 ? 1 : 5, data: Uint8Array.from(a.bytes) };
-  if (/^[^@\s]+@[^@\s]+$/.test(v)) return { type: 3, data: te.encode(v) };
-  if (/^[A-Za-z0-9.-]+$/.test(v)) return { type: 2, data: te.encode(v) };
-  return null;
 }
 
 // The ID an end's secret is looked up by: its id=, else its address, else any.

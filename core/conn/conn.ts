@@ -4,6 +4,7 @@
 // IKE_SA_INIT; instantiation of templates (right=%any, rightprotoport=17/%any,
 // rightsubnet=vnet:%priv / vhost:%priv within virtual-private).
 import { copyIn, bytesEqual, hex, ipv4Text } from "../bytes";
+import { dnMatch, dnHasWildcards, dnText } from "./dn";
 import {
   CONN_NAME, CONN_LEFT_EP, CONN_RIGHT_EP, CONN_LEFT_ID, CONN_RIGHT_ID, CONN_PSK, CONN_PSK_RIGHT,
   CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LEFT_TS, CONN_RIGHT_TS, CONN_TIMERS, CONN_FLAGS,
@@ -132,14 +133,38 @@ export class Ts {
   }
 }
 
+export const ID_DER_ASN1_DN = 9;
+export const ANY_ID_SCORE = 1000; // %any fits every ID, after every exact or wildcard match
+
 export class Id {
+  private wildness: i32 = -1; // unknown yet; then 0 or 1
   constructor(public type: i32, public data: Uint8Array) {}
   equals(o: Id): bool {
     return this.type == o.type && bytesEqual(this.data, o.data);
   }
+  // A configured ID that more than one peer ID fits: %any (type 0), or a DN with a wildcard.
+  get wild(): bool {
+    if (this.wildness < 0) this.wildness = this.type == 0 || (this.type == ID_DER_ASN1_DN && dnHasWildcards(this.data)) ? 1 : 0;
+    return this.wildness == 1;
+  }
+  // How a peer's ID fits this configured one, as Libreswan's match_id scores it: 0 exactly,
+  // n by n DN wildcards, ANY_ID_SCORE for %any; -1 not at all. DNs compare by their
+  // attributes (any order, case-insensitive where X.520 says so), not byte for byte.
+  matchScore(peer: Id): i32 {
+    if (this.type == 0) return ANY_ID_SCORE;
+    if (this.type == ID_DER_ASN1_DN && peer.type == ID_DER_ASN1_DN) return bytesEqual(this.data, peer.data) ? 0 : dnMatch(peer.data, this.data);
+    return this.equals(peer) ? 0 : -1;
+  }
+  matches(peer: Id): bool {
+    return this.matchScore(peer) >= 0;
+  }
   // as ipsec.conf writes it (JSON-safe: printable ASCII, else hex)
   toText(): string {
     if (this.type == 0) return "%any";
+    if (this.type == ID_DER_ASN1_DN) {
+      const t = dnText(this.data);
+      return t.length > 0 ? t : "0x" + hex(this.data);
+    }
     if ((this.type == 1 && this.data.length == 4) || (this.type == 5 && this.data.length == 16)) {
       const e = new Endpoint();
       e.family = this.type == 1 ? 4 : 6;
@@ -244,7 +269,7 @@ function pairKey(local: Endpoint, remote: Endpoint): u64 {
 const ANY = new Endpoint();
 
 // IKE_AUTH looks up by the peer's ID too: the connections of a pair by their rightid, and
-// those that take any ID, each in the order added (Conn.seq), so that thousands of per-user
+// those that take more than one ID (%any, DNs that may hold wildcards), each in the order added (Conn.seq), so that thousands of per-user
 // connections of one pair are not walked for every IKE_AUTH. Instances are not in these.
 const byPairId = new Map<u64, Array<Conn>>();
 const byPairAnyId = new Map<u64, Array<Conn>>();
@@ -266,19 +291,23 @@ function listRemove(m: Map<u64, Array<Conn>>, k: u64, c: Conn): void {
   if (i >= 0) list.splice(i, 1);
   if (list.length == 0) m.delete(k);
 }
+// Connections whose peer ID is not found by its bytes: %any, and DNs (compared by attribute).
+function byAnyId(c: Conn): bool {
+  return c.remoteId.type == 0 || c.remoteId.type == ID_DER_ASN1_DN;
+}
 function indexAdd(c: Conn): void {
   c.seq = nextSeq++;
   const k = pairKey(c.local, c.remote);
   listAdd(byPair, k, c);
   if (c.kind == KIND_INSTANCE) return;
-  if (c.remoteId.type == 0) listAdd(byPairAnyId, k, c);
+  if (byAnyId(c)) listAdd(byPairAnyId, k, c);
   else listAdd(byPairId, idKey(k, c.remoteId), c);
 }
 function indexRemove(c: Conn): void {
   const k = pairKey(c.local, c.remote);
   listRemove(byPair, k, c);
   if (c.kind == KIND_INSTANCE) return;
-  if (c.remoteId.type == 0) listRemove(byPairAnyId, k, c);
+  if (byAnyId(c)) listRemove(byPairAnyId, k, c);
   else listRemove(byPairId, idKey(k, c.remoteId), c);
 }
 // The connections of the pair (local, remote), or of (local, %any) when remote is ANY.
@@ -334,11 +363,14 @@ export function findConnByIds(local: Endpoint, remote: Endpoint, peerId: Id, wan
   return all.length > 0 ? all[0] : null;
 }
 
-// Every connection those identities and that suite fit, exact peer addresses first; instances
-// are left out (their templates stand for them).
+// Every connection those identities and that suite fit, best first as Libreswan's
+// refine_host_connection ranks them: an exact ID match before a DN wildcard match (fewer
+// wildcards first) before %any; then exact peer addresses before %any, then the order added.
+// Instances are left out (their templates stand for them).
 export function connsByIds(local: Endpoint, remote: Endpoint, peerId: Id, wanted: Id | null,
   encr: i32, keyBits: i32, prf: i32, integ: i32, dh: i32): Array<Conn> {
   const out = new Array<Conn>();
+  const scores = new Array<i32>();
   const none = new Array<Conn>(0);
   for (let pass = 0; pass < 2; pass++) {
     const peer = pass == 0 ? remote : ANY;
@@ -352,15 +384,36 @@ export function connsByIds(local: Endpoint, remote: Endpoint, peerId: Id, wanted
     while (a < named.length || b < anyId.length) {
       const c = b >= anyId.length || (a < named.length && named[a].seq < anyId[b].seq) ? named[a++] : anyId[b++];
       if (!ofPair(c, local, peer)) continue; // a hash shared with another pair
-      if (c.remoteId.type != 0 && !c.remoteId.equals(peerId)) continue;
+      const score = c.remoteId.matchScore(peerId);
+      if (score < 0) continue;
       if (wanted !== null && !wanted.equals(c.localId)) continue;
       let suite = false;
       for (let k = 0; k < c.ike.length && !suite; k++) {
         const p = c.ike[k];
         suite = p.has(1, encr, keyBits) && p.has(2, prf, 0) && (integ == 0 || p.has(3, integ, 0)) && p.has(4, dh, 0);
       }
-      if (suite) out.push(c);
+      if (suite) {
+        out.push(c);
+        scores.push(score);
+      }
     }
+  }
+  return byScore(out, scores);
+}
+
+// Stable by score; the common case, every score equal, costs one look.
+function byScore(list: Array<Conn>, scores: Array<i32>): Array<Conn> {
+  let sorted = true;
+  for (let i = 1; i < scores.length && sorted; i++) sorted = scores[i - 1] <= scores[i];
+  if (sorted) return list;
+  const out = new Array<Conn>();
+  let next = 0;
+  while (out.length < list.length) {
+    // the lowest score not yet taken, then every connection with it in order
+    let low = i32.MAX_VALUE;
+    for (let i = 0; i < scores.length; i++) if (scores[i] >= next && scores[i] < low) low = scores[i];
+    for (let i = 0; i < list.length; i++) if (scores[i] == low) out.push(list[i]);
+    next = low + 1;
   }
   return out;
 }
@@ -450,6 +503,13 @@ class End {
   idOrAddress(): Id {
     if (this.id !== null) return this.id!;
     if (this.ep.family == 0) return new Id(0, new Uint8Array(0));
+    return this.addressId();
+  }
+  // our own ID: id=%any (or unset) is our address, which is what Libreswan sends then
+  ownId(): Id {
+    return this.id !== null && this.id!.type != 0 ? this.id! : this.addressId();
+  }
+  addressId(): Id {
     return new Id(this.ep.family == 6 ? 5 : 1, this.ep.addrBytes());
   }
   // its subnets with protoport= applied; none: its own address (%any: left to the instance)
@@ -659,7 +719,7 @@ export function readConn(p: usize, len: i32): Conn | null {
   if (us.virtual != 0) { connError = q + "vnet:/vhost: describes the peer's subnet, not ours"; return null; }
   c.local = us.ep;
   c.remote = them.ep;
-  c.localId = shareId(us.idOrAddress());
+  c.localId = shareId(us.ownId());
   c.remoteId = them.idOrAddress();
   c.leftIsOurs = l;
   const psk = ourPsk(l, pskLeft, pskRight);

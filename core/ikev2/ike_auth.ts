@@ -173,7 +173,7 @@ function sendAuthRequest(sa: IkeSa): void {
   beginChain();
   id(PT2_IDI, c.localId);
   if (c.initialContact && !hasContact(sa)) notify(N_INITIAL_CONTACT, 0, new Uint8Array(0), new Uint8Array(0));
-  if (c.remoteId.type != 0) id(PT2_IDR, c.remoteId);
+  if (!c.remoteId.wild) id(PT2_IDR, c.remoteId); // a pattern is not an ID to ask for
   auth(AUTH_SHARED_KEY_MAC, a);
   saProposals(c.esp, PROTO_ESP, be32(child.spiIn), false); // no KE in IKE_AUTH (RFC 7296 1.2)
   ts(PT2_TSI, c.localTs);
@@ -205,7 +205,7 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
   const c = sa.conn;
   const peerId = new Id(field(idr, 1), dataA(idr));
   // the responder has its IKE SA and Child SA by now: a refusal reaches it (2.21.2)
-  if (c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
+  if (!c.remoteId.matches(peerId)) {
     requestDone(sa);
     refuseIkeSa(sa, N_AUTHENTICATION_FAILED, "the responder's identity " + peerId.toText() + " does not match the connection's rightid " + c.remoteId.toText());
     return -1;
@@ -315,7 +315,7 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   const peerId = new Id(field(idi, 1), dataA(idi));
   const idrp = find(PT2_IDR);
   const wanted = idrp >= 0 ? new Id(field(idrp, 1), dataA(idrp)) : null;
-  if (c.kind == KIND_INSTANCE && c.template!.remoteId.type == 0 && c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
+  if (c.kind == KIND_INSTANCE && c.template!.remoteId.wild && c.remoteId !== c.template!.remoteId && !peerId.equals(c.remoteId)) {
     // an instance that took another peer's ID (two peers behind one NAT address): this peer
     // gets its own instance of the template
     const fresh = instantiate(c.template!, sa.remote);
@@ -323,17 +323,20 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     releaseInstance(c);
     c = fresh;
   }
-  if ((c.remoteId.type != 0 && !peerId.equals(c.remoteId)) || (wanted !== null && !wanted.equals(c.localId))) {
-    // another connection of this host pair may be the one these identities name
+  const fit = c.remoteId.matchScore(peerId);
+  const wrongIdr = wanted !== null && !wanted.equals(c.localId);
+  if (fit != 0 || wrongIdr) {
+    // another connection of this host pair may be the one these identities name, or name
+    // more closely (an exact ID before a DN wildcard before %any, as Libreswan refines)
     const better = findConnByIds(sa.local, sa.remote, peerId, wanted, sa.encr, sa.keyBits, sa.prf, sa.integ, sa.dh);
-    if (better !== null && better !== base) {
+    if (better !== null && better !== base && (fit < 0 || wrongIdr || better.remoteId.matchScore(peerId) < fit)) {
       logSa(sa, LOG_INFO, 'the identities name connection "' + better.name + '": switching from "' + base.name + '"');
       c = settleConn(sa, c, better); // a template becomes an instance for this peer
       base = better;
     }
   }
-  if (c.remoteId.type != 0 && !peerId.equals(c.remoteId)) {
-    logSa(sa, LOG_INFO, "the initiator's identity does not match the connection's rightid: AUTHENTICATION_FAILED");
+  if (!c.remoteId.matches(peerId)) {
+    logSa(sa, LOG_INFO, "the initiator's identity " + peerId.toText() + " does not match the connection's rightid " + c.remoteId.toText() + ": AUTHENTICATION_FAILED");
     return failAuth(sa, msgid, N_AUTHENTICATION_FAILED);
   }
   if (c.psk.length == 0) {
@@ -384,7 +387,7 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   // an instance takes what its template left open: the peer's ID, and the selectors of a port
   // wildcard or a virtual subnet
   if (c.kind == KIND_INSTANCE) {
-    if (c.template!.remoteId.type == 0) c.remoteId = peerId;
+    if (c.template!.remoteId.wild) c.remoteId = peerId;
     if (refusal == 0 && (c.remotePortWildcard || c.remoteVirtual != 0)) c.remoteTs = child.tsRemote;
     c.forgetJson();
   }

@@ -60,7 +60,7 @@ export function hasContact(sa: IkeSa): bool {
   for (let i = 0; i < allIke.length; i++) {
     const o = allIke[i];
     if (o === sa || o.state != ESTABLISHED_IKE_SA || !o.conn.localId.equals(sa.conn.localId)) continue;
-    if (want.type != 0 ? samePeer(o, want) : o.remote.sameAddr(sa.remote)) return true;
+    if (!want.wild ? samePeer(o, want) : o.remote.sameAddr(sa.remote)) return true;
   }
   return false;
 }

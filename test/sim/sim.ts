@@ -148,7 +148,17 @@ export class Sim {
   }
 
   private transmit(from: Node, remote: Endpoint, bytes: Uint8Array, natT: boolean): void {
-    const to = this.nodes.find((n) => n.addr.length === remote.addr.length && n.addr.every((v, i) => v === remote.addr[i]));
+    // several nodes at one address (a load generator, peers behind one NAT) each get a copy;
+    // each drops what is not for its SAs
+    const at = this.nodes.filter((n) => n.addr.length === remote.addr.length && n.addr.every((v, i) => v === remote.addr[i]));
+    if (at.length > 1) {
+      for (const n of at) this.transmitTo(from, n, remote, bytes, natT);
+      return;
+    }
+    this.transmitTo(from, at[0], remote, bytes, natT);
+  }
+
+  private transmitTo(from: Node, to: Node | undefined, remote: Endpoint, bytes: Uint8Array, natT: boolean): void {
     const f = this.faults;
     const cut = this.partitioned.has(from.name) || (to && this.partitioned.has(to.name));
     const chosen = this.drop !== null && to !== undefined && bytes.length >= 28 && this.drop({
