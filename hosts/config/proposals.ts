@@ -458,11 +458,10 @@ const KIND_TEXT = { encr: "encryption", prf: "PRF", integ: "integrity", dh: "DH"
 /**
  * Why an IKEv2 proposal cannot be used (a transform Libreswan 4.10 refuses for the protocol, or
  * one this daemon cannot carry out), naming the transform by its registry name; null when it
- * can. AH is not negotiated by this daemon at all.
+ * can.
  */
-export function unsupported(p: Proposal, proto: ProposalProtocol): string | null {
+export function unsupported(p: Proposal, proto: "ike" | "esp"): string | null {
   const P = proto.toUpperCase();
-  if (proto === "ah") return "AH is not supported by this daemon (phase2=esp only)";
   const refused = REFUSED[proto];
   const check = (kind: "encr" | "prf" | "integ" | "dh", ids: number[]): string | null => {
     for (const id of ids) {
