@@ -54,6 +54,7 @@ export class Lab {
   readonly wAddr: string;
   readonly eAddr: string;
   private procs: ChildProcess[] = [];
+  private charonProc: ChildProcess | null = null;
   plutoLog = "";
 
   constructor(readonly tag: string, readonly opts: LabOptions = {}) {
@@ -100,8 +101,12 @@ export class Lab {
     writeFileSync(join(d, "swanctl.conf"), swanctlConf);
     // charon's pid file is compiled in (/run/charon.pid): a private /run in the namespace's
     // own mount namespace keeps it from meeting any other charon
+    // (a restart after kill -9: its control socket and pid file are left behind)
+    rmSync(join(d, "charon.vici"), { force: true });
+    rmSync(join(d, "run", "charon.pid"), { force: true });
     const p = spawn("ip", ["netns", "exec", this.e, "sh", "-c", `mount --bind '${d}/run' /run && exec env STRONGSWAN_CONF='${d}/strongswan.conf' ${CHARON}`], { stdio: "ignore" });
     this.procs.push(p);
+    this.charonProc = p;
     for (let i = 0; i < 100 && !existsSync(join(d, "charon.vici")); i++) await sleep(50);
     if (!existsSync(join(d, "charon.vici"))) throw new Error("charon did not start");
     this.swanctl("--load-all", "--file", join(d, "swanctl.conf"));
@@ -147,6 +152,17 @@ ${conf}`);
   // `ip xfrm ...` in our namespace
   xfrm(...args: string[]): string {
     return sh("ip", ["-n", this.w, "xfrm", ...args]);
+  }
+
+  // charon dies at once (SIGKILL to the PID we started: ip netns exec and sh exec into it),
+  // telling its peer nothing.
+  async killCharon(): Promise<void> {
+    const p = this.charonProc;
+    if (!p?.pid || p.exitCode !== null || p.signalCode !== null) throw new Error("charon is not running");
+    const gone = new Promise<void>((res) => p.once("exit", () => res()));
+    process.kill(p.pid, "SIGKILL");
+    await gone;
+    this.charonProc = null;
   }
 
   swanctl(...args: string[]): string {

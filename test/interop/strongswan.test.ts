@@ -99,6 +99,30 @@ describe.skipIf(why !== null)("interop with strongSwan 5.9", () => {
     expect(lab.states()[0].state).toBe("ESTABLISHED_IKE_SA");
   });
 
+  // charon killed with -9 tells us nothing; it restarts knowing nothing. Our liveness finds
+  // the IKE SA dead (dpddelay=2s, retransmit-timeout=10s), and the connection comes back:
+  // revived (whack --up) when we brought it up, dpdaction=restart when strongSwan had.
+  for (const role of ["we initiated", "strongSwan initiated"] as const) {
+    test(`charon killed with -9 and restarted (${role}): ours re-establishes`, async () => {
+      lab = new Lab(role === "we initiated" ? "k" : "l");
+      lab.up();
+      const conf = ssConf({ local: lab.eAddr, remote: lab.wAddr, ike: "aes256gcm16-prfsha256-x25519", esp: "aes256gcm16-x25519", lts: "198.51.100.128/25", rts: "198.51.100.0/25" });
+      await lab.charon(conf);
+      const extra = "\tdpddelay=2s\n\tretransmit-timeout=10s\n" + (role === "strongSwan initiated" ? "\tdpdaction=restart\n" : "");
+      await lab.pluto(plutoConf({ left: lab.wAddr, right: lab.eAddr, ike: "aes_gcm256-sha2_256;dh31", esp: "aes_gcm256", extra }), secrets);
+      if (role === "we initiated") expect(lab.whack("--up", "--name", "lab").code).toBe(0);
+      else lab.swanctl("--initiate", "--child", "net", "--timeout", "10");
+      await lab.until("both sides agree", () => agree(lab!));
+      const before = lab.states()[0].spiI;
+      await lab.killCharon();
+      await lab.charon(conf);
+      expect(parseListSas(lab.swanctl("--list-sas")).ike).toHaveLength(0);
+      await lab.until("the peer found dead", () => /the peer is dead \(dpdaction=(hold|restart)\)/.test(lab!.plutoLog), 30000);
+      await lab.until("a new IKE SA and Child SA on both sides", () => agree(lab!) && lab!.states()[0].spiI !== before, 60000);
+      expect(lab.plutoLog).toMatch(role === "we initiated" ? /IKE SA #\d+ is gone \(dead peer\); the connection is supposed to be up/ : /dpdaction=restart: the peer 192\.0\.2\.2 is dead; the connection is supposed to be up/);
+    }, 120_000);
+  }
+
   test("captures: what our daemon sends decodes in tshark without errors, and decrypts with the key log it writes", async () => {
     lab = new Lab("e");
     lab.up();
