@@ -252,6 +252,7 @@ export const ADM_ONDEMAND = 9; // IN: connection name; initiate for traffic (a k
 // none, its negotiations fail); established SAs keep the keys they have. Reply: a count, then
 // one line per record refused.
 export const ADM_SET_SECRETS = 10;
+export const ADM_SHUTDOWN = 16; // IN: window (u32 LE: most Deletes in flight), patience (u32 LE, ms: how long one holds its place), last (u8: 1 = delete the rest now); reply: JSON counts (core/ikev2/shutdown.ts)
 export const SAOP_REKEY_CHILD = 1;
 export const SAOP_REKEY_IKE = 2;
 export const SAOP_DELETE_CHILD = 3;

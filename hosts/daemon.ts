@@ -3,7 +3,8 @@
 // words. The runtime supplies sockets, timers, files and helper threads (DaemonHost).
 import { unsupported } from "./config/support.ts";
 import * as abi from "../core/abi.ts";
-import { Engine, type ConnSpec, type Endpoint, type EngineStatus, type SecretsSpec, type ProposalSpec, type ProtoportSpec, type TsSpec, endpointText } from "./engine.ts";
+import type { TrapReport } from "./core.ts";
+import { Engine, type ShutdownCounts, type ConnSpec, type Endpoint, type EngineStatus, type SecretsSpec, type ProposalSpec, type ProtoportSpec, type TsSpec, endpointText } from "./engine.ts";
 import type { CryptoProvider } from "./crypto/provider.ts";
 import type { Job, JobResult } from "./crypto/jobs.ts";
 import type { ConfigIO } from "./config/io.ts";
@@ -55,13 +56,14 @@ export class Daemon {
   private byName = new Map<string, NormalizedConn>();
   private debugOn: boolean;
   private stopping = false;
+  private wantUp = new Set<string>(); // auto=start, or brought up by whack and not taken down
   readonly kernel: KernelAdapter | null;
 
   constructor(module: WebAssembly.Module, readonly provider: CryptoProvider, readonly host: DaemonHost, readonly opts: DaemonOptions) {
     this.debugOn = (opts.debug ?? []).length > 0;
     this.kernel = opts.kernelImpl ? new KernelAdapter(opts.kernelImpl, opts.kernel, (l) => this.host.log(l)) : null;
     opts.kernelImpl?.onEvent((e) => this.kernelEvent(e));
-    this.engine = new Engine(module, { provider, core: { onTrap: (r) => this.host.log(`core trapped in ${r.call}: ${r.message}; the core was restarted and its states lost`) } }, {
+    this.engine = new Engine(module, { provider, core: { onTrap: (r) => this.trapped(r) } }, {
       send: (c) => this.host.send(c.local, c.remote, c.bytes, c.natT),
       log: (level, line) => {
         if (level <= abi.LOG_INFO || this.debugOn) this.host.log(level === abi.LOG_DEBUG ? `| ${line}` : line);
@@ -69,7 +71,10 @@ export class Daemon {
       ...(opts.kernelImpl ? { kernel: (op: unknown) => this.kernel?.apply(op as KernelChildOp | KernelUnrouteOp) } : {}),
       job: (id, job) => {
         this.host.runJob(job).then(
-          (r) => this.afterEvent(() => this.engine.helperDone(this.host.now(), id, r)),
+          (r) => {
+            this.during = () => `the result of helper job ${id} (${job.kind})`;
+            this.afterEvent(() => this.engine.helperDone(this.host.now(), id, r));
+          },
           // a job the helpers refused (their queue is full) or lost fails its state now,
           // rather than leaving it waiting for an answer that never comes
           // (the engine logs it, naming the job)
@@ -351,7 +356,10 @@ export class Daemon {
     }
     for (const c of this.config?.conns ?? []) {
       if (!added.has(c.name)) continue;
-      if (c.auto === "start") this.engine.initiate(this.host.now(), c.name);
+      if (c.auto === "start") {
+        this.wantUp.add(c.name);
+        this.engine.initiate(this.host.now(), c.name);
+      }
       if (c.auto === "ondemand" && this.kernel) {
         const x = await this.route(c.name, true);
         out.push(x.ok ? x.text! : x.error!);
@@ -361,18 +369,82 @@ export class Daemon {
     return out;
   }
 
+  // ---- traps in the core ---------------------------------------------------------------------
+  // A trap replaces the core's instance with a fresh one (hosts/core.ts), which knows nothing:
+  // it gets back this host's addresses, every connection that was loaded (with today's
+  // secrets), and the connections that should be up are initiated again; the kernel's entries
+  // of the states the trap took are removed first. Logged with the context, counted in
+  // whack --status.
+  private traps = { count: 0, last: "", at: 0, restoring: false, retryMs: 0 };
+  private during: () => string = () => "start-up";
+
+  private trapped(r: TrapReport): void {
+    const where = r.abort ? ` at ${r.abort.file}:${r.abort.line}:${r.abort.column}` : "";
+    this.traps.count++;
+    this.traps.last = `${r.call}(${r.args.join(", ")}) during ${this.during()}: ${r.message}${where}`;
+    this.traps.at = this.host.now();
+    this.host.log(`core trapped in ${this.traps.last} (trap ${this.traps.count}); the core was restarted, its IKE SAs and Child SAs are lost: restoring its connections`);
+    if (this.traps.restoring) {
+      // it trapped again while being restored: try again later, not in a loop
+      this.traps.retryMs = Math.min(Math.max(this.traps.retryMs * 2, 1000), 60000);
+      setTimeout(() => this.restore(), this.traps.retryMs);
+      return;
+    }
+    queueMicrotask(() => this.restore());
+  }
+
+  private restore(): void {
+    if (this.traps.restoring) return;
+    this.traps.restoring = true;
+    try {
+      const now = this.host.now();
+      this.syncInterfaces(true);
+      const specs: ConnSpec[] = [];
+      const refused: string[] = [];
+      for (const c of this.loaded.values()) {
+        // the connection as it was loaded, with the secrets of now
+        const s = this.spec(c);
+        if (s.ok) specs.push(s.spec);
+        else refused.push(s.error);
+      }
+      const added = this.engine.addConns(now, specs);
+      refused.push(...added.refused);
+      void this.kernel?.forgetChildren().then((n) => n && this.host.log(`kernel: removed the ${n} Child SA(s) the trap took`));
+      let initiated = 0;
+      for (const name of this.wantUp) {
+        if (this.loaded.has(name) && !this.stopping && this.engine.initiate(now, name).ok) initiated++;
+      }
+      this.host.log(`core restored after trap ${this.traps.count}: ${added.added} connection(s) loaded again, ${initiated} initiated again` +
+        (refused.length ? `; refused: ${refused.join("; ")}` : ""));
+      this.traps.retryMs = 0;
+    } catch (e) {
+      this.host.log(`restoring the core failed: ${(e as Error).message}`);
+    } finally {
+      this.traps.restoring = false;
+    }
+    this.rearm();
+  }
+
+  private trapsText(now: number): string {
+    if (this.traps.count === 0) return "core traps: 0";
+    return `core traps: ${this.traps.count}; the last ${secsText(now - this.traps.at)} ago, in ${this.traps.last}`;
+  }
+
   // ---- events from the host -------------------------------------------------------------------
   datagram(bytes: Uint8Array, local: Endpoint, remote: Endpoint, port4500: boolean): void {
+    this.during = () => `a datagram of ${bytes.length} bytes from ${endpointText(remote)} to ${endpointText(local)}`;
     this.afterEvent(() => this.engine.datagram(this.host.now(), bytes, local, remote, port4500));
   }
 
   timeout(): void {
+    this.during = () => "a timer event";
     this.afterEvent(() => this.engine.timeout(this.host.now()));
   }
 
   private afterEvent(f: () => unknown): void {
     try {
       f();
+      if (this.stopping) this.shutdownStep(); // the next Deletes, as answers to earlier ones come
     } catch (e) {
       this.host.log(`event failed: ${(e as Error).message}`);
     }
@@ -409,6 +481,7 @@ export class Daemon {
   // ---- whack ----------------------------------------------------------------------------------
   async whack(req: WhackRequest): Promise<WhackResponse> {
     const now = this.host.now();
+    this.during = () => `whack --${req.cmd}${req.name ? ` ${req.name}` : ""}`;
     const name = req.name ?? "";
     let r: WhackResponse;
     switch (req.cmd) {
@@ -419,11 +492,14 @@ export class Daemon {
       case "delete": {
         const x = this.engine.admin(now, abi.ADM_DELETE_CONN, new TextEncoder().encode(name));
         this.loaded.delete(name);
+        this.wantUp.delete(name);
         r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
         break;
       }
       case "initiate": case "terminate": {
         const x = req.cmd === "initiate" ? this.engine.initiate(now, name) : this.engine.terminate(now, name);
+        if (req.cmd === "terminate") this.wantUp.delete(name);
+        else if (x.ok) this.wantUp.add(name);
         r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
         break;
       }
@@ -458,7 +534,8 @@ export class Daemon {
           text = lines.join("\n");
         }
         if (req.cmd === "status" && this.kernel) text += "\n" + this.kernel.holdings().map((l) => `000 ${l}`).join("\n");
-        r = { ok: true, text, ...(req.json ? { data: statusData(req.cmd, st) } : {}) };
+        if (req.cmd === "status") text += `\n000 ${this.trapsText(now)}`;
+        r = { ok: true, text, ...(req.json ? { data: { ...(statusData(req.cmd, st) as object), traps: this.traps.count } } : {}) };
         break;
       }
       case "listen": {
@@ -561,20 +638,61 @@ export class Daemon {
     }
   }
 
-  // Deletes every IKE SA with its peer (bounded wait), then stops.
-  async shutdown(waitMs = 2000): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    const now = this.host.now();
-    for (const c of this.engine.status(now).conns) this.engine.terminate(now, c.name);
+  // Shutting down (SIGTERM, SIGINT, whack --shutdown): every IKE SA is deleted with its peer,
+  // SHUTDOWN_WINDOW Deletes in flight at a time (the next goes as one is answered, see
+  // core/ikev2/shutdown.ts), until none is left, nothing was sent or answered for `quietMs`,
+  // or `maxMs` passed; then what is left is deleted without an answer and every kernel entry
+  // of ours removed. A second call waits for the first. Logs and returns what it did.
+  shutdown(bound: { quietMs?: number; maxMs?: number } = {}): Promise<ShutdownReport> {
+    this.stopped ??= this.runShutdown(bound.quietMs ?? 2000, bound.maxMs ?? 30000);
+    return this.stopped;
+  }
+  private stopped: Promise<ShutdownReport> | null = null;
+
+  private shutdownStep(last = false): ShutdownCounts {
+    const c = this.engine.shutdownStep(this.host.now(), SHUTDOWN_WINDOW, SHUTDOWN_PATIENCE_MS, last);
     this.rearm();
-    const until = this.host.now() + waitMs;
-    while (this.engine.status(this.host.now()).ike.length > 0 && this.host.now() < until) {
+    return c;
+  }
+
+  private async runShutdown(quietMs: number, maxMs: number): Promise<ShutdownReport> {
+    const t0 = this.host.now();
+    this.stopping = true;
+    let c = this.shutdownStep();
+    let quietSince = t0;
+    this.host.log(`shutting down: deleting ${c.left} IKE SA(s) with their peers, at most ${SHUTDOWN_WINDOW} Deletes in flight`);
+    while (c.left > 0) {
+      // Deletes go out as answers come in (afterEvent); this only watches the bound
       await new Promise((res) => setTimeout(res, 20));
+      const before = c;
+      c = this.shutdownStep();
+      const t = this.host.now();
+      if (c.sent !== before.sent || c.answered !== before.answered || c.left !== before.left) quietSince = t;
+      if (c.left > 0 && (t - quietSince >= quietMs || t - t0 >= maxMs)) {
+        this.host.log(`shutting down: ${c.left} IKE SA(s) left after ${secsText(t - t0)}${t - t0 >= maxMs ? "" : ` (no answer for ${secsText(t - quietSince)})`}: deleting them without an answer`);
+        break;
+      }
     }
+    c = this.shutdownStep(true);
     await this.kernel?.close();
+    const ms = this.host.now() - t0;
+    const report: ShutdownReport = { sent: c.sent, answered: c.answered, peerFirst: c.peerFirst, unanswered: c.unanswered, abandoned: c.abandoned, ms };
+    this.host.log(`shutdown: sent ${c.sent} Deletes, ${c.answered} answered, ${c.peerFirst} crossed by the peer's own Delete, ` +
+      `${c.unanswered} IKE SA(s) deleted without an answer, ${c.abandoned} not yet established deleted alone; kernel entries removed; ${secsText(ms)}`);
+    return report;
   }
 }
+
+// What a shutdown did (Daemon.shutdown): Deletes sent and answered (or crossed by the peer's
+// own), IKE SAs deleted without an answer, half-open ones deleted alone, and how long it took.
+export interface ShutdownReport { sent: number; answered: number; peerFirst: number; unanswered: number; abandoned: number; ms: number }
+// At most this many Deletes in flight while shutting down, each holding its place until it is
+// answered or has waited SHUTDOWN_PATIENCE_MS: answered at once (a few ms of round trip),
+// 10,000 IKE SAs go in a second or two; with every peer gone, at 1,280 a second (8 s), and no
+// socket buffer or peer sees more than 128 at a time.
+const SHUTDOWN_WINDOW = 128;
+const SHUTDOWN_PATIENCE_MS = 100;
+const secsText = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 // "192.0.2.1:500" or "[2001:db8::1]:500", as the core prints endpoints
 function endpointOfText(t: string): Endpoint | null {

@@ -336,6 +336,11 @@ export class Engine {
     });
     this.core = Core.loadSync(module, {
       ...opts.core,
+      // a fresh instance after a trap gets this engine's settings again before anyone hears
+      onTrap: (r) => {
+        this.configure();
+        opts.core?.onTrap?.(r);
+      },
       hostImports: (core) => {
         const mem = () => core.bytes;
         // inputs are read where they lie (no import calls back into the module, so memory
@@ -392,16 +397,24 @@ export class Engine {
       },
     });
     this.ep = this.core.call("epPtr");
-    if (cb.kernel) this.core.call("setKernelOps", 1);
-    // half-open IKE SAs may take a quarter of the core's ceiling, so that no flood can bring
-    // the core near it (core/ikev2/ddos.ts refuses new half-open state first)
-    this.core.call("setHalfOpenMemory", Math.floor(this.core.maxMemoryBytes / 4 / 1024));
+    this.configure();
   }
   private ep: number;
 
+  // What the core is told once, at start and again in a fresh instance after a trap.
+  private configure(): void {
+    if (this.cb.kernel) this.core.call("setKernelOps", 1);
+    // half-open IKE SAs may take a quarter of the core's ceiling, so that no flood can bring
+    // the core near it (core/ikev2/ddos.ts refuses new half-open state first)
+    this.core.call("setHalfOpenMemory", Math.floor(this.core.maxMemoryBytes / 4 / 1024));
+    if (this.ddos) this.core.call("setDdos", ...this.ddos);
+  }
+  private ddos: [number, number, number] | null = null;
+
   // Libreswan's ddos-mode (abi.DDOS_*), ddos-ike-threshold and max-halfopen-ike.
   setDdos(mode: number, ikeThreshold = abi.DDOS_IKE_THRESHOLD, maxHalfOpen = abi.MAX_HALFOPEN_IKE): void {
-    this.core.call("setDdos", mode, Math.min(ikeThreshold, 0x7fffffff), Math.min(maxHalfOpen, 0x7fffffff));
+    this.ddos = [mode, Math.min(ikeThreshold, 0x7fffffff), Math.min(maxHalfOpen, 0x7fffffff)];
+    this.core.call("setDdos", ...this.ddos);
   }
 
   // A datagram arrived (port4500: it came to port 4500 and still has the non-ESP marker).
@@ -537,6 +550,19 @@ export class Engine {
     new DataView(b.buffer).setUint32(1, serial, true);
     return this.admin(now, abi.ADM_SA_OP, b);
   }
+  // A step of shutting down (core/ikev2/shutdown.ts): Deletes until `window` are in flight
+  // (one unanswered for `patienceMs` no longer counts); with `last`, every IKE SA left is
+  // deleted without waiting for its peer.
+  shutdownStep(now: number, window: number, patienceMs: number, last: boolean): ShutdownCounts {
+    const b = new Uint8Array(9);
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, window, true);
+    dv.setUint32(4, patienceMs, true);
+    b[8] = last ? 1 : 0;
+    const r = this.admin(now, abi.ADM_SHUTDOWN, b);
+    if (!r.ok) throw new Error(`shutdown step refused: ${r.reply}`);
+    return JSON.parse(r.reply) as ShutdownCounts;
+  }
   // The core's view of connections and states; withSecrets adds the keys (tests, key logging).
   // Connections and states; with a name, only that connection (and its instances) and its states.
   status(now: number, withSecrets = false, only?: string): EngineStatus {
@@ -664,6 +690,10 @@ export interface ConnStatus {
   // (0: none) and the wait the one after that will have (ms)
   up: boolean; attempts: number; reviveAt: number; reviveDelay: number;
 }
+// left: IKE SAs not gone yet; inFlight: asked to go; sent: Deletes asked for; answered: by the
+// peer; peerFirst: sent a Delete, but the peer's own Delete came first; unanswered: deleted at
+// the time bound; abandoned: not established, deleted alone
+export interface ShutdownCounts { left: number; inFlight: number; sent: number; answered: number; peerFirst: number; unanswered: number; abandoned: number }
 export interface EngineStatus {
   now: number;
   // half-open IKE SAs and the limits on them (core/ikev2/ddos.ts)

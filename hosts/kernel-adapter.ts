@@ -263,6 +263,32 @@ export class KernelAdapter {
     return out;
   }
 
+  // After a trap in the core: the Child SAs it held are gone with it, and so are their kernel
+  // entries (the peers will be asked for new ones). Trap policies (whack --route) stay, and
+  // take the Child SAs' places again. Returns how many Child SAs were removed, once done.
+  forgetChildren(): Promise<number> {
+    const done = this.chain.then(async () => {
+      const n = this.sas.size;
+      for (const s of this.sas.values()) {
+        for (const id of [{ src: s.remote, dst: s.local, spi: s.spiIn }, { src: s.local, dst: s.remote, spi: s.spiOut }]) {
+          await this.kernel.deleteSa({ ...id, proto: "esp" }).catch(() => {}); // refused when installed, or expired
+        }
+      }
+      this.sas.clear();
+      for (const key of this.policies.keys()) {
+        const bar = key.indexOf("|");
+        const dir = key.slice(0, bar) as PolicySpec["dir"];
+        const trap = this.traps.get(key);
+        if (trap) await this.kernel.addPolicy(trap.spec, { update: true }).catch(() => {});
+        else await this.kernel.deletePolicy({ selector: JSON.parse(key.slice(bar + 1)) as Selector, dir }).catch(() => {});
+      }
+      this.policies.clear();
+      return n;
+    });
+    this.chain = done.then(() => {}, (e) => this.log(`kernel: ${(e as Error).message}`));
+    return done.catch(() => 0);
+  }
+
   async close(): Promise<void> {
     await this.chain;
     try {

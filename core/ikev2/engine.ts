@@ -32,9 +32,10 @@ import { startChildExchange, onChildRequest, onChildResponse, onChildJob, onChil
 import { startInformational, onInfoRequest, onInfoResponse, deleteIkeNow } from "./informational";
 import { dropped, dropReportAt, reportDrops, busy, halfOpenLimit, perSourceLimit, ddosModeName } from "./ddos";
 import { halfOpenCount } from "../sa/sa";
+import { shutdownStep } from "./shutdown";
 import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
-  EV_BUSY, ADM_ADD_CONN, ADM_ADD_CONNS, ADM_SET_SECRETS, ADM_INTERFACES, ADM_INITIATE, ADM_ONDEMAND, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
+  EV_BUSY, ADM_SHUTDOWN, ADM_ADD_CONN, ADM_ADD_CONNS, ADM_SET_SECRETS, ADM_INTERFACES, ADM_INITIATE, ADM_ONDEMAND, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
   SAOP_REKEY_CHILD, SAOP_REKEY_IKE, SAOP_DELETE_CHILD, SAOP_DELETE_IKE, SAOP_LIVENESS,
   REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2, DPD_CLEAR, DPD_RESTART,
 } from "../abi";
@@ -805,6 +806,13 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
       }
       return ADM_OK;
     }
+    case ADM_SHUTDOWN:
+      if (len < 9) {
+        adminReply = "shutdown needs a window, a patience and a last flag";
+        return ADM_ERROR;
+      }
+      adminReply = shutdownStep(<i32>min(load<u32>(IN), 65536), <f64>load<u32>(IN + 4), load<u8>(IN + 8) == 1);
+      return ADM_OK;
     case ADM_STATUS:
       adminReply = statusJson(len > 0 && load<u8>(IN) == 1, len > 1 ? String.UTF8.decodeUnsafe(IN + 1, <usize>(len - 1), false) : "");
       return ADM_OK;

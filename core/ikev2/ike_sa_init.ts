@@ -16,6 +16,7 @@ import {
 import { copyIn, u64ToBytes, concat4, bytesEqual, BlobWriter, readBlobs, strBytes } from "../bytes";
 import * as C from "../crypto";
 import { log } from "../pump";
+import { shuttingDown } from "./shutdown";
 import { beginTape, header, end, encodeBuilt, find, findNotify, dataA, dataB, field, FLAG_R } from "./message";
 import { saProposals, saChosen, ke, nonce, notify } from "./build";
 import { choose, offered, chosenXforms, Chosen } from "./proposals";
@@ -66,6 +67,10 @@ function natHash(spiI: u64, spiR: u64, ep: Endpoint): Uint8Array {
 
 // ---- initiator -------------------------------------------------------------------------------
 export function initiateIke(c: Conn): IkeSa | null {
+  if (shuttingDown) {
+    log(LOG_INFO, '"' + c.name + '": not initiating: shutting down');
+    return null;
+  }
   if (c.remote.family == 0) {
     log(LOG_INFO, '"' + c.name + '": cannot initiate: the peer is %any');
     return null;
@@ -264,6 +269,10 @@ function cookieFor(Ni: Uint8Array, remote: Endpoint, spiI: u64): Uint8Array {
 }
 
 export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len: i32, spiI: u64, spiR: u64, msgid: u32, port4500: bool): i32 {
+  if (shuttingDown) {
+    log(LOG_DEBUG, "dropping IKE_SA_INIT request from " + remote.toString() + ": shutting down");
+    return -1;
+  }
   if (spiR != 0 || msgid != 0) {
     log(LOG_DEBUG, "dropping IKE_SA_INIT request from " + remote.toString() + ": responder SPI or message ID not zero");
     return -1;

@@ -11,6 +11,7 @@ import { del, notify } from "./build";
 import { now, logSa, logChild, sendTo, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, notifyName, INFORMATIONAL } from "./state";
 import { childrenGone } from "./revival";
 import { be32 } from "./ike_auth";
+import { deleteAnswered } from "./shutdown";
 import { LOG_INFO, LOG_DEBUG, PT2_D, PT2_N } from "../abi";
 
 const PROTO_IKE = 1;
@@ -89,6 +90,7 @@ export function onInfoResponse(sa: IkeSa, msgid: u32): i32 {
   const arg = sa.outstandingArg;
   requestDone(sa);
   if (what == X_DELETE_IKE) {
+    deleteAnswered();
     deleteIkeLocal(sa, "deleted by us");
     return 0;
   }

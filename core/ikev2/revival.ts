@@ -16,6 +16,7 @@ import {
   IkeSa, allIke, ESTABLISHED_IKE_SA, IKE_SA_DEAD, IKE_SA_DELETING, ESTABLISHED_CHILD_SA, CHILD_LARVAL,
 } from "../sa/sa";
 import { LOG_INFO, LOG_DEBUG } from "../abi";
+import { shuttingDown } from "./shutdown";
 
 export const REVIVE_STEP: f64 = 5000; // ms added to the wait by each revival
 export const REVIVE_MAX: f64 = 300000; // the longest wait; also how long a tunnel must stay up to reset it
@@ -109,7 +110,7 @@ export function hasChild(c: Conn): bool {
 // at once, the wait as it was); logged once, with the reason. One revival at a time per
 // connection.
 export function scheduleRevival(c: Conn, t: f64, why: string, now: bool = false): void {
-  if (!c.up || c.reviveAt > 0) return;
+  if (!c.up || c.reviveAt > 0 || shuttingDown) return; // (shutting down: everything goes)
   // a tunnel that stayed up for the longest wait starts again from no wait
   if (c.upSince > 0 && t - c.upSince >= REVIVE_MAX) c.reviveDelay = 0;
   c.upSince = 0;

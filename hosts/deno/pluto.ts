@@ -4,6 +4,7 @@
 //     --allow-sys=networkInterfaces hosts/deno/pluto.ts --config /etc/ipsec.conf
 import { parseArgs } from "deno-std/cli/parse_args.js";
 import { Daemon, type DaemonHost } from "../daemon.ts";
+import { listenForSignals } from "../signals.ts";
 import type { Endpoint } from "../engine.ts";
 import { WhackServer } from "../whack-server.ts";
 import { serveWhack } from "./whack-socket.ts";
@@ -101,6 +102,9 @@ const hint = (e: unknown, why: string): boolean => {
   if (h) said.add(h);
   return h !== null;
 };
+// signals before anything slow (hosts/signals.ts): a SIGHUP while a large ipsec.conf loads
+// must not meet the default action, death without a word; each waits for start-up
+const { signals, started } = listenForSignals(log, (sig, f) => Deno.addSignalListener(sig, f), () => daemon, () => stop(0), `pluto ${Deno.pid}: reading ${config}`);
 const pool = nhelpers === 0 ? null : new WorkerPool(nhelpers);
 const sockets = new Map<string, Deno.DatagramConn>();
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -226,8 +230,12 @@ try {
   fail(needs(e, "for the control socket") ?? `cannot open the control socket ${ctl}: ${(e as Error).message}`);
 }
 log(`pluto ${Deno.pid} starting (kernel: ${kernel}, helpers: ${pool ? "pool" : "inline"})`);
+// a turn of the event loop: a signal that came while the configuration loaded is noticed (and
+// logged) now, and handled once started
+await new Promise((res) => setTimeout(res, 0));
 for (const e of await host.listen(daemon.ports())) log(e);
 for (const line of await daemon.start()) log(line);
+started();
 
 const whack = new WhackServer({
   handle: (req) => daemon.whack(req),
@@ -255,8 +263,9 @@ const whack = new WhackServer({
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  signals.stopping();
   log("pluto: shutting down");
-  await daemon.shutdown(2000);
+  await daemon.shutdown();
   clearTimeout(timer);
   for (const s of sockets.values()) s.close();
   listener.close();
@@ -272,6 +281,3 @@ async function stop(code: number): Promise<void> {
   log("pluto: stopped");
   Deno.exit(code);
 }
-Deno.addSignalListener("SIGTERM", () => void stop(0));
-Deno.addSignalListener("SIGINT", () => void stop(0));
-Deno.addSignalListener("SIGHUP", () => void daemon.whack({ cmd: "rereadall" }).then((r) => log(r.ok ? r.text! : r.error!)));

@@ -7,6 +7,7 @@ import net from "node:net";
 import os from "node:os";
 import { readFileSync, statSync, readdirSync, mkdirSync, writeFileSync, unlinkSync, chmodSync, appendFileSync, existsSync } from "node:fs";
 import { Daemon, type DaemonHost } from "../daemon.ts";
+import { listenForSignals } from "../signals.ts";
 import { defaultRoute } from "../config/defaultroute.ts";
 import type { Endpoint } from "../engine.ts";
 import { WhackServer } from "../whack-server.ts";
@@ -89,6 +90,12 @@ function main(): void {
     }
     process.stderr.write(text);
   };
+  // signals before anything slow (hosts/signals.ts): a SIGHUP while a large ipsec.conf loads
+  // must not meet Node's default action, death without a word; each waits for start-up
+  let daemon!: Daemon;
+  let stop: (code: number) => Promise<void> = async (code) => process.exit(code);
+  const { signals, started } = listenForSignals(log, (sig, f) => process.on(sig, f), () => daemon, () => stop(0), `pluto ${process.pid}: reading ${args.config}`);
+
   const nhelpers = args.nhelpers === undefined ? undefined : Number(args.nhelpers);
   if (nhelpers !== undefined && (!Number.isInteger(nhelpers) || nhelpers < 0 || nhelpers > 64)) {
     console.error("pluto: --nhelpers must be a whole number from 0 to 64");
@@ -99,7 +106,6 @@ function main(): void {
   const sockets = new Map<string, dgram.Socket>();
   const key = (e: Endpoint) => `${addrText(e)}|${e.port}`;
   let timer: NodeJS.Timeout | null = null;
-  let daemon!: Daemon;
   const t0 = performance.now();
   const host: DaemonHost = {
     now: () => performance.now() - t0 + 1,
@@ -262,17 +268,26 @@ function main(): void {
       chmodSync(ctl, 0o600);
       writeFileSync(pidfile, `${process.pid}\n`);
       log(`pluto ${process.pid} starting (kernel: ${kernel}, helpers: ${pool ? "pool" : "inline"})`);
-      const errors = await host.listen(daemon.ports());
-      for (const e of errors) log(e);
-      for (const line of await daemon.start()) log(line);
+      // two turns of the event loop (libuv dispatches a signal that came before the loop first
+      // ran on its second): one that came while the configuration loaded is noticed (and
+      // logged) now, and handled once started
+      try {
+        for (let i = 0; i < 2; i++) await new Promise((res) => setImmediate(res));
+        const errors = await host.listen(daemon.ports());
+        for (const e of errors) log(e);
+        for (const line of await daemon.start()) log(line);
+      } finally {
+        started(); // (even when start-up failed: the signals waiting for it are handled)
+      }
     });
 
     let stopping = false;
-    const stop = async (code: number) => {
+    stop = async (code: number) => {
       if (stopping) return;
       stopping = true;
+      signals.stopping();
       log("pluto: shutting down");
-      await daemon.shutdown(2000);
+      await daemon.shutdown();
       if (timer) clearTimeout(timer);
       for (const s of sockets.values()) s.close();
       server.close();
@@ -286,13 +301,10 @@ function main(): void {
       }
       await pool?.close();
       log("pluto: stopped");
+      // stderr to a pipe is written asynchronously: its last lines go out before the process
+      await new Promise<void>((res) => process.stderr.write("", () => res()));
       process.exit(code);
     };
-    process.on("SIGTERM", () => void stop(0));
-    process.on("SIGINT", () => void stop(0));
-    process.on("SIGHUP", () => {
-      void daemon.whack({ cmd: "rereadall" }).then((r) => log(r.ok ? r.text! : r.error!));
-    });
   }
 }
 
