@@ -3,7 +3,7 @@
 // 2.4) clears a restarted peer's stale SAs at once, and two ends initiating at the same time
 // keep both IKE SAs.
 import { describe, expect, test } from "vitest";
-import { Sim, pairConn, WEST, EAST, type Node } from "./sim.ts";
+import { Sim, pair, pairConn, WEST, EAST, type Node } from "./sim.ts";
 import { consistency, established } from "./check.ts";
 import type { ConnSpec, Endpoint } from "../../hosts/engine.ts";
 import * as abi from "../../core/abi.ts";
@@ -103,11 +103,7 @@ describe("uniqueids=yes: a peer reconnecting with the same ID replaces its old I
   });
 
   test("a second whack --up of a permanent connection: the new IKE SA replaces the first on both ends, and it carries no INITIAL_CONTACT", () => {
-    const sim = new Sim(84);
-    const w = sim.addNode("west", WEST);
-    const e = sim.addNode("east", EAST);
-    sim.act(w, (x) => x.addConn(0, pairConn("west")));
-    sim.act(e, (x) => x.addConn(0, pairConn("east")));
+    const { sim, w, e } = pair(84);
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));
     sim.run(2000);
     const first = established(w)[0];
@@ -125,11 +121,7 @@ describe("uniqueids=yes: a peer reconnecting with the same ID replaces its old I
 
 describe("INITIAL_CONTACT (RFC 7296 2.4)", () => {
   test("after a peer restart, its stale IKE SA and Child SA go at once, without a Delete", () => {
-    const sim = new Sim(85);
-    const w = sim.addNode("west", WEST);
-    const e = sim.addNode("east", EAST);
-    sim.act(w, (x) => x.addConn(0, pairConn("west")));
-    sim.act(e, (x) => x.addConn(0, pairConn("east")));
+    const { sim, w, e } = pair(85);
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));
     sim.run(2000);
     const stale = established(e)[0];
@@ -167,11 +159,7 @@ describe("INITIAL_CONTACT (RFC 7296 2.4)", () => {
   });
 
   test("both ends initiating at the same moment keep both IKE SAs (neither is stale)", () => {
-    const sim = new Sim(87);
-    const w = sim.addNode("west", WEST);
-    const e = sim.addNode("east", EAST);
-    sim.act(w, (x) => x.addConn(0, pairConn("west")));
-    sim.act(e, (x) => x.addConn(0, pairConn("east")));
+    const { sim, w, e } = pair(87);
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));
     sim.act(e, (x) => x.initiate(sim.now, "west-east"));
     sim.run(3000);
