@@ -22,27 +22,13 @@ const logs: Record<string, string> = { west: "", east: "" };
 const base = 40000 + (process.pid % 10000);
 const ATTACKER = "127.0.0.3";
 
-const conf = (_me: "west") => `config setup
-	listen=127.0.0.1
+// West initiates to east; east, busy from the start, answers anyone (left=%any as east reads
+// the file: east is the right end).
+const conf = (me: "west" | "east") => `config setup
+	listen=${me === "west" ? "127.0.0.1" : "127.0.0.2\n\tddos-mode=busy"}
 
 conn t
-	left=127.0.0.1
-	leftikeport=${base}
-	leftid=@west.test
-	right=127.0.0.2
-	rightikeport=${base + 1}
-	rightid=@east.test
-	ike=aes_gcm128-sha2_256;dh31,aes_gcm256-sha2_256;dh31
-	authby=secret
-	auto=add
-`;
-// east answers anyone (right=%any as east reads the file: east is the right end)
-const eastConf = `config setup
-	listen=127.0.0.2
-	ddos-mode=busy
-
-conn t
-	left=%any
+	left=${me === "west" ? `127.0.0.1\n\tleftikeport=${base}` : "%any"}
 	leftid=@west.test
 	right=127.0.0.2
 	rightikeport=${base + 1}
@@ -72,7 +58,7 @@ beforeAll(async () => {
   for (const me of ["west", "east"] as const) {
     const d = join(dir, me);
     mkdirSync(d, { recursive: true, mode: 0o700 });
-    writeFileSync(join(d, "ipsec.conf"), me === "east" ? eastConf : conf("west"));
+    writeFileSync(join(d, "ipsec.conf"), conf(me));
     writeFileSync(join(d, "ipsec.secrets"), secrets);
     chmodSync(join(d, "ipsec.secrets"), 0o600);
     // as a user runs it: default helpers
