@@ -14,7 +14,7 @@ import { concat2, concat3, readBlobs, u64ToBytes, u64FromBytes, BlobWriter } fro
 import * as C from "../crypto";
 import { beginTape, beginChain, end, sealBuilt, find, findNotify, dataA, dataB, field } from "./message";
 import { saProposals, saChosen, ke, nonce, notify, ts } from "./build";
-import { choose, offered, chosenXforms, Chosen, groupName } from "./proposals";
+import { choose, offered, chosenXforms, Chosen, groupName, offeredGroups } from "./proposals";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, submitJob, deleteIkeLocal, deleteChildLocal,
   armIkeTimers, queueExchange, kick, moveChildren, heirOf, notifyName, P_CHILD, CREATE_CHILD_SA,
@@ -25,7 +25,7 @@ import {
   acceptChild, offerChild, refuseChild, childKeys, keymatLen, childEstablished, newChildSpi, childNumber, childXforms, be32,
   setRekeyDone, N_USE_TRANSPORT_MODE, N_NO_PROPOSAL_CHOSEN,
 } from "./ike_auth";
-import { submitKeys, suite } from "./ike_sa_init";
+import { submitKeys, suite, initiateIke } from "./ike_sa_init";
 import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, JOB_DH_GENERATE, JOB_CHILD_KEYS, PT2_TSI, PT2_TSR, REG_DH, REG_PRF } from "../abi";
 import { nameOf } from "../names/index";
 
@@ -50,6 +50,23 @@ function pfsGroup(sa: IkeSa): i32 {
     if (x !== null && x.id != 0) return x.id;
   }
   return 0;
+}
+
+// Reauthentication (RFC 7296 2.8.3), for a Child SA that cannot be rekeyed with PFS because
+// the peer takes no KE group (strongSwan's usual esp_proposals = aes128gcm16 against our
+// default pfs=yes, refused NO_PROPOSAL_CHOSEN either way). Libreswan 4.10 lets such a Child SA
+// expire: its rekey is refused, the new CREATE_CHILD_SA it tries at the hard expiry too, and
+// its IKE SA stays without a Child SA. Here the whole IKE SA is replaced, make before break:
+// the new IKE SA's own KE exchange keys its IKE_AUTH Child SA, which carries no KE (1.2), so
+// the new keys owe nothing to the old ones and the peer takes the proposal; the old IKE SA, with
+// its Child SAs, is deleted once the new Child SA is up (ike_auth.ts reauthDone). One at a time.
+function reauthenticate(sa: IkeSa, why: string): void {
+  if (sa.reauthBy !== null || sa.state != ESTABLISHED_IKE_SA || sa.replacedBy != 0) return;
+  const n = initiateIke(sa.conn);
+  if (n === null) return;
+  n.reauthOf = sa;
+  sa.reauthBy = n;
+  logSa(sa, LOG_INFO, why + ": reauthenticating as IKE SA #" + n.serial.toString() + ", whose IKE_AUTH Child SA needs no KE");
 }
 
 // Lexicographic order of nonces (the "lowest of the four nonces" of 2.8.1).
@@ -206,6 +223,11 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
   if (np < 0 || sap < 0) {
     const nt = find(41);
     logChild(child, LOG_INFO, "CREATE_CHILD_SA refused" + (nt >= 0 ? " with " + notifyName(field(nt, 2)) : ""));
+    // a peer that takes no KE group of ours (strongSwan's esp_proposals = aes128gcm16) cannot
+    // rekey a Child SA with PFS on this IKE SA: a new IKE SA can
+    if (child.dh != 0 && nt >= 0 && field(nt, 2) == N_NO_PROPOSAL_CHOSEN) {
+      reauthenticate(sa, "the peer takes no Child SA with a KE of " + groupName(child.dh) + " and pfs=yes");
+    }
     if (old !== null) {
       old.rekeyedByUs = null;
       old.rekeyAt = now + 30000; // try again later
@@ -330,7 +352,15 @@ export function onChildRequest(sa: IkeSa, msgid: u32): i32 {
   // pfs=yes: the chosen proposal must carry one of our KE groups (offerChild refuses one
   // without, NO_PROPOSAL_CHOSEN, as Libreswan 4.10 does)
   const r = offerChild(sa, child, pfsGroup(sa) != 0);
-  if (r != 0) return refuse(sa, msgid, r, "no acceptable Child SA");
+  if (r != 0) {
+    refuse(sa, msgid, r, "no acceptable Child SA");
+    // the peer rekeys without a KE group: it will not take ours either, so as the IKE SA's
+    // initiator we replace the IKE SA before the Child SA's lifetime runs out
+    if (old !== null && r == N_NO_PROPOSAL_CHOSEN && pfsGroup(sa) != 0 && sa.initiator && offeredGroups(sap, PROTO_ESP).length == 0) {
+      reauthenticate(sa, "the peer rekeys Child SA #" + old.serial.toString() + " without a KE group and pfs=yes");
+    }
+    return 0;
+  }
   if (child.dh != 0) {
     // RFC 7296 1.3: a KE of another group than the chosen proposal's is answered with
     // INVALID_KE_PAYLOAD naming the chosen one, a group the request offered

@@ -9,7 +9,7 @@
 // NonceIData | prf(SK_pr, IDr').
 import { Conn, Id, Ts, Xform, findConnByIds, connsByIds, instantiate, KIND_INSTANCE, KIND_TEMPLATE } from "../conn/conn";
 import {
-  IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD, X_DELETE_SPI,
+  IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_AUTH_I0, IKE_AUTH_I, IKE_SA_INIT_R, X_DELETE_CHILD, X_DELETE_SPI, X_DELETE_IKE,
   takeUnknownDeleted,
 } from "../sa/sa";
 import { concat2, concat3, bytesEqual, readBlobs, strBytes, u64ToBytes } from "../bytes";
@@ -227,10 +227,26 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
   ikeEstablished(sa);
   const child = sa.childInFlight;
   sa.childInFlight = null;
-  if (child !== null) acceptChild(sa, child!, true);
+  const childUp = child !== null && acceptChild(sa, child!, true) && child!.state == ESTABLISHED_CHILD_SA;
+  if (sa.reauthOf !== null) reauthDone(sa, childUp);
   void msgid;
   kick(sa);
   return 0;
+}
+
+// A reauthentication's new IKE SA is up (create_child_sa.ts reauthenticate): once its Child
+// SA is, the IKE SA it replaces goes, with the Child SAs it still has (make before break).
+function reauthDone(sa: IkeSa, childUp: bool): void {
+  const old = sa.reauthOf!;
+  if (old.state != ESTABLISHED_IKE_SA) return;
+  if (!childUp) {
+    logSa(old, LOG_INFO, "its reauthentication, IKE SA #" + sa.serial.toString() + ", has no Child SA: this IKE SA stays until it expires");
+    return;
+  }
+  logSa(old, LOG_INFO, "replaced by IKE SA #" + sa.serial.toString() + " (reauthentication): deleting it");
+  old.replacedBy = sa.serial;
+  old.rekeyAt = 0;
+  queueExchange(old, X_DELETE_IKE, 0);
 }
 
 // The responder's answer about the first Child SA (IKE_AUTH) or a new one (CREATE_CHILD_SA,

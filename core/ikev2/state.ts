@@ -167,6 +167,11 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
     }
     if (old.rekeyedByPeer === sa) old.rekeyedByPeer = null;
   }
+  // a reauthentication that replaces this one, or that this one was, forgets it
+  if (sa.reauthOf !== null) sa.reauthOf!.reauthBy = null;
+  if (sa.reauthBy !== null) sa.reauthBy!.reauthOf = null;
+  sa.reauthOf = null;
+  sa.reauthBy = null;
   // a rekey of this IKE SA that has not completed goes with it
   const ours = sa.rekeyNew;
   sa.rekeyNew = null;

@@ -239,6 +239,10 @@ export class IkeSa {
   chosenNumber: i32 = 1; // responder: the number of the proposal it accepted
   rekeyedByPeer: IkeSa | null = null; // the new IKE SA the peer's rekey of this one created
   rekeyedOf: IkeSa | null = null; // for a new IKE SA: the one it replaces
+  // reauthentication (create_child_sa.ts reauthenticate): the new IKE SA that replaces this
+  // one, and on that one, the IKE SA it replaces
+  reauthBy: IkeSa | null = null;
+  reauthOf: IkeSa | null = null;
   peerNonce: Uint8Array = EMPTY; // the peer's nonce in the CREATE_CHILD_SA it sent
   pendingReq: u32 = 0; // message ID of the peer's request being answered
   pendingChild: ChildSa | null = null; // a Child SA being created by the peer's request

@@ -24,8 +24,10 @@ export const labSecrets = (psk: string) => `@west.lab.example @east.lab.example 
 
 export const PSK = "interop-secret-0123456789";
 
-// strongSwan's side of the same connection (swanctl.conf), east in the lab.
-export function ssConf(o: { local: string; remote: string; ike: string; esp: string; lts: string; rts: string; psk?: string }): string {
+// strongSwan's side of the same connection (swanctl.conf), east in the lab, as
+// east.lab.example; `child` adds settings to its Child SA (lifetimes); `secrets` replaces the
+// secrets section's one PSK for the pair.
+export function ssConf(o: { local: string; remote: string; ike: string; esp: string; lts: string; rts: string; psk?: string; child?: string; secrets?: string }): string {
   return `connections {
   lab {
     version = 2
@@ -43,14 +45,14 @@ export function ssConf(o: { local: string; remote: string; ike: string; esp: str
         remote_ts = ${o.rts}
         esp_proposals = ${o.esp}
         start_action = none
-      }
+${o.child ?? ""}      }
     }
   }
 }
 secrets {
-  ike-lab { id-a = west.lab.example
+${o.secrets ?? `  ike-lab { id-a = west.lab.example
             id-b = east.lab.example
-            secret = "${o.psk ?? PSK}" }
+            secret = "${o.psk ?? PSK}" }`}
 }
 `;
 }

@@ -118,3 +118,43 @@ describe("the initiator's refusals after IKE_AUTH reach the responder (RFC 7296 
     expect(ikeOf(e).children).toHaveLength(0);
   });
 });
+
+describe("a Child SA that cannot be rekeyed with PFS survives its lifetime: reauthentication (RFC 7296 2.8.3)", () => {
+  // Sampled every second over several Child SA lifetimes: each side always has an established
+  // Child SA (`gaps` counts the seconds where one has none)
+  function survives(seed: number, west: object, east: object, ms: number) {
+    const { sim, w, e } = up(seed, west, east);
+    let gaps = 0;
+    const end = sim.now + ms;
+    for (let t = sim.now + 1000; t <= end; t += 1000) {
+      sim.run(t);
+      if (childrenOf(w).length === 0 || childrenOf(e).length === 0) gaps++;
+    }
+    sim.run(sim.now + 5000);
+    return { sim, w, e, gaps };
+  }
+  test("our PFS rekey is refused NO_PROPOSAL_CHOSEN: a new IKE SA replaces the old one before the Child SA expires, lifetime after lifetime", () => {
+    const short = { timers: { ikeLifetime: 3600, childLifetime: 40, rekeyMargin: 10, rekeyFuzz: 0 } };
+    const { sim, w, e, gaps } = survives(110, { ...pfsYes as object, ...short }, { ...noDh as object, timers: { ...short.timers, childLifetime: 600 } }, 200_000);
+    expect(gaps).toBe(0);
+    const reauths = w.log(/the peer takes no Child SA with a KE of CURVE25519 and pfs=yes: reauthenticating as IKE SA #\d+/);
+    expect(reauths.length).toBeGreaterThanOrEqual(4);
+    expect(w.log(/replaced by IKE SA #\d+ \(reauthentication\): deleting it/).length).toBe(reauths.length);
+    expect(w.log(/INVALID_KE_PAYLOAD/).concat(e.log(/INVALID_KE_PAYLOAD/))).toEqual([]);
+    // no Child SA ran to the end of its lifetime: each was replaced before
+    expect(w.log(/lifetime expired/).concat(e.log(/lifetime expired/))).toEqual([]);
+    ok(sim, w, e);
+    expect(established(w)).toHaveLength(1);
+    expect(childrenOf(w)).toHaveLength(1);
+  });
+  test("the peer's rekey without a KE group is refused: as the IKE SA's initiator we reauthenticate before its Child SA expires", () => {
+    const { sim, w, e, gaps } = survives(111, { ...pfsYes as object, timers: { ikeLifetime: 3600, childLifetime: 600, rekeyMargin: 10, rekeyFuzz: 0 } },
+      { ...noDh as object, timers: { ikeLifetime: 3600, childLifetime: 40, rekeyMargin: 15, rekeyFuzz: 0 } }, 200_000);
+    expect(gaps).toBe(0);
+    expect(w.log(/the peer rekeys Child SA #\d+ without a KE group and pfs=yes: reauthenticating/).length).toBeGreaterThanOrEqual(4);
+    expect(e.log(/CREATE_CHILD_SA refused with NO_PROPOSAL_CHOSEN/).length).toBeGreaterThanOrEqual(4);
+    ok(sim, w, e);
+    expect(established(e)).toHaveLength(1);
+    expect(childrenOf(e)).toHaveLength(1);
+  });
+});
