@@ -60,6 +60,9 @@ function pfsGroup(sa: IkeSa): i32 {
 // the new IKE SA's own KE exchange keys its IKE_AUTH Child SA, which carries no KE (1.2), so
 // the new keys owe nothing to the old ones and the peer takes the proposal; the old IKE SA, with
 // its Child SAs, is deleted once the new Child SA is up (ike_auth.ts reauthDone). One at a time.
+// Started when we refuse the peer's rekey (the peer's Child SA would otherwise run out on its
+// own clock); our own refused rekeys are replaced as revival.ts replaces any Child SA that
+// cannot be rekeyed (a new CREATE_CHILD_SA, then a new IKE SA).
 function reauthenticate(sa: IkeSa, why: string): void {
   if (sa.reauthBy !== null || sa.state != ESTABLISHED_IKE_SA || sa.replacedBy != 0) return;
   const n = initiateIke(sa.conn);
@@ -223,11 +226,6 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
   if (np < 0 || sap < 0) {
     const nt = find(41);
     logChild(child, LOG_INFO, "CREATE_CHILD_SA refused" + (nt >= 0 ? " with " + notifyName(field(nt, 2)) : ""));
-    // a peer that takes no KE group of ours (strongSwan's esp_proposals = aes128gcm16) cannot
-    // rekey a Child SA with PFS on this IKE SA: a new IKE SA can
-    if (child.dh != 0 && nt >= 0 && field(nt, 2) == N_NO_PROPOSAL_CHOSEN) {
-      reauthenticate(sa, "the peer takes no Child SA with a KE of " + groupName(child.dh) + " and pfs=yes");
-    }
     if (old !== null) {
       old.rekeyedByUs = null;
       old.rekeyAt = now + 30000; // try again later
