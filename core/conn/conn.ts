@@ -721,10 +721,11 @@ export function readConn(p: usize, len: i32): Conn | null {
   c.remote = them.ep;
   c.localId = shareId(us.ownId());
   c.remoteId = them.idOrAddress();
+  // without a secret for this orientation the connection loads (as Libreswan's does) and its
+  // negotiations fail naming the missing secret until a reread of ipsec.secrets brings one
   c.leftIsOurs = l;
   const psk = ourPsk(l, pskLeft, pskRight);
-  if (psk.length == 0) { connError = q + "no pre-shared key for " + c.localId.toText() + " and " + c.remoteId.toText(); return null; }
-  c.psk = shareBytes(psk);
+  c.psk = psk.length == 0 ? psk : shareBytes(psk);
   c.ike = shareProposals(c.ike);
   c.esp = shareProposals(c.esp);
   c.localTs = us.selectors();

@@ -681,6 +681,10 @@ function saDeadline(sa: IkeSa): f64 {
 }
 
 // ---- admin -----------------------------------------------------------------------------------
+function noPskWarning(c: Conn, when: string): void {
+  log(LOG_INFO, '"' + c.name + '": no pre-shared key for ' + c.localId.toText() + " and " + c.remoteId.toText() + when + ": its negotiations will fail until ipsec.secrets has one");
+}
+
 export let adminReply: string = "";
 
 export function evAdmin(t: f64, op: i32, len: i32): i32 {
@@ -707,6 +711,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
       addConn(c);
       adminReply = 'added connection "' + c.name + '"';
       log(LOG_INFO, '"' + c.name + '": added IKEv2 connection (' + c.kindName + ")");
+      if (c.psk.length == 0) noPskWarning(c, "");
       return ADM_OK;
     }
     case ADM_ADD_CONNS: {
@@ -733,6 +738,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
         addConn(c);
         added++;
         log(LOG_INFO, '"' + c.name + '": added IKEv2 connection (' + c.kindName + ")");
+        if (c.psk.length == 0) noPskWarning(c, "");
       }
       adminReply = "added " + added.toString() + " connections\n" + refused;
       return refused.length == 0 ? ADM_OK : ADM_ERROR;
@@ -755,7 +761,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
           continue;
         }
         set++;
-        if (c.psk.length == 0) log(LOG_INFO, '"' + c.name + '": no pre-shared key for ' + c.localId.toText() + " and " + c.remoteId.toText() + " any more: its negotiations will fail until ipsec.secrets has one");
+        if (c.psk.length == 0) noPskWarning(c, " any more");
       }
       adminReply = "secrets set for " + set.toString() + " connections\n" + refused;
       return refused.length == 0 ? ADM_OK : ADM_ERROR;

@@ -114,6 +114,24 @@ describe("PSK rotation", () => {
   });
 });
 
+describe("a connection without a secret", () => {
+  test("loads, fails at negotiation naming the missing secret, and works once a reread brings one", async () => {
+    const p = daemonPair({ west: conf("west"), east: conf("east") }, { west: OLD, east: psk("for another pair").replace("@west.test", "@north.test") });
+    await p.daemons.west.start();
+    expect(await p.daemons.east.start()).toEqual(['added connection "t"']);
+    expect(p.logs.east.join("\n")).toMatch(/"t": no pre-shared key for @east\.test and @west\.test: its negotiations will fail until ipsec\.secrets has one/);
+    await p.daemons.west.whack({ cmd: "initiate", name: "t" });
+    await p.settle();
+    expect(p.logs.east.join("\n")).toMatch(/no pre-shared key in ipsec\.secrets for @east\.test and @west\.test: AUTHENTICATION_FAILED/);
+    expect(established(p.daemons.east)).toHaveLength(0);
+    p.files.east["/s"] = OLD;
+    expect(await p.daemons.east.whack({ cmd: "rereadsecrets" })).toMatchObject({ ok: true });
+    await p.daemons.west.whack({ cmd: "initiate", name: "t" });
+    await p.settle();
+    expect(established(p.daemons.east)).toHaveLength(1);
+  });
+});
+
 describe("a reread that fails changes nothing", () => {
   test.each([
     ["the bytes 0b f0", Buffer.from([0x0b, 0xf0]).toString("utf8"), "/s:1:1: error: unexpected U+000B (vertical tab)"],

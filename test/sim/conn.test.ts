@@ -62,17 +62,27 @@ describe("orientation: the core decides which end is ours by the host's addresse
     expect(n.status().conns).toEqual([]);
   });
 
-  test("a missing secret for the chosen orientation is refused, not run with an empty key", () => {
+  test("a missing secret for the chosen orientation loads the connection, which is never run with an empty key", () => {
     const sim = new Sim(73);
+    const w = sim.addNode("west", WEST);
     const e = sim.addNode("east", EAST);
-    const spec = pairConn("west");
-    delete spec.psk;
-    expect(e.engine.addConn(0, { ...spec, pskRight: undefined })).toEqual({ ok: false, reply: '"west-east": no pre-shared key for @east.example and @west.example' });
-    expect(e.engine.addConn(0, { ...spec, pskRight: te.encode("east's view of the secret") }).ok).toBe(true);
+    sim.act(w, (x) => x.addConn(0, pairConn("west")));
     // an empty secret says "none for this orientation": west's secret is not east's
-    const n = sim.addNode("north", NORTH);
-    n.engine.setInterfaces(0, [{ family: 4, port: 0, addr: EAST }]);
-    expect(n.engine.addConn(0, { ...pairConn("west"), psk: te.encode("for west only"), pskRight: new Uint8Array(0) }).reply).toMatch(/no pre-shared key for @east\.example and @west\.example/);
+    const r = e.engine.addConn(0, { ...pairConn("west"), psk: te.encode("for west only"), pskRight: new Uint8Array(0) });
+    expect(r).toEqual({ ok: true, reply: 'added connection "west-east"' });
+    expect(e.log(/no pre-shared key for @east\.example and @west\.example: its negotiations will fail until ipsec\.secrets has one/)).toHaveLength(1);
+    // east as initiator: no AUTH from an empty key goes out
+    sim.act(e, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(3000);
+    // (the IKE SA goes before its IKE_AUTH request is built; revival may try again, as often)
+    expect(e.log(/deleted IKE SA \(no pre-shared key in ipsec\.secrets for @east\.example and @west\.example\)/).length).toBeGreaterThan(0);
+    expect(e.log(/sent IKE_AUTH request/)).toEqual([]);
+    // east as responder: refused before any AUTH is computed
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(6000);
+    expect(e.log(/no pre-shared key in ipsec\.secrets for @east\.example and @west\.example: AUTHENTICATION_FAILED/).length).toBeGreaterThan(0);
+    expect(established(w)).toHaveLength(0);
+    expect(established(e)).toHaveLength(0);
   });
 });
 
