@@ -8,14 +8,17 @@
 //
 // Keys: `keys` is the text of a Wireshark-style key table (ikev2_decryption_table lines
 // SPIi,SPIr,SK_ei,SK_er,"enc",SK_ai,SK_ar,"integ"; ikev1_decryption_table lines
-// icookie,key). It is parsed and matched against each message's SPIs; the decryption itself
-// is decryptSk() / decryptV1() below, which return null until the crypto work fills them in.
+// icookie,key). It is parsed and matched against each message's SPIs: IKEv2 SK/SKF payloads
+// are decrypted by decryptSk() below, IKEv1 E-flag messages by hosts/ikev1-decrypt.ts, which
+// follows each ISAKMP SA's IV chain through the capture (so IKEv1 needs every message in order).
+// IKEv1 messages sent as Cisco-style fragments (payload 132) are reassembled and shown whole.
 import * as abi from "../core/abi.ts";
 import type { Wire, WireNode, WireError } from "./wire.ts";
 import { readCapture, formatAddress, type CapturedUdp } from "./pcap.ts";
 import type { CryptoProvider } from "./crypto/provider.ts";
 import { portableProvider } from "./crypto/portable.ts";
 import { skAlgorithms, skDecrypt } from "./crypto/sk.ts";
+import { V1Decryptor } from "./ikev1-decrypt.ts";
 
 // ---- public interface -------------------------------------------------------------------------
 
@@ -248,19 +251,6 @@ export function decryptSk(key: IkeV2Key, message: Uint8Array, sk: WireNode, from
   return skDecrypt(provider, alg, SK_e, SK_a, message, sk.off, sk.len, sk.kind === abi.K_V2_SKF);
 }
 
-/**
- * Decrypts the encrypted body of an IKEv1 message (E flag). `enc` is the K_V1_ENC node; the IV
- * depends on the exchange's history, which a capture-wide state would have to carry. Returns
- * the plaintext payload chain (first payload type: the header's next payload) or null.
- */
-export function decryptV1(key: IkeV1Key, message: Uint8Array, hdr: WireNode, enc: WireNode): Uint8Array | null {
-  void key;
-  void message;
-  void hdr;
-  void enc;
-  return null; // decryption not implemented yet
-}
-
 // ---- the dump ---------------------------------------------------------------------------------
 
 const IKE_PORT = 500;
@@ -481,8 +471,15 @@ class Dumper {
   /** malformed inner chains found while rendering (a decrypted chain that failed to decode) */
   private innerErrors = 0;
   private frags = new Map<string, { total: number; parts: (Uint8Array | undefined)[]; first: number }>();
+  /** IKEv1: each ISAKMP SA's transform, KE values and IV chain, as the capture goes */
+  private readonly v1: V1Decryptor;
+  /** IKEv1 fragments (payload 132) by initiator cookie and fragment ID, until the last one */
+  private readonly v1frags = new Map<string, (Uint8Array | undefined)[]>();
+  static readonly MAX_V1_FRAGS = 64;
 
-  constructor(private readonly wire: Wire, private readonly keys: KeyTable | undefined) {}
+  constructor(private readonly wire: Wire, private readonly keys: KeyTable | undefined) {
+    this.v1 = new V1Decryptor(keys?.v1 ?? new Map());
+  }
 
   datagram(p: CapturedUdp): Rendered {
     const port4500 = isPort4500(p);
@@ -529,9 +526,60 @@ class Dumper {
     this.depth = 0;
     this.innerErrors = 0;
     json.ike = this.header(msg, message);
+    if (msg.kind === abi.K_V1_HDR) this.v1Fragment(msg, json);
     const lines = this.lines;
     this.lines = [];
     return { what: this.innerErrors ? "malformed" : "ike", lines, json };
+  }
+
+  // An IKEv1 fragment (payload 132): kept until the one with the last-fragment flag, then the
+  // whole message they carry (header and all) is decoded and shown, and decrypted in its turn.
+  private v1Fragment(msg: WireNode, json: Json): void {
+    const frag = msg.children.find((c) => c.kind === abi.K_V1_FRAG);
+    if (!frag || !frag.a) return;
+    const id = `${toHex(msg.a ?? new Uint8Array(0))}/${frag.f[0]}`;
+    let parts = this.v1frags.get(id);
+    if (!parts) {
+      if (this.v1frags.size >= 1024) {
+        const old = this.v1frags.keys().next().value!;
+        this.v1frags.delete(old);
+        this.line(`(fragments of ${old} let go: more than 1,024 fragmented messages incomplete)`);
+      }
+      parts = [];
+      this.v1frags.set(id, parts);
+    }
+    const n = frag.f[1];
+    if (n < 1 || n > Dumper.MAX_V1_FRAGS) {
+      this.line(`Fragment number ${n}: not reassembled (1 to ${Dumper.MAX_V1_FRAGS} expected)`);
+      return;
+    }
+    parts[n - 1] = frag.a.slice();
+    if (!(frag.f[2] & 1)) return;
+    const missing: number[] = [];
+    for (let i = 0; i < n; i++) if (!parts[i]) missing.push(i + 1);
+    if (missing.length) {
+      this.line(`Last fragment ${n}: fragments ${missing.join(", ")} not seen, the message is not reassembled`);
+      json.reassembly_missing = missing;
+      return;
+    }
+    this.v1frags.delete(id);
+    const whole = new Uint8Array(parts.reduce((a, x) => a + x!.length, 0));
+    let o = 0;
+    for (const x of parts) {
+      whole.set(x!, o);
+      o += x!.length;
+    }
+    const d = this.wire.decode(whole);
+    if (!d.ok) {
+      this.innerErrors++;
+      this.line(`Reassembled message (${n} fragments, ${whole.length} bytes): malformed: ${d.error.message}`);
+      json.reassembled = { fragments: n, length: whole.length, error: this.errorJson(d.error) };
+      return;
+    }
+    this.line(`Reassembled message (${n} fragments, ${whole.length} bytes):`);
+    this.depth++;
+    json.reassembled = { fragments: n, length: whole.length, ike: this.header(d.msg, whole) };
+    this.depth--;
   }
 
   private errorJson(e: WireError): Json {
@@ -607,6 +655,7 @@ class Dumper {
     const j: Json = { kind: this.wire.kindName(h.kind), kind_id: h.kind, offset: h.off, length: h.len };
     this.fieldsJson(h, ctx, j);
     j.flags_names = flagNames;
+    if (!v2 && !h.children.some((c) => c.kind === abi.K_V1_ENC)) this.v1.observe(h);
     this.depth++;
     j.payloads = this.chain(h.children, ctx);
     this.depth--;
@@ -842,9 +891,19 @@ class Dumper {
       const k = this.keys?.v1.get(toHex(ctx.hdr.a ?? new Uint8Array(0)));
       if (k) {
         j.keys = { line: k.line };
-        plain = decryptV1(k, ctx.message, ctx.hdr, n);
+        const r = this.v1.decrypt(ctx.hdr, n);
         first = ctx.hdr.f[0];
-        if (!plain) note = " [key known; IKEv1 decryption not implemented yet]";
+        if (r.ok) {
+          plain = r.plain;
+          j.keys = { line: k.line, encryption: r.cipher };
+          if (r.retransmission) {
+            j.retransmission = true;
+            note = " [a retransmission: decrypted as its first copy]";
+          }
+        } else {
+          note = ` [key line ${k.line}: not decrypted: ${r.reason}]`;
+          j.decrypt_error = r.reason;
+        }
       }
     }
     this.line(`Encrypted Data (${len} bytes)${note}`);

@@ -28,7 +28,10 @@ Options:
                    reported with their line number. Decrypts SK and SKF payloads (fragments
                    reassembled) with AES-CBC + HMAC-SHA1/SHA2, AES-GCM and ChaCha20-Poly1305
                    and prints what is inside; an ICV that does not verify is reported.
-                   IKEv1 decryption is not implemented yet.
+                   With ikev1_decryption_table lines, IKEv1 messages with the E flag are
+                   decrypted (DES, 3DES, AES-CBC) along each ISAKMP SA's IV chain (RFC 2409
+                   Appendix B), which needs the capture's phase-1 SA and KE payloads; IKEv1
+                   fragments (payload 132) are reassembled and shown as the whole message.
   -h, --help       this text
   --version        the version
 

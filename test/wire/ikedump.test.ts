@@ -170,6 +170,36 @@ describe("ikedump text", () => {
     expect(r.text).not.toMatch(/Flags: 0x\w\w \((Initiator|Responder)/);
   });
 
+  it("decrypts IKEv1 with the ikev1_decryption_table: Main Mode, Quick Mode, DPD notifies, fragments reassembled", () => {
+    const keysOf = (n: string) => readFileSync(join(CORPUS, `${n}.ikev1_decryption_table`), "utf8");
+    const dpd = dumpCapture(wire, pcap("ikev1-ss-main-dpd"), { keys: keysOf("ikev1-ss-main-dpd") });
+    expect(dpd.errors).toBe(0);
+    expect(dpd.text).not.toMatch(/not decrypted/);
+    const decrypted = dpd.text.match(/^ {4}Decrypted Data \(\d+ bytes\)$/gm) ?? [];
+    // MM 5, 6, QM 1-3, 6 DPD Informationals, 2 Deletes
+    expect(decrypted.length).toBe(13);
+    expect(dpd.text).toContain("Identification Data: west.lab.example\n");
+    const rut = wire.name(abi.REG_NOTIFY_V1, 36136);
+    expect(dpd.text).toContain(`${rut || 36136} (36136)`);
+    const j = JSON.parse(dumpCapture(wire, pcap("ikev1-ss-main-dpd"), { keys: keysOf("ikev1-ss-main-dpd"), json: true }).text) as JsonDoc;
+    const enc = JSON.stringify(j).match(/"encryption":"AES-CBC_256\/SHA2-256"/g) ?? [];
+    expect(enc.length).toBe(13);
+
+    // IKEv1 fragments: the two halves of Main Mode 5 and 6 become one message each, decrypted
+    const cert = dumpCapture(wire, pcap("ikev1-ss-main-cert"), { keys: keysOf("ikev1-ss-main-cert") });
+    expect(cert.text.match(/^Reassembled message \(2 fragments, \d+ bytes\):$/gm)?.length).toBe(2);
+    expect(cert.text).not.toMatch(/not decrypted/);
+    expect(cert.text).toMatch(/^ {8}Decrypted Data \(1376 bytes\)$/m);
+
+    // a key for another SA: each encrypted message says why it is not decrypted; nothing throws
+    const wrong = keysOf("ikev1-ss-main-dpd").replace(/^(\w+),(\w{2})/m, (_, c: string, k: string) => `${c},${k === "00" ? "01" : "00"}`);
+    const w = dumpCapture(wire, pcap("ikev1-ss-main-dpd"), { keys: wrong });
+    // AES-CBC has no integrity check: a wrong key gives a plaintext that does not decode
+    expect(w.errors).toBeGreaterThan(0);
+    expect(w.text).toMatch(/Decrypted Data \(\d+ bytes\): malformed: /);
+    // (the reasons for what cannot be decrypted at all: test/wire/decrypt-v1.test.ts)
+  });
+
   it("reports a corrupted packet by frame and decodes the rest", () => {
     const bytes = new Uint8Array(pcap("ikev2-psk-x25519-gcm"));
     const first = readCapture(bytes).packets[0];
