@@ -18,6 +18,8 @@ export function unsupported(c: NormalizedConn): Unsupported[] {
   if (!c.ikev2) refuse("keyexchange", "IKEv1 connections are not supported yet");
   if (!c.authby.includes("secret")) refuse("authby", `authby=${c.authby.join(",")} is not supported yet (use authby=secret)`);
   if (c.type !== "tunnel" && c.type !== "transport") refuse("type", `type=${c.type} is not supported yet`);
+  // (the Child SA would be negotiated and keyed as ESP with AH's integrity-only proposal)
+  if (c.phase2 === "ah") refuse("phase2", "phase2=ah is not supported yet (AH Child SAs; use phase2=esp)");
   for (const [side, e] of [["left", c.left], ["right", c.right]] as const) {
     if (e.hostKind === "dns") refuse(side, `${side}=${e.host} is not an address (host names are not resolved yet)`);
     if (e.auth !== null && !["secret", "psk"].includes(e.auth)) refuse(`${side}auth`, `${side}auth=${e.auth} is not supported yet (only pre-shared keys)`);
