@@ -282,6 +282,7 @@ export const CF_PFS = 4;
 export const CF_INITIAL_CONTACT = 8;
 export const CF_NARROWING = 16; // narrowing=yes: either side may settle for part of its selectors (RFC 7296 2.9)
 export const CF_UNIQUEIDS = 256; // uniqueids=yes (config setup): a new IKE SA with the same peer ID replaces the old ones
+export const CF_NO_REKEY = 512; // rekey=no: we never rekey or replace its SAs (the peer may), they expire, and it is not revived (Libreswan's POLICY_DONT_REKEY)
 export const CONN_AUTO = 13; // u8: 0 ignore, 1 add, 2 route/ondemand, 3 start
 export const CONN_FRAG_SIZE = 14; // u16 LE: largest datagram before fragmenting (default 1280)
 export const CONN_PSK_RIGHT = 15; // the pre-shared key when right is this end (absent: CONN_PSK either way; empty: none)

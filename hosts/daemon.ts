@@ -293,6 +293,7 @@ export class Daemon {
       pfs: c.pfs,
       initialContact: c.initialContact,
       uniqueIds: this.config?.setup.uniqueids ?? true,
+      rekey: c.lifetimes.rekey,
       narrowing: c.narrowing,
       auto: c.auto === "start" ? 3 : c.auto === "ondemand" ? 2 : c.auto === "ignore" ? 0 : 1,
       // as Libreswan 4.10 takes them for IKEv2: dpdaction= only with dpddelay= (else hold)

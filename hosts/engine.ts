@@ -87,6 +87,7 @@ export interface ConnSpec {
   pfs?: boolean;
   initialContact?: boolean;
   uniqueIds?: boolean; // uniqueids= of config setup (default yes)
+  rekey?: boolean; // rekey= (default yes); no: we never rekey, the SAs expire, no revival
   narrowing?: boolean; // narrowing=yes (Libreswan's default is no)
   auto?: number;
   fragSize?: number;
@@ -219,7 +220,7 @@ function writeConnRecord(w: RecordWriter, c: ConnSpec): void {
   });
   const flags = (c.transport ? abi.CF_TRANSPORT : 0) | (c.fragmentation ? abi.CF_FRAGMENTATION : 0) |
     (c.pfs ? abi.CF_PFS : 0) | (c.initialContact !== false ? abi.CF_INITIAL_CONTACT : 0) | (c.narrowing ? abi.CF_NARROWING : 0) |
-    (c.uniqueIds !== false ? abi.CF_UNIQUEIDS : 0);
+    (c.uniqueIds !== false ? abi.CF_UNIQUEIDS : 0) | (c.rekey === false ? abi.CF_NO_REKEY : 0);
   w.tlv(abi.CONN_FLAGS, () => w.u32(flags));
   w.tlv(abi.CONN_AUTO, () => w.u8(c.auto ?? 1));
   if (c.fragSize) w.tlv(abi.CONN_FRAG_SIZE, () => w.u16(c.fragSize!));

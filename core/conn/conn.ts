@@ -10,7 +10,7 @@ import {
   CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LEFT_TS, CONN_RIGHT_TS, CONN_TIMERS, CONN_FLAGS,
   CONN_AUTO, CONN_FRAG_SIZE, CONN_LEFT_PROTOPORT, CONN_RIGHT_PROTOPORT, CONN_LEFT_VIRTUAL,
   CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, CONN_REVIVAL, VIRT_NO, DPD_HOLD, DPD_RESTART,
-  CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT, CF_NARROWING, CF_UNIQUEIDS,
+  CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT, CF_NARROWING, CF_UNIQUEIDS, CF_NO_REKEY,
 } from "../abi";
 
 export const KIND_PERMANENT = 0;
@@ -233,6 +233,7 @@ export class Conn {
   get transport(): bool { return (this.flags & CF_TRANSPORT) != 0; }
   get fragmentation(): bool { return (this.flags & CF_FRAGMENTATION) != 0; }
   get pfs(): bool { return (this.flags & CF_PFS) != 0; }
+  get noRekey(): bool { return (this.flags & CF_NO_REKEY) != 0; }
   get initialContact(): bool { return (this.flags & CF_INITIAL_CONTACT) != 0; }
   get narrowing(): bool { return (this.flags & CF_NARROWING) != 0; }
   get uniqueIds(): bool { return (this.flags & CF_UNIQUEIDS) != 0; }

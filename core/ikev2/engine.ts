@@ -377,7 +377,8 @@ export function evTimeout(t: f64): i32 {
         } else {
           deleteChildLocal(c, "lifetime expired");
         }
-        childrenGone(sa, now, "Child SA #" + c.serial.toString() + " expired");
+        // (rekey=no: what expires is not replaced)
+        if (!sa.conn.noRekey) childrenGone(sa, now, "Child SA #" + c.serial.toString() + " expired");
         continue;
       }
       if (sa.state == ESTABLISHED_IKE_SA && c.state == ESTABLISHED_CHILD_SA && c.rekeyAt > 0 && c.rekeyAt <= now) {

@@ -71,6 +71,12 @@ export function otherIke(c: Conn, except: IkeSa | null): bool {
 export function ikeGone(sa: IkeSa, wasUp: bool, t: f64, why: string): void {
   const c = sa.conn;
   if (!c.up || otherIke(c, sa)) return;
+  if (c.noRekey) {
+    // as Libreswan 4.10's revival.c: "skipping revival: POLICY_DONT_REKEY enabled"
+    log(LOG_INFO, c.label + ": IKE SA #" + sa.serial.toString() + " is gone (" + why + "); rekey=no: the connection is not brought up again");
+    markDown(c);
+    return;
+  }
   if (!wasUp && c.keyingTries > 0 && c.attempts >= c.keyingTries) {
     log(LOG_INFO, c.label + ": IKE SA #" + sa.serial.toString() + " failed (" + why + "); giving up after " +
       c.attempts.toString() + " keying attempt" + (c.attempts == 1 ? "" : "s") + " (keyingtries=" + c.keyingTries.toString() + ")");

@@ -274,7 +274,8 @@ export function armIkeTimers(sa: IkeSa): void {
   const c = sa.conn;
   sa.createdAt = now;
   sa.expireAt = now + c.ikeLifetime;
-  sa.rekeyAt = now + rekeyTime(c.ikeLifetime, c.rekeyMargin, c.rekeyFuzz);
+  // rekey=no: it lives its lifetime and expires (the peer may rekey it)
+  sa.rekeyAt = c.noRekey ? 0 : now + rekeyTime(c.ikeLifetime, c.rekeyMargin, c.rekeyFuzz);
   sa.lastInbound = now;
   sa.livenessAt = c.dpdDelay > 0 ? now + c.dpdDelay : 0;
 }
@@ -283,6 +284,6 @@ export function armChildTimers(ch: ChildSa): void {
   const c = ch.ike.conn;
   ch.createdAt = now;
   ch.expireAt = now + c.childLifetime;
-  ch.rekeyAt = now + rekeyTime(c.childLifetime, c.rekeyMargin, c.rekeyFuzz);
+  ch.rekeyAt = c.noRekey ? 0 : now + rekeyTime(c.childLifetime, c.rekeyMargin, c.rekeyFuzz);
 }
 

@@ -413,3 +413,35 @@ describe("seeded random schedules that kill and restart peers", () => {
     });
   }
 });
+
+describe("rekey=no (Libreswan's POLICY_DONT_REKEY)", () => {
+  test("we never rekey: the SAs live their lifetime, expire, and the connection is not brought up again", () => {
+    // west has rekey=no; east does not rekey either (rekey=no on both, as one ipsec.conf gives)
+    const { sim, w, e } = up(120, { rekey: false, timers: { ikeLifetime: 3600, childLifetime: 1800 } }, { rekey: false, timers: { ikeLifetime: 3600, childLifetime: 1800 } });
+    const ike = established(w)[0].serial;
+    const child = children(w)[0].serial;
+    sim.run(sim.now + 1700_000);
+    expect(established(w).map((s) => s.serial)).toEqual([ike]);
+    expect(children(w).map((c) => c.serial)).toEqual([child]);
+    // past the Child SA's lifetime: it goes, and nothing replaces it
+    sim.run(sim.now + 200_000);
+    expect(children(w), dump(w, e)).toEqual([]);
+    // past the IKE SA's lifetime: it goes too; no revival although west brought it up
+    sim.run(sim.now + 3 * HOUR);
+    expect(established(w), dump(w, e)).toEqual([]);
+    expect(established(e), dump(w, e)).toEqual([]);
+    expect([...w.log(/rekeying (IKE|Child) SA/), ...e.log(/rekeying (IKE|Child) SA/)], dump(w, e)).toEqual([]);
+    expect(w.log(/rekey=no: the connection is not brought up again/).length, dump(w, e)).toBe(1);
+    expect(w.log(/keying attempt 2/)).toEqual([]);
+    expect(conn(w).up).toBe(false);
+  });
+
+  test("the peer may still rekey a rekey=no connection's SAs", () => {
+    const { sim, w, e } = up(121, { rekey: false }, { timers: { ikeLifetime: 3600, childLifetime: 1800 } });
+    sim.run(sim.now + 3 * HOUR);
+    ok(sim, w, e);
+    expect(tunnelUp(w), dump(w, e)).toBe(true);
+    expect(e.log(/rekeying (IKE|Child) SA as/).length).toBeGreaterThanOrEqual(4);
+    expect(w.log(/rekeying (IKE|Child) SA as/)).toEqual([]);
+  });
+});
