@@ -1,11 +1,13 @@
 // `npm run bench -- NAME...`: runs the named benchmarks (all when none is named). Each prints
-// one JSON line per figure: {"bench":..,"metric":..,"value":..,"unit":..}.
+// one JSON line per figure: {"bench":..,"metric":..,"value":..,"unit":..}. loadtest runs only
+// when named (root, minutes).
 import { loadWire } from "../hosts/node/corefile.ts";
 import { benchCodec } from "./codec.ts";
 import { benchHandshake } from "./handshake.ts";
 import { benchConfig } from "./config.ts";
 import { benchTimers } from "./timers.ts";
 import { benchDh } from "./dh.ts";
+import { benchLoadtest } from "./loadtest.ts";
 import { emitter } from "./util.ts";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -15,6 +17,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   handshake: () => benchHandshake(emitter("handshake")),
   timers: () => benchTimers(emitter("timers")),
   dh: () => benchDh(emitter("dh")),
+  loadtest: () => benchLoadtest(emitter("loadtest")),
   codec: () => {
     // The corpus lives in ../shared beside the project (from dist/bench/ or bench/).
     let corpus = new URL("../../shared/corpus/pcap/", import.meta.url);
@@ -30,4 +33,6 @@ for (const n of names) {
     process.exit(2);
   }
 }
-for (const n of names.length ? names : Object.keys(benches)) await benches[n]();
+// the ones that need root and minutes run only when named
+const onlyNamed = new Set(["loadtest"]);
+for (const n of names.length ? names : Object.keys(benches).filter((b) => !onlyNamed.has(b))) await benches[n]();
