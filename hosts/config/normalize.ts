@@ -734,6 +734,13 @@ export function normalizeConfig(loaded: LoadedConfig, opts: NormalizeOptions = {
   if (!loaded.ok) {
     return { setup, conns, failed: loaded.conns.map((c) => c.name), diagnostics, ok: false };
   }
+  // Libreswan 4.10 built without IKEv1 ignores ikev1-policy= and drops IKEv1 packets, with a
+  // warning (plutomain.c); so does this daemon until it speaks IKEv1 (4.10's default with IKEv1
+  // compiled in is accept)
+  const policy = loaded.parsed.setup.get("ikev1-policy");
+  if (policy !== undefined && setup.ikev1Policy !== "drop") {
+    diagnostics.push(diag("warning", policy, `ikev1-policy=${setup.ikev1Policy} is not supported yet (IKEv1): incoming IKEv1 packets are dropped`, { keyword: "ikev1-policy" }));
+  }
   for (const rc of loaded.conns) {
     const n = new ConnNormalizer(rc, opts, setup);
     const conn = n.run();

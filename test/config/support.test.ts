@@ -19,3 +19,19 @@ describe("unsupported()", () => {
     expect(unsupported(c.conns.find((x) => x.name === "a")!)).toEqual([]);
   });
 });
+
+describe("ikev1-policy=", () => {
+  const setup = (v: string | null) =>
+    loadConfigText("/t/ipsec.conf", [...(v ? ["config setup", `\tikev1-policy=${v}`] : []), ...conf([]).split("\n")].join("\n"));
+  it("accept and reject draw a warning at the keyword's line: IKEv1 packets are dropped (as Libreswan 4.10 built without IKEv1)", () => {
+    for (const v of ["accept", "reject"]) {
+      const c = setup(v);
+      const w = c.diagnostics.filter((d) => d.keyword === "ikev1-policy");
+      expect(w.map((d) => [d.severity, d.line, d.message])).toEqual([["warning", 2, `ikev1-policy=${v} is not supported yet (IKEv1): incoming IKEv1 packets are dropped`]]);
+    }
+  });
+  it("drop, or no ikev1-policy=, draws nothing", () => {
+    expect(setup("drop").diagnostics.filter((d) => d.keyword === "ikev1-policy")).toEqual([]);
+    expect(setup(null).diagnostics).toEqual([]);
+  });
+});
