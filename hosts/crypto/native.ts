@@ -1,5 +1,6 @@
 // The native crypto provider: node:crypto, that is OpenSSL, in Node and in Deno's node:crypto.
-// The only file of the project that imports node:crypto.
+// With kernel-shims/esp.ts (the user-space data plane's per-packet crypto), the only file of
+// the project that imports node:crypto.
 import {
   createCipheriv,
   createDecipheriv,
