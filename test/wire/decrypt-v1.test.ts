@@ -13,7 +13,8 @@ import { V1Decryptor } from "../../hosts/ikev1-decrypt.ts";
 import type { WireNode } from "../../hosts/wire.ts";
 import { nativeProvider } from "../../hosts/crypto/native.ts";
 import { portableProvider } from "../../hosts/crypto/portable.ts";
-import { corpusMessages, captures, DIR } from "./corpus.ts";
+import { captures, DIR } from "./corpus.ts";
+import { wholeV1Messages } from "./ikev1-corpus.ts";
 import { tsharkInnerPayloads } from "./tshark.ts";
 import { normPayload, hex } from "./ours.ts";
 import type { NormPayload } from "./norm.ts";
@@ -28,31 +29,7 @@ function sameAsTshark(ours: NormPayload, theirs: NormPayload, where: string): vo
   }
 }
 
-// The whole IKEv1 messages of a capture, in order, with Cisco-style fragments (payload 132)
-// reassembled: each fragment carries a piece of one whole message, header included.
-function* wholeMessages(name: string): Generator<{ frame: number; bytes: Uint8Array; msg: WireNode }> {
-  const frags = new Map<string, Uint8Array[]>();
-  for (const m of corpusMessages(name)) {
-    const d = wire.decode(m.bytes);
-    if (!d.ok) throw new Error(`${name} frame ${m.frame}: ${d.error.message}`);
-    if (d.msg.f[1] !== 1) continue;
-    const frag = d.msg.children.find((c) => c.kind === abi.K_V1_FRAG);
-    if (!frag) {
-      yield { frame: m.frame, bytes: m.bytes, msg: d.msg };
-      continue;
-    }
-    const id = `${hex(d.msg.a)}/${frag.f[0]}`;
-    const parts = frags.get(id) ?? [];
-    frags.set(id, parts);
-    parts[frag.f[1] - 1] = frag.a!;
-    if (!(frag.f[2] & 1) || parts.filter(Boolean).length < frag.f[1]) continue;
-    frags.delete(id);
-    const bytes = new Uint8Array(Buffer.concat(parts));
-    const w = wire.decode(bytes);
-    if (!w.ok) throw new Error(`${name} frame ${m.frame}: the reassembled message: ${w.error.message}`);
-    yield { frame: m.frame, bytes, msg: w.msg };
-  }
-}
+const wholeMessages = (name: string) => wholeV1Messages(wire, name);
 
 describe("IKEv1 corpus decrypted", () => {
   let total = 0;
