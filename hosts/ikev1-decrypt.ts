@@ -23,6 +23,7 @@ import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import * as abi from "../core/abi.ts";
 import type { CryptoProvider } from "./crypto/provider.ts";
 import { portableProvider } from "./crypto/portable.ts";
+import { concatBytes as concat } from "./crypto/algorithms.ts";
 import type { WireNode } from "./wire.ts";
 
 /** One ikev1_decryption_table line: the encryption key of one ISAKMP SA. */
@@ -78,12 +79,6 @@ function hex(b: Uint8Array): string {
   return s;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const o = new Uint8Array(a.length + b.length);
-  o.set(a);
-  o.set(b, a.length);
-  return o;
-}
 
 /** Follows every IKEv1 message of a capture, in order, and decrypts those with the E flag. */
 export class V1Decryptor {

@@ -5,6 +5,7 @@
 // names it by the IKEv2 PRF transform ID the providers take. "_b" values are payload bodies
 // (the payload without its generic header), as RFC 2409 uses them.
 import type { CryptoProvider } from "./provider.ts";
+import { concatBytes as cat } from "./algorithms.ts";
 
 /** The provider's PRF ID for an IKEv1 Hash Algorithm (MD5 1, SHA 2, SHA2-256 4, -384 5, -512 6), or 0. */
 export function ikev1Prf(hashAlg: number): number {
@@ -18,15 +19,6 @@ export function ikev1Prf(hashAlg: number): number {
   return 0;
 }
 
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export interface Phase1Keys {
   skeyid: Uint8Array;

@@ -9,6 +9,7 @@
 // `ignore` with its reason so that the caller can log it. A conversation is bounded in rounds.
 // Runtime-neutral; MS-CHAPv2 needs initMschapv2() awaited once.
 import { md5 } from "@noble/hashes/legacy.js";
+import { concatBytes as cat } from "../crypto/algorithms.ts";
 import { generateAuthenticatorResponse, generateNtResponse, mschapv2Msk, MAX_PASSWORD, stripDomain } from "./mschapv2.ts";
 
 export const EAP_REQUEST = 1;
@@ -77,15 +78,6 @@ export function encodeEap(p: EapPacket): Uint8Array {
 
 const utf8 = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder("utf-8", { fatal: false }).decode(b);
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;

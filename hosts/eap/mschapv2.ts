@@ -11,6 +11,7 @@
 import { createMD4, type IHasher } from "hash-wasm";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { tdesCbcEncrypt } from "../crypto/des.ts";
+import { concatBytes as cat } from "../crypto/algorithms.ts";
 
 let md4hasher: IHasher | null = null;
 
@@ -24,15 +25,6 @@ function md4(data: Uint8Array): Uint8Array {
   return md4hasher.init().update(data).digest("binary");
 }
 
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 

@@ -16,18 +16,11 @@ import { portableProvider } from "../../hosts/crypto/portable.ts";
 import { captures, DIR } from "./corpus.ts";
 import { wholeV1Messages } from "./ikev1-corpus.ts";
 import { tsharkInnerPayloads } from "./tshark.ts";
-import { normPayload, hex } from "./ours.ts";
-import type { NormPayload } from "./norm.ts";
+import { normPayload, hex, sameAsTshark } from "./ours.ts";
 
 const wire = loadWire();
 const v1 = captures.filter((c) => c.startsWith("ikev1-") && existsSync(new URL(`${c}.ikev1_decryption_table`, DIR)));
 
-function sameAsTshark(ours: NormPayload, theirs: NormPayload, where: string): void {
-  for (const [k, v] of Object.entries(theirs)) {
-    if (v === undefined) continue;
-    expect((ours as unknown as Record<string, unknown>)[k], `${where} ${k}`).toEqual(v);
-  }
-}
 
 const wholeMessages = (name: string) => wholeV1Messages(wire, name);
 

@@ -10,18 +10,11 @@ import { nativeProvider } from "../../hosts/crypto/native.ts";
 import { portableProvider } from "../../hosts/crypto/portable.ts";
 import { corpusMessages, captures, DIR } from "./corpus.ts";
 import { tsharkInnerPayloads } from "./tshark.ts";
-import { normPayload, hex } from "./ours.ts";
-import type { NormPayload } from "./norm.ts";
+import { normPayload, hex, sameAsTshark } from "./ours.ts";
 
 const wire = loadWire();
 const v2 = captures.filter((c) => c.startsWith("ikev2-") && existsSync(new URL(`${c}.ikev2_decryption_table`, DIR)));
 
-function sameAsTshark(ours: NormPayload, theirs: NormPayload, where: string): void {
-  for (const [k, v] of Object.entries(theirs)) {
-    if (v === undefined) continue;
-    expect((ours as unknown as Record<string, unknown>)[k], `${where} ${k}`).toEqual(v);
-  }
-}
 
 describe("IKEv2 corpus decrypted", () => {
   let total = 0;

@@ -2,9 +2,18 @@
 import * as abi from "../../core/abi.ts";
 import type { WireNode } from "../../hosts/wire.ts";
 import { formatAddress } from "../../hosts/pcap.ts";
+import { expect } from "vitest";
 import type { NormMsg, NormPayload, NormProposal } from "./norm.ts";
 
 export const hex = (b: Uint8Array | undefined): string => (b ? Buffer.from(b).toString("hex") : "");
+
+/** Every field tshark shows equals ours (fields tshark leaves undefined are not compared). */
+export function sameAsTshark(ours: NormPayload, theirs: NormPayload, where: string): void {
+  for (const [k, v] of Object.entries(theirs)) {
+    if (v === undefined) continue;
+    expect((ours as unknown as Record<string, unknown>)[k], `${where} ${k}`).toEqual(v);
+  }
+}
 
 function proposals(sa: WireNode): NormProposal[] {
   return sa.children.map((p) => ({
