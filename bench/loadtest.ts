@@ -14,7 +14,9 @@
 // (node,charon; "none" for none), LOADTEST_MAXTIME (s per run, default 120),
 // LOADTEST_PLUTO_ARGS (more arguments for our daemons, e.g. "--nhelpers 0"),
 // LOADTEST_NODE_ARGS (arguments for node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
-// LOADTEST_KEEP (a directory: copy each run's logs there).
+// LOADTEST_KEEP (a directory: copy each run's logs there), LOADTEST_OTHER (another checkout of
+// this project, built: its Node daemon responds too, as "other", between ours and charon, for
+// before/after figures of a change in one run).
 import { spawn, spawnSync, execFileSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readSync, rmSync, lstatSync, writeFileSync, chmodSync, fstatSync } from "node:fs";
 import { createConnection } from "node:net";
@@ -171,15 +173,15 @@ ${ltConf}
   }
 
   // our daemon (Node or Deno) in `ns`
-  async pluto(tag: string, ns: string, runtime: "node" | "deno", conf: string): Promise<Daemon> {
+  async pluto(tag: string, ns: string, runtime: "node" | "deno" | "other", conf: string): Promise<Daemon> {
     const d = join(this.dir, tag);
     mkdirSync(d, { recursive: true, mode: 0o700 });
     writeFileSync(join(d, "ipsec.conf"), conf);
     writeFileSync(join(d, "ipsec.secrets"), `: PSK "${PSK}"\n`);
     chmodSync(join(d, "ipsec.secrets"), 0o600);
     const flags = ["--config", join(d, "ipsec.conf"), "--secrets", join(d, "ipsec.secrets"), "--rundir", d, ...words(process.env.LOADTEST_PLUTO_ARGS)];
-    const cmd = runtime === "node"
-      ? [process.execPath, ...words(process.env.LOADTEST_NODE_ARGS), PLUTO, ...flags]
+    const cmd = runtime !== "deno"
+      ? [process.execPath, ...words(process.env.LOADTEST_NODE_ARGS), runtime === "other" ? join(process.env.LOADTEST_OTHER!, "dist/hosts/node/pluto.js") : PLUTO, ...flags]
       : [DENO, "run", "--no-prompt", "--unstable-net", "--allow-net", `--allow-read`, `--allow-write=${d}`, "--allow-sys=networkInterfaces", DENO_PLUTO, ...flags];
     const log = join(d, "pluto.log");
     const out = openSync(log, "w");
@@ -280,7 +282,7 @@ async function until(n: number, count: () => number, t0: number, maxtime: number
 // yield), and on this 2-core machine four spinning threads starve a slower responder of CPU.
 const loadTester = (p: Proposal, n: number) => ({ proposal: p.ss, initiators: 4, iterations: Math.ceil(n / 4), init_limit: 64, delay: 1 });
 
-async function responderRun(lab: Lab, who: "node" | "deno" | "charon", p: Proposal, n: number, maxtime: number): Promise<Figures> {
+async function responderRun(lab: Lab, who: "node" | "deno" | "other" | "charon", p: Proposal, n: number, maxtime: number): Promise<Figures> {
   const resp = who === "charon"
     ? await lab.charon("resp", lab.e, { proposal: p.ss, initiators: 0 })
     : await lab.pluto("resp", lab.e, who, responderConf(p));
@@ -318,9 +320,8 @@ async function initiatorRun(lab: Lab, who: "node" | "charon", p: Proposal, n: nu
   return { established: r.got, seconds: r.seconds, cpu, rss };
 }
 
-// `whack --up` of lt1..ltN through one control socket connection, one request at a time (the
-// socket's rule), with at most `window` IKE SAs initiated and not yet established (counted from
-// the daemon's log lines).
+// `whack --up` of lt1..ltN through one control socket connection, with at most `window` IKE
+// SAs initiated and not yet established (counted from the daemon's log lines).
 async function drive(dm: Daemon, n: number, window: number): Promise<void> {
   const sock = createConnection(join(dm.rundir!, "pluto.ctl"));
   await new Promise<void>((res, rej) => sock.once("connect", res).once("error", rej));
@@ -358,11 +359,23 @@ async function drive(dm: Daemon, n: number, window: number): Promise<void> {
     sock.on("data", on);
   });
   try {
-    for (let i = 1; i <= n; i++) {
-      for (readLog(); i - 1 - established >= window; readLog()) await sleep(2);
-      sock.write(JSON.stringify({ cmd: "initiate", name: `lt${i}` }) + "\n");
-      const a = JSON.parse(await answer()) as { ok: boolean; error?: string };
-      if (!a.ok) throw new Error(`whack --up lt${i}: ${a.error}`);
+    // the requests that fit the window go in one write: the daemon takes them one after
+    // another (one at a time per client) without waiting for this process to be scheduled
+    for (let sent = 0; sent < n;) {
+      readLog();
+      const k = Math.min(window - (sent - established), n - sent);
+      if (k <= 0) {
+        await sleep(2);
+        continue;
+      }
+      const lines: string[] = [];
+      for (let i = sent + 1; i <= sent + k; i++) lines.push(JSON.stringify({ cmd: "initiate", name: `lt${i}` }) + "\n");
+      sock.write(lines.join(""));
+      for (let i = sent + 1; i <= sent + k; i++) {
+        const a = JSON.parse(await answer()) as { ok: boolean; error?: string };
+        if (!a.ok) throw new Error(`whack --up lt${i}: ${a.error}`);
+      }
+      sent += k;
     }
   } catch (e) {
     console.error(`bench loadtest: ${(e as Error).message}`);
@@ -390,7 +403,8 @@ export async function benchLoadtest(emit: Emit): Promise<void> {
   const n = Number(process.env.LOADTEST_N ?? 4000);
   const maxtime = Number(process.env.LOADTEST_MAXTIME ?? 120);
   const props = pick(process.env.LOADTEST_PROPOSALS, PROPOSALS.map((p) => p.name)).map((x) => PROPOSALS.find((p) => p.name === x)!);
-  const responders = pick(process.env.LOADTEST_RESPONDERS, ["node", "deno", "charon"] as const);
+  const responders = pick(process.env.LOADTEST_RESPONDERS, ["node", "deno", "other", "charon"] as const).filter((r) => r !== "other" || process.env.LOADTEST_OTHER);
+  if (process.env.LOADTEST_OTHER && !existsSync(join(process.env.LOADTEST_OTHER, "dist/hosts/node/pluto.js"))) throw new Error(`bench loadtest: LOADTEST_OTHER=${process.env.LOADTEST_OTHER} has no dist/hosts/node/pluto.js (npm run build there)`);
   const initiators = pick(process.env.LOADTEST_INITIATORS, ["node", "charon"] as const);
   const lab = new Lab();
   const stop = () => {

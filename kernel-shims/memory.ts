@@ -7,7 +7,8 @@
 //   NEWPOLICY on a taken (selector, dir, mark)                                     EEXIST
 //   DELPOLICY of a missing policy                                                  ENOENT
 //
-// Requests are encoded with the real encoders first, so a spec the kernel path would refuse
+// Requests are encoded with the real encoders first (not in a lean kernel, the daemon's: see
+// MemoryKernelOptions.lean), so a spec the kernel path would refuse
 // (unknown transform, wrong key length, mixed families) is refused here the same way.
 // Byte and packet counters stay zero. Expire and acquire events are raised on demand.
 //
@@ -34,7 +35,7 @@ import {
 import { encodeAllocSpi, encodeDelPolicy, encodeDelSa, encodeNewPolicy, encodeNewSa, errnoNumber } from "./xfrm.ts";
 
 export interface MemorySa {
-  /** Absent while larval (allocated by allocSpi, not yet completed by updateSa). */
+  /** Absent while larval (allocated by allocSpi, not yet completed by updateSa), and in a lean kernel. */
   spec?: SaSpec;
   id: SaId;
   reqid: number;
@@ -42,6 +43,7 @@ export interface MemorySa {
 }
 
 export interface MemoryPolicy {
+  /** In a lean kernel the request itself, not a copy. */
   spec: PolicySpec;
   index: number;
   owner: MemoryKernel;
@@ -121,6 +123,14 @@ export interface MemoryKernelOptions {
    * the log, which would otherwise hold a copy of every request, keys included.
    */
   record?: boolean;
+  /**
+   * Keep only what the tables' rules and events need (each SA's id, reqid and owner, not its
+   * keys; each policy as given, not a copy) and encode nothing in netlink first. A
+   * daemon's kernel (pluto --kernel memory), where the core makes the requests and
+   * `whack --status` reads what hosts/kernel-adapter.ts keeps; that encoding and those copies
+   * were a third of a responder's CPU per IKE SA. Implies record: false.
+   */
+  lean?: boolean;
 }
 
 export class MemoryKernel implements Kernel {
@@ -129,9 +139,11 @@ export class MemoryKernel implements Kernel {
   private closed = false;
 
   private readonly record: boolean;
+  private readonly lean: boolean;
   constructor(options: MemoryKernelOptions = {}) {
     this.xfrm = options.xfrm ?? new MemoryXfrm();
-    this.record = options.record ?? true;
+    this.lean = options.lean ?? false;
+    this.record = !this.lean && (options.record ?? true);
   }
 
   /** This handle's log: the shared log's entries made through this handle. */
@@ -167,26 +179,26 @@ export class MemoryKernel implements Kernel {
   async addSa(sa: SaSpec): Promise<void> {
     const key = saKey(sa, sa.mark);
     this.run("addSa", key, sa, () => {
-      encodeNewSa(sa, { seq: 0 });
+      if (!this.lean) encodeNewSa(sa, { seq: 0 });
       if (this.xfrm.sas.has(key)) throw err("XFRM_MSG_NEWSA", "EEXIST");
-      this.xfrm.sas.set(key, { spec: clone(sa), id: idOf(sa), reqid: sa.reqid, owner: this });
+      this.xfrm.sas.set(key, { ...(this.lean ? {} : { spec: clone(sa) }), id: idOf(sa, this.lean), reqid: sa.reqid, owner: this });
     });
   }
 
   async updateSa(sa: SaSpec): Promise<void> {
     const key = saKey(sa, sa.mark);
     this.run("updateSa", key, sa, () => {
-      encodeNewSa(sa, { seq: 0 }, true);
+      if (!this.lean) encodeNewSa(sa, { seq: 0 }, true);
       const old = this.xfrm.sas.get(key);
       if (!old) throw err("XFRM_MSG_UPDSA", "ESRCH");
-      this.xfrm.sas.set(key, { spec: clone(sa), id: idOf(sa), reqid: sa.reqid, owner: old.owner });
+      this.xfrm.sas.set(key, { ...(this.lean ? {} : { spec: clone(sa) }), id: idOf(sa, this.lean), reqid: sa.reqid, owner: old.owner });
     });
   }
 
   async deleteSa(id: SaId): Promise<void> {
     const key = saKey(id, id.mark);
     this.run("deleteSa", key, id, () => {
-      encodeDelSa(id, { seq: 0 });
+      if (!this.lean) encodeDelSa(id, { seq: 0 });
       if (!this.xfrm.sas.delete(key)) throw err("XFRM_MSG_DELSA", "ESRCH");
     });
   }
@@ -205,7 +217,7 @@ export class MemoryKernel implements Kernel {
       `${req.proto ?? "esp"}:${req.dst}`,
       req,
       () => {
-        encodeAllocSpi(req, { seq: 0 });
+        if (!this.lean) encodeAllocSpi(req, { seq: 0 });
         const min = req.min ?? 0x100;
         const max = req.max ?? 0xffff_ffff;
         const span = max - min + 1;
@@ -227,18 +239,18 @@ export class MemoryKernel implements Kernel {
   async addPolicy(policy: PolicySpec, options: { update?: boolean } = {}): Promise<void> {
     const key = policyKey(policy);
     this.run(options.update ? "updatePolicy" : "addPolicy", key, policy, () => {
-      encodeNewPolicy(policy, { seq: 0 }, options.update);
+      if (!this.lean) encodeNewPolicy(policy, { seq: 0 }, options.update);
       const old = this.xfrm.policies.get(key);
       if (old && !options.update) throw err("XFRM_MSG_NEWPOLICY", "EEXIST");
       const dir = policy.dir === "in" ? 0 : policy.dir === "out" ? 1 : 2;
-      this.xfrm.policies.set(key, { spec: clone(policy), index: old?.index ?? this.xfrm.allocIndex(dir), owner: old?.owner ?? this });
+      this.xfrm.policies.set(key, { spec: this.lean ? policy : clone(policy), index: old?.index ?? this.xfrm.allocIndex(dir), owner: old?.owner ?? this });
     });
   }
 
   async deletePolicy(id: PolicyId): Promise<void> {
     const key = policyKey(id);
     this.run("deletePolicy", key, id, () => {
-      encodeDelPolicy(id, { seq: 0 });
+      if (!this.lean) encodeDelPolicy(id, { seq: 0 });
       if (!this.xfrm.policies.delete(key)) throw err("XFRM_MSG_DELPOLICY", "ENOENT");
     });
   }
@@ -316,9 +328,9 @@ export class MemoryKernel implements Kernel {
   }
 }
 
-function idOf(sa: SaSpec): SaId {
+function idOf(sa: SaSpec, lean = false): SaId {
   const id: SaId = { src: sa.src, dst: sa.dst, spi: sa.spi };
   if (sa.proto) id.proto = sa.proto;
-  if (sa.mark) id.mark = clone(sa.mark);
+  if (sa.mark) id.mark = lean ? { ...sa.mark } : clone(sa.mark);
   return id;
 }

@@ -71,7 +71,7 @@ check([
   ...(logfile ? [[{ name: "write", path: logfile }, `--allow-write=${logfile}`, "for the log file"] as Want] : []),
   ...(kernel === "xfrm" ? [[{ name: "ffi" }, "--allow-ffi", "for --kernel xfrm (the XFRM netlink sockets, through libc)"] as Want] : []),
 ]);
-let kernelImpl: Kernel = new MemoryKernel({ record: false });
+let kernelImpl: Kernel = new MemoryKernel({ lean: true });
 if (kernel === "xfrm") {
   try {
     kernelImpl = openDenoXfrmKernel();
@@ -108,6 +108,7 @@ const { signals, started } = listenForSignals(log, (sig, f) => Deno.addSignalLis
 const pool = nhelpers === 0 ? null : new WorkerPool(nhelpers);
 const sockets = new Map<string, Deno.DatagramConn>();
 let timer: ReturnType<typeof setTimeout> | undefined;
+let timerAt = 0;
 let stopping = false;
 const t0 = performance.now();
 const host: DaemonHost = {
@@ -172,8 +173,13 @@ const host: DaemonHost = {
   },
   runJob: (job) => (pool ? pool.submit(job) : Promise.resolve(runJob(provider, job))),
   setTimer: (at) => {
+    if (timer !== undefined && at === timerAt) return; // armed for that already (most events leave it)
     clearTimeout(timer);
-    timer = at > 0 ? setTimeout(() => daemon.timeout(), Math.max(0, at - host.now())) : undefined;
+    timerAt = at;
+    timer = at > 0 ? setTimeout(() => {
+      timer = undefined;
+      daemon.timeout();
+    }, Math.max(0, at - host.now())) : undefined;
   },
   log,
   listen: async (eps) => {

@@ -68,7 +68,7 @@ function main(): void {
       process.exit(1);
     }
   } else {
-    kernelImpl = new MemoryKernel({ record: false });
+    kernelImpl = new MemoryKernel({ lean: true });
   }
   const rundir = args.rundir ?? "/run/pluto";
   try {
@@ -106,6 +106,7 @@ function main(): void {
   const sockets = new Map<string, dgram.Socket>();
   const key = (e: Endpoint) => `${addrText(e)}|${e.port}`;
   let timer: NodeJS.Timeout | null = null;
+  let timerAt = 0;
   const t0 = performance.now();
   const host: DaemonHost = {
     now: () => performance.now() - t0 + 1,
@@ -158,9 +159,14 @@ function main(): void {
     },
     runJob: (job) => (pool ? pool.submit(job) : Promise.resolve(runJob(nativeProvider, job))),
     setTimer: (at) => {
+      if (timer && at === timerAt) return; // armed for that already (most events leave it)
       if (timer) clearTimeout(timer);
       timer = null;
-      if (at > 0) timer = setTimeout(() => daemon.timeout(), Math.max(0, at - host.now()));
+      timerAt = at;
+      if (at > 0) timer = setTimeout(() => {
+        timer = null;
+        daemon.timeout();
+      }, Math.max(0, at - host.now()));
     },
     log,
     appendFile: (path, text) => {

@@ -2,7 +2,7 @@
 // and flushOurs leaving other handles' entries alone.
 
 import { describe, expect, it } from "vitest";
-import { KernelError, type KernelEvent, type PolicySpec, type SaSpec } from "../../kernel-shims/kernel.ts";
+import { KernelError, saKey, type KernelEvent, type PolicySpec, type SaSpec } from "../../kernel-shims/kernel.ts";
 import { MemoryKernel, MemoryXfrm } from "../../kernel-shims/memory.ts";
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => i + 1);
@@ -190,6 +190,27 @@ describe("MemoryKernel memory (a daemon's kernel must not grow with churn)", () 
     // it still refuses what the kernel refuses
     await k.addSa(sa);
     expect(await code(k.addSa(sa))).toBe("EEXIST");
+  });
+  it("a lean kernel (the daemon's) keeps no keys and no log, refuses what the tables refuse, and churn leaves nothing", async () => {
+    const k = new MemoryKernel({ lean: true });
+    await k.addSa(sa);
+    expect(k.xfrm.sas.get(saKey(sa))).toEqual({ id: { src: sa.src, dst: sa.dst, spi: sa.spi }, reqid: 1, owner: k });
+    expect(await code(k.addSa(sa))).toBe("EEXIST");
+    expect(await code(k.deleteSa({ ...sa, spi: 0x999 }))).toBe("ESRCH");
+    expect(await code(k.updateSa({ ...sa, spi: 0x999 }))).toBe("ESRCH");
+    await k.addPolicy(policy);
+    expect(await code(k.addPolicy(policy))).toBe("EEXIST");
+    // a trap policy still raises its ACQUIRE
+    expect(k.raiseAcquire(policy, { src: "10.1.0.1/32", dst: "10.2.0.1/32" }).policy.templates?.[0]?.reqid).toBe(1);
+    await k.deleteSa(sa);
+    await k.deletePolicy(policy);
+    for (let i = 0; i < 20_000; i++) {
+      await k.addSa({ ...sa, spi: 0x1000 + i });
+      await k.deleteSa({ ...sa, spi: 0x1000 + i });
+    }
+    expect(k.ops).toHaveLength(0);
+    expect(k.xfrm.sas.size).toBe(0);
+    expect(k.xfrm.policies.size).toBe(0);
   });
   it("a recording kernel keeps its last operations within opsLimit and counts what it let go", async () => {
     const x = new MemoryXfrm();
