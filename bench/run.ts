@@ -1,6 +1,6 @@
 // `npm run bench -- NAME...`: runs the named benchmarks (all when none is named). Each prints
-// one JSON line per figure: {"bench":..,"metric":..,"value":..,"unit":..}. loadtest runs only
-// when named (root, minutes).
+// one JSON line per figure: {"bench":..,"metric":..,"value":..,"unit":..}. loadtest and scale
+// run only when named (minutes).
 import { loadWire } from "../hosts/node/corefile.ts";
 import { benchCodec } from "./codec.ts";
 import { benchHandshake } from "./handshake.ts";
@@ -8,6 +8,7 @@ import { benchConfig } from "./config.ts";
 import { benchTimers } from "./timers.ts";
 import { benchDh } from "./dh.ts";
 import { benchLoadtest } from "./loadtest.ts";
+import { benchScale } from "./scale.ts";
 import { emitter } from "./util.ts";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   timers: () => benchTimers(emitter("timers")),
   dh: () => benchDh(emitter("dh")),
   loadtest: () => benchLoadtest(emitter("loadtest")),
+  scale: () => benchScale(emitter("scale")),
   codec: () => {
     // The corpus lives in ../shared beside the project (from dist/bench/ or bench/).
     let corpus = new URL("../../shared/corpus/pcap/", import.meta.url);
@@ -34,5 +36,5 @@ for (const n of names) {
   }
 }
 // the ones that need root and minutes run only when named
-const onlyNamed = new Set(["loadtest"]);
+const onlyNamed = new Set(["loadtest", "scale"]);
 for (const n of names.length ? names : Object.keys(benches).filter((b) => !onlyNamed.has(b))) await benches[n]();
