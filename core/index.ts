@@ -6,6 +6,7 @@ import { encodeTape } from "./wire/encode";
 import { describeKind } from "./wire/describe";
 import * as E from "./wire/error";
 import * as names from "./names/index";
+import { xformText as proposalText } from "./ikev2/proposals";
 import { ABI_VERSION, IN_CAP, SELFTEST_ABORT, SELFTEST_UNREACHABLE, SELFTEST_OOB } from "./abi";
 
 export function abiVersion(): i32 {
@@ -81,6 +82,10 @@ export function v1TransformIdName(protocol: i32, id: i32): i32 {
 export function v1AttrValueName(phase: i32, type: i32, value: i32): i32 {
   return textOut(names.v1AttrValueName(phase, type, value));
 }
+// An IKEv2 transform as pluto's log lines print it (AES_GCM_16_256, HMAC_SHA2_256, CURVE25519).
+export function xformText(type: i32, id: i32, keyBits: i32): i32 {
+  return textOut(proposalText(type, id, keyBits));
+}
 
 // ---- events in, commands out (core/pump.ts, core/ikev2/engine.ts) ---------------------------
 // The host calls an ev* export with the time in ms, then drains pollCommand() until CMD_NONE,
@@ -89,7 +94,7 @@ export { pollCommand, cmdArg, cmdData, kernelTextPtr, queuedCommands } from "./p
 export { evDatagram, evTimeout, evHelper, nextDeadline, scanDeadline } from "./ikev2/engine";
 import { evAdmin as admin, adminReply } from "./ikev2/engine";
 import { EP } from "./ikev2/state";
-import { setEpBuffer } from "./pump";
+import { setEpBuffer, setDebugging } from "./pump";
 import { setDdos as ddos, setHalfOpenMemory as halfOpenMemory } from "./ikev2/ddos";
 import "./ikev2/create_child_sa";
 import { setKernelOps as kernelOps } from "./kernel";
@@ -115,6 +120,10 @@ export function replyPtr(): usize {
 // Whether the host has a kernel for Child SAs (CMD_KERNEL commands are sent only then).
 export function setKernelOps(on: i32): void {
   kernelOps(on != 0);
+}
+// Whether the host shows debug lines (its --debug): each message's payload list is made only then.
+export function setDebug(on: i32): void {
+  setDebugging(on != 0);
 }
 // Libreswan's ddos-mode (DDOS_*), ddos-ike-threshold and max-halfopen-ike.
 export function setDdos(mode: i32, ikeThreshold: i32, maxHalfOpen: i32): void {

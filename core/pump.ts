@@ -44,6 +44,13 @@ export function queuedCommands(): i32 {
   return queue.length - head;
 }
 
+// Whether the host shows debug lines (--debug): the costly ones (each message's payloads) are
+// only made then.
+export let debugging: bool = false;
+export function setDebugging(on: bool): void {
+  debugging = on;
+}
+
 export function log(level: i32, line: string): void {
   const a = new StaticArray<i32>(CMD_ARGS);
   a[0] = level;

@@ -85,6 +85,7 @@ export class Daemon {
         );
       },
     });
+    this.engine.setDebug(this.debugOn);
   }
 
   // Reads ipsec.conf and ipsec.secrets; a broken file changes nothing and says why. Both are
@@ -569,6 +570,7 @@ export class Daemon {
       }
       case "debug":
         this.debugOn = req.debug !== "none";
+        this.engine.setDebug(this.debugOn);
         r = { ok: true, text: `debugging ${this.debugOn ? "on" : "off"}` };
         break;
       case "ddos-busy": case "ddos-unlimited": case "ddos-auto": {
@@ -773,22 +775,20 @@ export function espKeylogLines(s: EngineStatus["ike"][0], c: EngineStatus["ike"]
 }
 
 // ---- status, in pluto's words --------------------------------------------------------------
-// (pluto's spellings, as `ipsec algparse` prints them; every transform hosts/config/proposals.ts lets through)
-const ENCR: Record<number, string> = {
-  3: "3DES_CBC", 11: "NULL", 12: "AES_CBC", 13: "AES_CTR", 14: "AES_CCM_8", 15: "AES_CCM_12", 16: "AES_CCM_16", 18: "AES_GCM_8", 19: "AES_GCM_12",
-  20: "AES_GCM_16", 21: "NULL_AUTH_AES_GMAC", 23: "CAMELLIA_CBC", 24: "CAMELLIA_CTR", 28: "CHACHA20_POLY1305",
-};
-const PRF: Record<number, string> = { 1: "HMAC_MD5", 2: "HMAC_SHA1", 4: "AES_XCBC", 5: "HMAC_SHA2_256", 6: "HMAC_SHA2_384", 7: "HMAC_SHA2_512" };
-const INTEG: Record<number, string> = {
-  1: "HMAC_MD5_96", 2: "HMAC_SHA1_96", 5: "AES_XCBC_96", 8: "AES_CMAC_96", 12: "HMAC_SHA2_256_128", 13: "HMAC_SHA2_384_192", 14: "HMAC_SHA2_512_256",
-};
-const DH: Record<number, string> = {
-  5: "MODP1536", 14: "MODP2048", 15: "MODP3072", 16: "MODP4096", 17: "MODP6144", 18: "MODP8192", 19: "DH19", 20: "DH20", 21: "DH21", 31: "DH31", 32: "DH32",
-};
-
 // pluto's way of listing a connection's policy bits
 function policy(c: EngineStatus["conns"][0]): string {
   return ["IKEv2", "PSK", "ENCRYPT", c.transport ? "TRANSPORT" : "TUNNEL", ...(c.pfs ? ["PFS"] : []), ...(c.fragmentation ? ["IKE_FRAG_ALLOW"] : []), ...(c.narrowing ? ["IKEV2_ALLOW_NARROWING"] : [])].join("+");
+}
+
+// {cipher=AES_GCM_16_256 integ=n/a prf=HMAC_SHA2_256 group=CURVE25519}, as the log says it
+function ikeAlgs(s: EngineStatus["ike"][0]): string {
+  const a = s.algs;
+  return a ? `{cipher=${a.cipher} integ=${a.integ} prf=${a.prf} group=${a.group}}` : "";
+}
+// AES_GCM_16_256-NONE[-CURVE25519], pluto's xfrm= of a Child SA
+function childAlgs(c: EngineStatus["ike"][0]["children"][0]): string {
+  const a = c.algs;
+  return a ? `xfrm=${a.cipher}-${a.integ}${a.group ? "-" + a.group : ""}` : "";
 }
 
 function secs(t: number, now: number): string {
@@ -825,11 +825,11 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
     `#${s.serial}: ${connOf(s)}:${s.remote.split(":").pop()} ${s.state} (${s.initiator ? "initiator" : "responder"}); ` +
     (s.rekeyAt ? `REKEY in ${secs(s.rekeyAt, now)}; ` : "") + (s.expireAt ? `REPLACE in ${secs(s.expireAt, now)}; ` : "") +
     (s.outstanding ? "RETRANSMIT pending; " : "") + `SPIs ${s.spiI.padStart(16, "0")}:${s.spiR.padStart(16, "0")}; ` +
-    `${ENCR[s.encr] ?? s.encr}${s.keyBits ? "_" + s.keyBits : ""}-${PRF[s.prf] ?? s.prf}${s.integ ? "-" + (INTEG[s.integ] ?? s.integ) : ""}-${DH[s.dh] ?? s.dh}`;
+    ikeAlgs(s);
   const child = (s: EngineStatus["ike"][0], c: EngineStatus["ike"][0]["children"][0]) =>
     `#${c.serial}: ${connOf(s)}:${s.remote.split(":").pop()} ${c.state}; ` + (c.rekeyAt ? `REKEY in ${secs(c.rekeyAt, now)}; ` : "") +
     (c.expireAt ? `EXPIRE in ${secs(c.expireAt, now)}; ` : "") + `IKE SA #${s.serial}; ${c.transport ? "transport" : "tunnel"} mode; ` +
-    `ESP SPIs out 0x${c.spiOut.padStart(8, "0")} in 0x${c.spiIn.padStart(8, "0")}; ${ENCR[c.encr] ?? c.encr}${c.keyBits ? "_" + c.keyBits : ""}${c.integ ? "-" + (INTEG[c.integ] ?? c.integ) : ""}${c.dh ? "-" + (DH[c.dh] ?? c.dh) : ""}; ` +
+    `ESP SPIs out 0x${c.spiOut.padStart(8, "0")} in 0x${c.spiIn.padStart(8, "0")}; ${childAlgs(c)}; ` +
     `${c.tsLocal.map(hexTs).join(",")} === ${c.tsRemote.map(hexTs).join(",")}`;
   const h = st.halfOpen;
   const halfOpenLine = `half-open IKE SAs: ${h.count} (at most ${h.limit}, ${h.perSource} from one address); ddos-mode=${h.ddosMode}, cookies ${h.busy ? "required" : "not required"}`;

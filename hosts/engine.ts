@@ -409,8 +409,16 @@ export class Engine {
     // the core near it (core/ikev2/ddos.ts refuses new half-open state first)
     this.core.call("setHalfOpenMemory", Math.floor(this.core.maxMemoryBytes / 4 / 1024));
     if (this.ddos) this.core.call("setDdos", ...this.ddos);
+    if (this.debugging) this.core.call("setDebug", 1);
   }
   private ddos: [number, number, number] | null = null;
+  private debugging = false;
+
+  // Debug lines wanted (--debug): the core then also logs each message's payloads.
+  setDebug(on: boolean): void {
+    this.debugging = on;
+    if (typeof this.core.exports.setDebug === "function") this.core.call("setDebug", on ? 1 : 0);
+  }
 
   // Libreswan's ddos-mode (abi.DDOS_*), ddos-ike-threshold and max-halfopen-ike.
   setDdos(mode: number, ikeThreshold = abi.DDOS_IKE_THRESHOLD, maxHalfOpen = abi.MAX_HALFOPEN_IKE): void {
@@ -571,7 +579,28 @@ export class Engine {
     const req = new Uint8Array(1 + name.length);
     req[0] = withSecrets ? 1 : 0;
     req.set(name, 1);
-    return JSON.parse(this.admin(now, abi.ADM_STATUS, req).reply) as EngineStatus;
+    const st = JSON.parse(this.admin(now, abi.ADM_STATUS, req).reply) as EngineStatus;
+    // the transforms by the core's names (core/names), as pluto prints them
+    for (const s of st.ike) {
+      s.algs = { cipher: this.xformText(1, s.encr, s.keyBits), integ: s.integ ? this.xformText(3, s.integ, 0) : "n/a", prf: this.xformText(2, s.prf, 0), group: this.xformText(4, s.dh, 0) };
+      for (const c of s.children) {
+        c.algs = { cipher: this.xformText(1, c.encr, c.keyBits), integ: this.xformText(3, c.integ, 0), group: c.dh ? this.xformText(4, c.dh, 0) : "" };
+      }
+    }
+    return st;
+  }
+
+  // An IKEv2 transform as pluto prints it, by core/names (AES_GCM_16_256, HMAC_SHA2_256, CURVE25519).
+  private xformNames = new Map<string, string>();
+  xformText(type: number, id: number, keyBits = 0): string {
+    const key = `${type}/${id}/${keyBits}`;
+    let s = this.xformNames.get(key);
+    if (s === undefined) {
+      const n = this.core.call("xformText", type, id, keyBits);
+      s = n > 0 ? this.core.text(n) : `${type}/${id}`;
+      if (this.xformNames.size < 4096) this.xformNames.set(key, s);
+    }
+    return s;
   }
 
   // This host's addresses: the core orients every connection added afterwards by them.
@@ -675,6 +704,7 @@ export interface ChildStatus {
   tsLocal: TsStatus[];
   tsRemote: TsStatus[];
   encrIn?: string; integIn?: string; encrOut?: string; integOut?: string;
+  algs?: { cipher: string; integ: string; group: string }; // by name (Engine.status)
 }
 export interface IkeStatus {
   serial: number; conn: string; instance: number; state: string; initiator: boolean; spiI: string; spiR: string;
@@ -682,6 +712,7 @@ export interface IkeStatus {
   outstanding: boolean; queued: number; local: string; remote: string; rekeyAt: number; expireAt: number; retransmitAt: number;
   peerId: string; // the peer's authenticated ID ("" before IKE_AUTH)
   SK_d?: string; SK_ai?: string; SK_ar?: string; SK_ei?: string; SK_er?: string; SK_pi?: string; SK_pr?: string;
+  algs?: { cipher: string; integ: string; prf: string; group: string }; // by name (Engine.status)
   children: ChildStatus[];
 }
 export interface ConnStatus {

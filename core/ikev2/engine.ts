@@ -8,24 +8,24 @@ import { tapeCount, getW, getF } from "../wire/tape";
 import { decodeMessage } from "../wire/message";
 import * as E from "../wire/error";
 import { nameOf } from "../names/index";
-import { log, undrained } from "../pump";
+import { log, undrained, debugging } from "../pump";
 import {
   now, setNow, EP, logSa, logChild, sendTo, jobs, deleteIkeLocal, deleteChildLocal, queueExchange, setStarter,
-  P_INIT, P_INIT_KEYS, P_CHILD, IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL,
+  P_INIT, P_INIT_KEYS, P_CHILD, IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL, secsText,
 } from "./state";
 import { copyIn, u64FromBytes, hex } from "../bytes";
 import * as C from "../crypto";
 import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, setSecrets, connError, setInterfaces, instancesOf, interfaces, jsonText, KIND_PERMANENT, KIND_INSTANCE } from "../conn/conn";
 import {
   IkeSa, ChildSa, Pending, HeldDatagram, allIke, ikeSas, removeIke, ikeStateName, childStateName,
-  ESTABLISHED_IKE_SA, IKE_SA_DELETING, IKE_SA_DEAD, IKE_SA_INIT_R, IKE_SA_REKEY_R0, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
+  ESTABLISHED_IKE_SA, IKE_AUTH_I, IKE_SA_INIT_I, IKE_SA_DELETING, IKE_SA_DEAD, IKE_SA_INIT_R, IKE_SA_REKEY_R0, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
   X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI,
   findIkeBySerial, touch, touchedSas,
 } from "../sa/sa";
 import { markUp, markDown, cancelRevival, scheduleRevival, recheck, hasChild, childrenGone, dueRevivals, revivalDeadline } from "./revival";
 import { kernelUnroute } from "../kernel";
 import { overlapsAny } from "./ts";
-import { find, unseal, decodeInner, field, K_V2_SK, K_V2_SKF } from "./message";
+import { find, unseal, decodeInner, field, K_V2_SK, K_V2_SKF, payloadsText, logPayloads } from "./message";
 import { initiateIke, onInitRequest, onInitResponse, onInitJob } from "./ike_sa_init";
 import { onAuthRequest, onAuthResponse, onAuthJob } from "./ike_auth";
 import { startChildExchange, onChildRequest, onChildResponse, onChildJob, onChildKeysJob, isChildKeysStep } from "./create_child_sa";
@@ -37,7 +37,7 @@ import {
   LOG_ERROR, LOG_INFO, LOG_DEBUG, DECODE_PORT4500, IN_CAP, EP_REMOTE, K_V1_HDR, JOB_OK,
   EV_BUSY, ADM_SHUTDOWN, ADM_ADD_CONN, ADM_ADD_CONNS, ADM_SET_SECRETS, ADM_INTERFACES, ADM_INITIATE, ADM_ONDEMAND, ADM_TERMINATE, ADM_DELETE_CONN, ADM_STATUS, ADM_OK, ADM_ERROR, ADM_SA_OP,
   SAOP_REKEY_CHILD, SAOP_REKEY_IKE, SAOP_DELETE_CHILD, SAOP_DELETE_IKE, SAOP_LIVENESS,
-  REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2, DPD_CLEAR, DPD_RESTART,
+  REG_KIND, REG_ERROR, REG_PAYLOAD_V2, REG_NOTIFY_V2, REG_EXCHANGE_V2, DPD_CLEAR, DPD_RESTART,
 } from "../abi";
 
 // ---- events ----------------------------------------------------------------------------------
@@ -78,6 +78,7 @@ function datagram(t: f64, len: i32, flags: i32): i32 {
   const response = (hflags & 0x20) != 0;
   const fromInitiator = (hflags & 0x08) != 0;
 
+  if (debugging && exchange == IKE_SA_INIT) log(LOG_DEBUG, "received " + exchName(exchange) + (response ? " response " : " request ") + msgid.toString() + " from " + remote.toString() + ": " + payloadsText(fromInitiator));
   if (exchange == IKE_SA_INIT) {
     if (!response) return onInitRequest(local, remote, msg, mlen, spiI, spiR, msgid, (flags & DECODE_PORT4500) != 0);
     const sa = ikeSas.has(spiI) ? ikeSas.get(spiI) : null;
@@ -128,6 +129,7 @@ function datagram(t: f64, len: i32, flags: i32): i32 {
   const np = unprotect(sa, msg, mlen);
   if (np < 0) return -1;
   if (np == 0) return 0; // a fragment kept for later
+  if (debugging) logPayloads(sa.conn.label + " #" + sa.serial.toString() + ": received", exchange, response, msgid, fromInitiator, true);
   sa.lastInbound = now;
   if (sa.conn.dpdDelay > 0) sa.livenessAt = now + sa.conn.dpdDelay;
   if (local.port != sa.local.port || !remote.equals(sa.remote)) {
@@ -145,7 +147,7 @@ function datagram(t: f64, len: i32, flags: i32): i32 {
     case INFORMATIONAL:
       return response ? onInfoResponse(sa, msgid) : onInfoRequest(sa, msgid);
   }
-  logSa(sa, LOG_INFO, "dropping exchange " + exchange.toString() + ": not supported");
+  logSa(sa, LOG_INFO, "dropping exchange " + exchName(exchange) + ": not supported");
   return -1;
 }
 
@@ -297,7 +299,8 @@ export function exchName(x: i32): string {
     case CREATE_CHILD_SA: return "CREATE_CHILD_SA";
     case INFORMATIONAL: return "INFORMATIONAL";
   }
-  return "exchange " + x.toString();
+  const n = nameOf(REG_EXCHANGE_V2, x);
+  return n.length > 0 ? n : "exchange " + x.toString();
 }
 
 // A helper job finished; its result blobs are in IN.
@@ -432,7 +435,7 @@ function rekeyOrReplace(sa: IkeSa, c: ChildSa): void {
     queueExchange(sa, X_REKEY_CHILD, c.serial);
     return;
   }
-  const left = " (" + ((c.expireAt - now) / 1000).toString() + " s before it expires)";
+  const left = " (" + secsText(c.expireAt - now) + " before it expires)";
   // each step gets an answer within a round trip; the next looks after 30 s, sooner when the
   // lifetime is short
   c.rekeyAt = now + min(REPLACE_CHECK, max(1000, (c.expireAt - now) / 3));
@@ -517,7 +520,7 @@ function peerDead(sa: IkeSa): void {
   const c = sa.conn;
   const action = c.dpdAction == DPD_CLEAR ? "clear" : c.dpdAction == DPD_RESTART ? "restart" : "hold";
   logSa(sa, LOG_INFO, "liveness: no answer to request " + sa.outstandingId.toString() + " after " + sa.conn.retransmitLimit.toString() +
-    " retransmissions over " + ((now - sa.requestAt) / 1000).toString() + " s: the peer is dead (dpdaction=" + action + ")");
+    " retransmissions over " + secsText(now - sa.requestAt) + ": the peer is dead (dpdaction=" + action + ")");
   const remote = sa.remote.clone();
   deleteIkeNow(sa, "dead peer");
   if (c.dpdAction == DPD_CLEAR) kernelUnroute(c);
@@ -555,7 +558,11 @@ function retransmit(sa: IkeSa): void {
       peerDead(sa);
       return;
     }
-    logSa(sa, LOG_INFO, "no answer after " + sa.conn.retransmitLimit.toString() + " retransmissions: giving up on " + ikeStateName(sa.state));
+    // pluto: "STATE_PARENT_I1: max number of retransmissions (N) reached after X seconds.  No
+    // response (or no acceptable response) to our first IKEv2 message"
+    logSa(sa, LOG_INFO, ikeStateName(sa.state) + ": no answer after " + sa.conn.retransmitLimit.toString() + " retransmissions over " + secsText(now - sa.requestAt) +
+      ": giving up on " + ikeStateName(sa.state) + (sa.state == IKE_AUTH_I ? " (possible authentication failure: no acceptable response to our first encrypted message)"
+        : sa.state == IKE_SA_INIT_I ? " (no response, or no acceptable response, to our first IKEv2 message)" : ""));
     sa.timedOut = true;
     deleteIkeLocal(sa, "retransmission limit reached");
     return;
@@ -563,7 +570,9 @@ function retransmit(sa: IkeSa): void {
   // exponential backoff: base, 2 base, 4 base, ... capped at 64 times the base
   const k = min(sa.retransmits, 6);
   sa.retransmitAt = now + sa.conn.retransmitBase * <f64>(1 << k);
-  logSa(sa, LOG_DEBUG, "retransmitting request " + sa.outstandingId.toString() + " (" + sa.retransmits.toString() + ")");
+  // at the default level, as pluto's "STATE_PARENT_I1: retransmission; will wait 1 seconds for response"
+  logSa(sa, LOG_INFO, ikeStateName(sa.state) + ": retransmitting request " + sa.outstandingId.toString() + " (" + sa.retransmits.toString() + " of " +
+    sa.conn.retransmitLimit.toString() + "); will wait " + secsText(sa.retransmitAt - now) + " for the response");
   sendTo(sa, sa.outstanding!);
 }
 

@@ -18,7 +18,7 @@ import {
   beginTape, beginChain, end, sealBuilt, find, findNotify, dataA, field, payloadBody, heldPlainPtr,
 } from "./message";
 import { saProposals, saChosen, id, auth, ts, notify } from "./build";
-import { choose, offered, chosenXforms, offeredGroups, ourGroups, groupsText } from "./proposals";
+import { choose, offered, chosenXforms, offeredGroups, ourGroups, groupsText, noMatchText, localProposalsText } from "./proposals";
 import { readTs, narrow, within, whole, tsText, overlapsAny, holdsAddress, virtualFits } from "./ts";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, armIkeTimers, armChildTimers,
@@ -30,7 +30,9 @@ import { nameOf } from "../names/index";
 import { replaceOlder, hasContact } from "./unique";
 import { kernelAddChild } from "../kernel";
 import { childUp } from "./revival";
-import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, REG_AUTH_V2, REG_DH, REG_PRF, REG_ENCR, REG_INTEG } from "../abi";
+import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, REG_AUTH_V2, REG_DH, REG_PRF, REG_ID_V2 } from "../abi";
+import { xformText, chosenText, remoteProposalsText } from "./proposals";
+import { debugging } from "../pump";
 
 export const N_AUTHENTICATION_FAILED = 24;
 export const N_TS_UNACCEPTABLE = 38;
@@ -96,6 +98,25 @@ function noPsk(c: Conn): string {
   return "no pre-shared key in ipsec.secrets for " + c.localId.toText() + " and " + c.remoteId.toText();
 }
 
+// An ID as pluto names it in its log lines: ID_FQDN '@west'.
+export function idText(i: Id): string {
+  const n = nameOf(REG_ID_V2, i.type);
+  return (n.length > 0 ? n : "ID type " + i.type.toString()) + " '" + i.toText() + "'";
+}
+// The keyword that configures the peer's ID, as this side's ipsec.conf names it: rightid when
+// left is our end, leftid when the peer is left.
+export function peerIdKeyword(c: Conn): string {
+  return c.leftIsOurs ? "rightid" : "leftid";
+}
+function ourIdKeyword(c: Conn): string {
+  return c.leftIsOurs ? "leftid" : "rightid";
+}
+// Which secret our AUTH is made with, and the peer's checked with: the one ipsec.secrets has
+// for this pair of IDs.
+function pskUsed(c: Conn): string {
+  return "our pre-shared key for " + ourIdKeyword(c) + "=" + c.localId.toText() + " " + peerIdKeyword(c) + "=" + c.remoteId.toText();
+}
+
 export function pskAuth(sa: IkeSa, message: Uint8Array, nonce: Uint8Array, idb: Uint8Array, ofInitiator: bool): Uint8Array {
   const macedId = C.prf(sa.prf, ofInitiator ? sa.SK_pi : sa.SK_pr, idb);
   const key = C.prf(sa.prf, sa.conn.psk, KEY_PAD);
@@ -144,15 +165,27 @@ export function childEstablished(c: ChildSa): void {
   kernelAddChild(c);
   childUp(c.ike.conn, now); // its revival waits start again once it stays up (revival.ts)
   logChild(c, LOG_INFO, "established Child SA " + (c.transport ? "transport" : "tunnel") + " mode " +
-    tsText(c.tsLocal) + " === " + tsText(c.tsRemote) + " {ESP=>0x" + c.spiOut.toString(16) + " <0x" + c.spiIn.toString(16) +
-    " cipher=" + nameOf(REG_ENCR, c.encr) + (c.keyBits > 0 ? "_" + c.keyBits.toString() : "") + (c.integ != 0 ? " integ=" + nameOf(REG_INTEG, c.integ) : "") +
-    (c.dh != 0 ? " group=" + nameOf(REG_DH, c.dh) : "") + "}");
+    tsText(c.tsLocal) + " === " + tsText(c.tsRemote) + " " + childSuite(c));
+}
+
+// A Child SA's SPIs and transforms as pluto prints them:
+// {ESP=>0x12345678 <0x9abcdef0 xfrm=AES_GCM_16_256-NONE}, the KE group appended with PFS
+export function childSuite(c: ChildSa): string {
+  return "{ESP" + (c.ike.natT ? "inUDP" : "") + (c.esn == 1 ? "/ESN" : "") + "=>0x" + hex8(c.spiOut) + " <0x" + hex8(c.spiIn) +
+    " xfrm=" + xformText(1, c.encr, c.keyBits) + "-" + xformText(3, c.integ, 0) + (c.dh != 0 ? "-" + xformText(4, c.dh, 0) : "") + "}";
+}
+function hex8(v: u32): string {
+  let s = v.toString(16);
+  while (s.length < 8) s = "0" + s;
+  return s;
 }
 
 function ikeEstablished(sa: IkeSa): void {
   sa.state = ESTABLISHED_IKE_SA;
   armIkeTimers(sa);
-  logSa(sa, LOG_INFO, "established IKE SA; authenticated peer using authby=secret; " + suite(sa));
+  // pluto: "responder established IKE SA; authenticated peer using authby=secret and ID_FQDN '@west'"
+  logSa(sa, LOG_INFO, (sa.initiator ? "initiator" : "responder") + " established IKE SA; authenticated peer using authby=secret and " +
+    (sa.peerId !== null ? idText(sa.peerId!) : idText(sa.conn.remoteId)) + " " + suite(sa));
 }
 
 // ---- initiator -------------------------------------------------------------------------------
@@ -198,7 +231,15 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
   if (idr < 0 || ap < 0) {
     const n = find(41);
     const t = n >= 0 ? field(n, 2) : 0;
-    logSa(sa, LOG_INFO, "IKE_AUTH failed: the responder answered with " + notifyName(t));
+    let why = "";
+    if (t == N_AUTHENTICATION_FAILED) {
+      why = ": it did not accept our ID " + idText(sa.conn.localId) + " or our AUTH, made with " + pskUsed(sa.conn) + " (its log says which)";
+    } else if (t == N_NO_PROPOSAL_CHOSEN) {
+      why = ": it accepts none of our ESP proposals " + localProposalsText(sa.conn.esp, PROTO_ESP);
+    } else if (t == N_TS_UNACCEPTABLE) {
+      why = ": it accepts none of our traffic selectors " + tsText(sa.conn.localTs) + " === " + tsText(sa.conn.remoteTs);
+    }
+    logSa(sa, LOG_INFO, "IKE_AUTH failed: the responder answered with " + notifyName(t) + why);
     deleteIkeLocal(sa, "IKE_AUTH failed");
     return -1;
   }
@@ -207,7 +248,7 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
   // the responder has its IKE SA and Child SA by now: a refusal reaches it (2.21.2)
   if (!c.remoteId.matches(peerId)) {
     requestDone(sa);
-    refuseIkeSa(sa, N_AUTHENTICATION_FAILED, "the responder's identity " + peerId.toText() + " does not match the connection's rightid " + c.remoteId.toText());
+    refuseIkeSa(sa, N_AUTHENTICATION_FAILED, "the responder's identity " + idText(peerId) + " does not match the connection's " + peerIdKeyword(c) + "=" + c.remoteId.toText());
     return -1;
   }
   if (c.psk.length == 0) {
@@ -219,7 +260,8 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
   const want = pskAuth(sa, sa.initResponse, sa.Ni, payloadBody(idr, heldPlainPtr()), false);
   if (field(ap, 1) != AUTH_SHARED_KEY_MAC || !constEq(dataA(ap), want)) {
     requestDone(sa);
-    refuseIkeSa(sa, N_AUTHENTICATION_FAILED, "the responder's AUTH payload (" + authName(field(ap, 1)) + ") does not verify with our " + authName(AUTH_SHARED_KEY_MAC));
+    refuseIkeSa(sa, N_AUTHENTICATION_FAILED, "the responder's AUTH payload (" + authName(field(ap, 1)) + ") does not verify with our " + authName(AUTH_SHARED_KEY_MAC) +
+      " made with " + pskUsed(c) + ": authentication of peer " + idText(peerId) + " failed");
     return -1;
   }
   requestDone(sa);
@@ -260,7 +302,10 @@ export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
   if (sap < 0 || tsi < 0 || tsr < 0) {
     const n = find(41);
     const t = n >= 0 ? field(n, 2) : 0;
-    logChild(child, LOG_INFO, "no Child SA: the responder answered with " + notifyName(t));
+    let why = "";
+    if (t == N_NO_PROPOSAL_CHOSEN) why = ": it accepts none of our ESP proposals " + localProposalsText(c.esp, PROTO_ESP);
+    else if (t == N_TS_UNACCEPTABLE) why = ": it accepts none of our traffic selectors " + tsText(c.localTs) + " === " + tsText(c.remoteTs) + " (local === remote)";
+    logChild(child, LOG_INFO, "no Child SA: the responder answered with " + notifyName(t) + why);
     return false;
   }
   const ch = choose(sap, PROTO_ESP, c.esp, false);
@@ -271,7 +316,7 @@ export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
   const tl = readTs(tsi);
   const tr = readTs(tsr);
   if (!within(tl, c.localTs) || !within(tr, c.remoteTs)) {
-    logChild(child, LOG_INFO, "the responder's traffic selectors " + tsText(tl) + " === " + tsText(tr) + " are not within ours, " + tsText(c.localTs) + " === " + tsText(c.remoteTs));
+    logChild(child, LOG_INFO, "the responder's traffic selectors " + tsText(tl) + " === " + tsText(tr) + " are not within ours, " + tsText(c.localTs) + " === " + tsText(c.remoteTs) + " (local === remote)");
     return refuseChild(sa, child);
   }
   if (!c.narrowing && (!whole(tl, c.localTs) || !whole(tr, c.remoteTs))) {
@@ -352,7 +397,9 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     }
   }
   if (!c.remoteId.matches(peerId)) {
-    logSa(sa, LOG_INFO, "the initiator's identity " + peerId.toText() + " does not match the connection's rightid " + c.remoteId.toText() + ": AUTHENTICATION_FAILED");
+    logSa(sa, LOG_INFO, "the initiator's identity " + idText(peerId) + " does not match the connection's " + peerIdKeyword(c) + "=" + c.remoteId.toText() +
+      (wanted !== null && !wanted!.equals(c.localId) ? " (and it asks for our ID as " + idText(wanted!) + ", ours is " + ourIdKeyword(c) + "=" + c.localId.toText() + ")" : "") +
+      ": AUTHENTICATION_FAILED");
     return failAuth(sa, msgid, N_AUTHENTICATION_FAILED);
   }
   if (c.psk.length == 0) {
@@ -361,7 +408,8 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   }
   const want = pskAuth(sa, sa.initRequest, sa.Nr, payloadBody(idi, heldPlainPtr()), true);
   if (field(ap, 1) != AUTH_SHARED_KEY_MAC || !constEq(dataA(ap), want)) {
-    logSa(sa, LOG_INFO, "the initiator's AUTH payload does not verify: AUTHENTICATION_FAILED");
+    logSa(sa, LOG_INFO, "authentication failed: the initiator's AUTH payload (" + authName(field(ap, 1)) + ") does not verify with " + pskUsed(c) +
+      ": peer " + idText(peerId) + " used another secret: AUTHENTICATION_FAILED");
     return failAuth(sa, msgid, N_AUTHENTICATION_FAILED);
   }
   sa.peerId = peerId;
@@ -371,7 +419,8 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   child.byUs = false;
   child.nonceI = sa.Ni;
   child.nonceR = sa.Nr;
-  let refusal = offerChild(sa, child);
+  let refusal = offerChild(sa, child, false, true);
+  const firstRefusal = refusalText; // logged only if no other connection takes the selectors
   if (refusal == N_TS_UNACCEPTABLE) {
     // the traffic selectors may be another connection's of this host pair, for the same
     // identities and secret (IKE_AUTH refines by identities, then by traffic selectors)
@@ -388,7 +437,7 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
       // a template is tried as this peer's instance (its selectors may name the peer's address)
       const kc = k.kind == KIND_TEMPLATE ? instantiate(k, sa.remote) : k;
       sa.conn = kc;
-      refusal = offerChild(sa, child);
+      refusal = offerChild(sa, child, false, true);
       if (refusal == 0) {
         logSa(sa, LOG_INFO, 'the traffic selectors name connection "' + k.name + '": switching from "' + base.name + '"');
         releaseInstance(c);
@@ -400,6 +449,7 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
       }
     }
   }
+  if (refusal != 0) logChild(child, LOG_INFO, firstRefusal);
   // an instance takes what its template left open: the peer's ID, and the selectors of a port
   // wildcard or a virtual subnet
   if (c.kind == KIND_INSTANCE) {
@@ -446,12 +496,19 @@ export let childXforms: Array<Xform> = new Array<Xform>();
 // Reads SA, TSi, TSr (and USE_TRANSPORT_MODE) of a request that creates a Child SA and fills
 // `child` with our choice. Returns 0, or the notify that refuses the Child SA. `wantDh`: the
 // proposal must carry one of our KE groups (CREATE_CHILD_SA with pfs=yes; IKE_AUTH has none).
-export function offerChild(sa: IkeSa, child: ChildSa, wantDh: bool = false): i32 {
+// quiet: the reason is left in refusalText, not logged (the caller may try another connection).
+export let refusalText: string = "";
+export function offerChild(sa: IkeSa, child: ChildSa, wantDh: bool = false, quiet: bool = false): i32 {
   const c = sa.conn;
   const sap = find(33);
   const tsi = find(PT2_TSI);
   const tsr = find(PT2_TSR);
-  if (sap < 0 || tsi < 0 || tsr < 0) return N_NO_PROPOSAL_CHOSEN;
+  refusalText = "";
+  if (sap < 0 || tsi < 0 || tsr < 0) {
+    refusalText = "no SA, TSi or TSr payload for a Child SA: NO_PROPOSAL_CHOSEN";
+    if (!quiet) logChild(child, LOG_INFO, refusalText);
+    return N_NO_PROPOSAL_CHOSEN;
+  }
   const ch = choose(sap, PROTO_ESP, c.esp, wantDh);
   if (ch === null || ch.spi.length != 4) {
     if (ch === null && wantDh) {
@@ -459,24 +516,29 @@ export function offerChild(sa: IkeSa, child: ChildSa, wantDh: bool = false): i32
       // group of ours; one that offers none is no match (NO_PROPOSAL_CHOSEN, not
       // INVALID_KE_PAYLOAD, which can only name a group the request offered: RFC 7296 1.3)
       const theirs = offeredGroups(sap, PROTO_ESP);
-      logChild(child, LOG_INFO, "no acceptable ESP proposal: pfs=yes wants a KE group of " + groupsText(ourGroups(c.esp)) +
-        ", the peer offers " + (theirs.length > 0 ? groupsText(theirs) : "none") + ": NO_PROPOSAL_CHOSEN");
+      refusalText = "no acceptable ESP proposal: pfs=yes wants a KE group of " + groupsText(ourGroups(c.esp)) +
+        ", the peer offers " + (theirs.length > 0 ? groupsText(theirs) : "none") + ": NO_PROPOSAL_CHOSEN";
+    } else if (ch === null) {
+      refusalText = "no acceptable ESP proposal: " + noMatchText(sap, PROTO_ESP, c.esp, wantDh) + ": NO_PROPOSAL_CHOSEN";
     } else {
-      logChild(child, LOG_INFO, "no acceptable ESP proposal: NO_PROPOSAL_CHOSEN");
+      refusalText = "no acceptable ESP proposal: the chosen proposal has an SPI of " + ch.spi.length.toString() + " bytes, not 4: NO_PROPOSAL_CHOSEN";
     }
+    if (!quiet) logChild(child, LOG_INFO, refusalText);
     return N_NO_PROPOSAL_CHOSEN;
   }
   // a virtual subnet (vnet:/vhost:) is the peer's to name, within virtual-private
   const remote = c.remoteVirtual != 0 ? (virtualFits(c, readTs(tsi)) ? readTs(tsi) : new Array<Ts>()) : narrow(readTs(tsi), c.remoteTs);
   const local = narrow(readTs(tsr), c.localTs);
   if (remote.length == 0 || local.length == 0) {
-    logChild(child, LOG_INFO, "traffic selectors " + tsText(readTs(tsi)) + " === " + tsText(readTs(tsr)) + " are not acceptable: TS_UNACCEPTABLE");
+    refusalText = tsRefusal(sa, tsi, tsr, "do not fit");
+    if (!quiet) logChild(child, LOG_INFO, refusalText);
     return N_TS_UNACCEPTABLE;
   }
   // narrowing=no: the peer's proposal must hold our selectors whole (what a template leaves
   // open, the peer's port or virtual subnet, is the peer's to name)
   if (!c.narrowing && (!whole(local, c.localTs) || (c.remoteVirtual == 0 && !c.remotePortWildcard && !whole(remote, c.remoteTs)))) {
-    logChild(child, LOG_INFO, "traffic selectors " + tsText(readTs(tsi)) + " === " + tsText(readTs(tsr)) + " are narrower than ours and narrowing=no: TS_UNACCEPTABLE");
+    refusalText = tsRefusal(sa, tsi, tsr, "are narrower than", " and narrowing=no");
+    if (!quiet) logChild(child, LOG_INFO, refusalText);
     return N_TS_UNACCEPTABLE;
   }
   child.spiOut = bswap(load<u32>(ch.spi.dataStart));
@@ -491,7 +553,18 @@ export function offerChild(sa: IkeSa, child: ChildSa, wantDh: bool = false): i32
   child.transport = c.transport && findNotify(N_USE_TRANSPORT_MODE) >= 0;
   childNumber = ch.number;
   childXforms = chosenXforms(ch);
+  if (debugging) logChild(child, LOG_DEBUG, "proposal " + chosenText(ch) + " chosen from remote proposals " + remoteProposalsText(sap, PROTO_ESP));
   return 0;
+}
+
+// A refusal of the peer's traffic selectors, written from our side: a request's TSr are our
+// end, its TSi the requester's (its view is TSi === TSr; ours, local === remote).
+function tsRefusal(sa: IkeSa, tsi: i32, tsr: i32, how: string, extra: string = ""): string {
+  const c = sa.conn;
+  const local = readTs(tsr);
+  const remote = readTs(tsi);
+  return "the peer's traffic selectors " + tsText(local) + " === " + tsText(remote) + " " + how + " the connection's " +
+    tsText(c.localTs) + " === " + (c.remoteTs.length > 0 ? tsText(c.remoteTs) : "the peer's address") + " (local === remote)" + extra + ": TS_UNACCEPTABLE";
 }
 
 // RFC 7296 2.21.2: an IKE_AUTH that fails is answered with the notify, and the IKE SA is gone.

@@ -15,14 +15,16 @@ import {
 } from "../sa/sa";
 import { copyIn, u64ToBytes, concat4, bytesEqual, BlobWriter, readBlobs, strBytes } from "../bytes";
 import * as C from "../crypto";
-import { log } from "../pump";
+import { log, debugging } from "../pump";
 import { shuttingDown } from "./shutdown";
-import { beginTape, header, end, encodeBuilt, find, findNotify, dataA, dataB, field, FLAG_R } from "./message";
+import { beginTape, header, end, encodeBuilt, find, findNotify, dataA, dataB, field, FLAG_R, logPayloads } from "./message";
 import { saProposals, saChosen, ke, nonce, notify } from "./build";
-import { choose, offered, chosenXforms, Chosen } from "./proposals";
+import {
+  choose, offered, chosenXforms, Chosen, xformText, noMatchText, chosenText, remoteProposalsText, localProposalsText, groupName, groupsText, ourGroups, T_ENCR, T_PRF, T_INTEG, T_DH,
+} from "./proposals";
 import {
   now, logSa, sendRequest, sendResponse, sendTo, requestDone, submitJob, deleteIkeLocal, P_INIT, P_INIT_KEYS,
-  IKE_SA_INIT,
+  IKE_SA_INIT, notifyName,
 } from "./state";
 import { send } from "../pump";
 import { LOG_INFO, LOG_DEBUG, JOB_DH_GENERATE, JOB_IKE_KEYS, JOB_OK, K_V2_HDR, REG_ENCR, REG_PRF, REG_INTEG, REG_DH } from "../abi";
@@ -100,6 +102,7 @@ function sendInitRequest(sa: IkeSa): void {
   if (c.fragmentation) notify(N_IKEV2_FRAGMENTATION_SUPPORTED, 0, new Uint8Array(0), new Uint8Array(0));
   notify(N_SIGNATURE_HASH_ALGORITHMS, 0, new Uint8Array(0), hashAlgorithms());
   end();
+  if (debugging) logPayloads(sa.conn.label + " #" + sa.serial.toString() + ": sending", IKE_SA_INIT, false, 0, true, false);
   const m = encodeBuilt();
   if (m === null) {
     deleteIkeLocal(sa, "cannot encode IKE_SA_INIT request");
@@ -139,12 +142,12 @@ export function onInitResponse(sa: IkeSa, msg: usize, len: i32, spiR: u64, msgid
     let ok = false;
     for (let i = 0; i < sa.conn.ike.length; i++) if (sa.conn.ike[i].has(4, group, 0)) ok = true;
     if (!ok || group == sa.dh || sa.invalidKeRetries >= 3) {
-      logSa(sa, LOG_INFO, "responder asks for KE group " + group.toString() + ", which we cannot use: giving up");
+      logSa(sa, LOG_INFO, "responder asks for KE group " + groupName(group) + ", which we " + (group == sa.dh ? "sent already" : "do not propose (ours: " + groupsText(ourGroups(sa.conn.ike)) + ")") + ": giving up");
       deleteIkeLocal(sa, "INVALID_KE_PAYLOAD");
       return -1;
     }
     sa.invalidKeRetries++;
-    logSa(sa, LOG_INFO, "responder wants KE group " + group.toString() + " (INVALID_KE_PAYLOAD): retrying");
+    logSa(sa, LOG_INFO, "responder wants KE group " + groupName(group) + ", not " + groupName(sa.dh) + " (INVALID_KE_PAYLOAD): retrying");
     sa.dh = group;
     requestDone(sa);
     sa.state = IKE_SA_INIT_I0;
@@ -157,7 +160,8 @@ export function onInitResponse(sa: IkeSa, msg: usize, len: i32, spiR: u64, msgid
   if (sap < 0 || kep < 0 || np < 0) {
     const n = find(41);
     const t = n >= 0 ? field(n, 2) : 0;
-    logSa(sa, LOG_INFO, "IKE_SA_INIT rejected by the responder" + (t != 0 ? " with notify " + t.toString() : "") + ": giving up");
+    logSa(sa, LOG_INFO, "IKE_SA_INIT rejected by the responder" + (t != 0 ? " with " + notifyName(t) : " (no SA, KE or Nonce payload)") +
+      (t == N_NO_PROPOSAL_CHOSEN ? ": it accepts none of our proposals " + localProposalsText(sa.conn.ike, 1) : "") + ": giving up");
     deleteIkeLocal(sa, "IKE_SA_INIT failed");
     return -1;
   }
@@ -209,11 +213,13 @@ function detectNat(sa: IkeSa): void {
   }
 }
 
-// The negotiated transforms by their registry names, as pluto prints them:
-// cipher=ENCR_AES_CBC_256 integ=AUTH_HMAC_SHA2_256_128 prf=PRF_HMAC_SHA2_256 group=MODP_2048
+// The negotiated transforms in pluto's shape, by their registry names without the registry's
+// prefix (proposals.ts xformText):
+// {cipher=AES_GCM_16_256 integ=n/a prf=HMAC_SHA2_256 group=CURVE25519}
+// (pluto itself names the groups by its own short names there, DH31 and MODP2048)
 export function suite(sa: IkeSa): string {
-  return "cipher=" + nameOf(REG_ENCR, sa.encr) + (sa.keyBits > 0 ? "_" + sa.keyBits.toString() : "") +
-    (sa.integ != 0 ? " integ=" + nameOf(REG_INTEG, sa.integ) : "") + " prf=" + nameOf(REG_PRF, sa.prf) + " group=" + nameOf(REG_DH, sa.dh);
+  return "{cipher=" + xformText(T_ENCR, sa.encr, sa.keyBits) + " integ=" + (sa.integ != 0 ? xformText(T_INTEG, sa.integ, 0) : "n/a") +
+    " prf=" + xformText(T_PRF, sa.prf, 0) + " group=" + xformText(T_DH, sa.dh, 0) + "}";
 }
 
 export function submitKeys(sa: IkeSa): void {
@@ -315,10 +321,11 @@ export function onInitRequest(local: Endpoint, remote: Endpoint, msg: usize, len
   }
   const c = choose(sap, 1, conn.ike, true);
   if (c === null) {
-    dropped("IKE_SA_INIT from " + remote.addrText(), '"' + conn.name + '": no acceptable proposal: answered NO_PROPOSAL_CHOSEN');
+    dropped("IKE_SA_INIT from " + remote.addrText(), '"' + conn.name + '": no acceptable proposal: answered NO_PROPOSAL_CHOSEN', noMatchText(sap, 1, conn.ike, true));
     statelessNotify(local, remote, spiI, N_NO_PROPOSAL_CHOSEN, new Uint8Array(0), port4500);
     return -1;
   }
+  if (debugging) log(LOG_DEBUG, '"' + conn.name + '": proposal ' + chosenText(c) + " chosen from remote proposals " + remoteProposalsText(sap, 1));
   const group = field(kep, 1);
   const peerKe = dataA(kep);
   if (group != c.dh) {
@@ -393,6 +400,7 @@ function sendInitResponse(sa: IkeSa): void {
   if (sa.conn.fragmentation && sa.peerFragmentation) notify(N_IKEV2_FRAGMENTATION_SUPPORTED, 0, new Uint8Array(0), new Uint8Array(0));
   if (sa.peerHashAlgorithms) notify(N_SIGNATURE_HASH_ALGORITHMS, 0, new Uint8Array(0), hashAlgorithms());
   end();
+  if (debugging) logPayloads(sa.conn.label + " #" + sa.serial.toString() + ": sending", IKE_SA_INIT, true, 0, false, false);
   const m = encodeBuilt();
   if (m === null) {
     deleteIkeLocal(sa, "cannot encode IKE_SA_INIT response");

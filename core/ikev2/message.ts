@@ -16,8 +16,9 @@ import {
   K_V2_HDR, K_V2_CHAIN, N_KIND, N_PTYPE, N_END, N_OFF, N_LEN, N_APTR, N_ALEN, N_BPTR, N_BLEN,
   PT2_SK, PT2_SKF, K_V2_SK, K_V2_SKF, LOG_INFO, REG_ENCR, REG_INTEG,
 } from "../abi";
-import { log } from "../pump";
+import { log, debugging } from "../pump";
 import { nameOf } from "../names/index";
+import { REG_PAYLOAD_V2, REG_NOTIFY_V2, REG_EXCHANGE_V2, LOG_DEBUG } from "../abi";
 
 export const FLAG_I = 0x08;
 export const FLAG_R = 0x20;
@@ -141,6 +142,7 @@ function sealOne(sa: IkeSa, exchange: i32, response: bool, msgid: u32, firstNp: 
 // Encodes the inner chain built on the tape and protects it: one datagram, or fragments when
 // the peer supports them and the message exceeds the connection's fragment size.
 export function sealBuilt(sa: IkeSa, exchange: i32, response: bool, msgid: u32): Array<Uint8Array> | null {
+  if (debugging) logPayloads(sa.conn.label + " #" + sa.serial.toString() + ": sending", exchange, response, msgid, sa.initiator, true);
   const n = encodeTape(tapeCount);
   if (n < 0) return null;
   const firstNp = tapeCount > 1 ? <i32>getW(1, N_PTYPE) : 0;
@@ -269,3 +271,36 @@ export function heldPlainPtr(): usize {
   return plainHeld.dataStart;
 }
 export { K_V2_SK, K_V2_SKF };
+
+// ---- the payloads of a message, for debug lines ------------------------------------------------
+// The top-level payloads on the tape, as pluto lists them: SA,KE,Ni,N(NAT_DETECTION_SOURCE_IP)
+// (the nonce as Ni or Nr by who sent it, each notify by its type).
+export function payloadsText(fromInitiator: bool): string {
+  let s = "";
+  const n = tapeCount;
+  let i = 1;
+  while (i < n) {
+    const pt = <i32>getW(i, N_PTYPE);
+    let name: string;
+    if (pt == 40) name = fromInitiator ? "Ni" : "Nr";
+    else if (pt == 41) {
+      const t = <i32>getF(i, 2);
+      const nn = nameOf(REG_NOTIFY_V2, t);
+      name = "N(" + (nn.length > 0 ? nn : t.toString()) + ")";
+    } else {
+      name = nameOf(REG_PAYLOAD_V2, pt);
+      if (name.length == 0) name = "payload " + pt.toString();
+    }
+    s += (s.length > 0 ? "," : "") + name;
+    i = <i32>getW(i, N_END);
+  }
+  return s;
+}
+
+// One debug line naming a message and its payloads: "sending IKE_AUTH request 1: SK{IDi,AUTH,...}".
+export function logPayloads(who: string, exchange: i32, response: bool, msgid: u32, fromInitiator: bool, protectedChain: bool): void {
+  const x = nameOf(REG_EXCHANGE_V2, exchange);
+  const list = payloadsText(fromInitiator);
+  log(LOG_DEBUG, who + " " + (x.length > 0 ? x : "exchange " + exchange.toString()) + (response ? " response " : " request ") + msgid.toString() + ": " +
+    (protectedChain ? "SK{" + list + "}" : list));
+}

@@ -2,10 +2,10 @@
 // initiator's and, in it, one transform of each type that its own configuration allows.
 import { Proposal, Xform } from "../conn/conn";
 import { getW, getF } from "../wire/tape";
-import { N_END, N_ALEN, K_ATTR, REG_DH } from "../abi";
+import { N_END, N_ALEN, K_ATTR, REG_DH, REG_TRANSFORM_TYPE } from "../abi";
 import { dataA } from "./message";
 import * as C from "../crypto";
-import { nameOf } from "../names/index";
+import { nameOf, transformIdName } from "../names/index";
 
 export const T_ENCR = 1;
 export const T_PRF = 2;
@@ -179,3 +179,149 @@ export function chosenXforms(c: Chosen): Array<Xform> {
 }
 
 export { N_ALEN, K_ATTR };
+
+// ---- proposals as pluto prints them ------------------------------------------------------------
+// A transform by its registry name without the registry's prefix, as pluto's short enum names
+// go (ENCR_AES_GCM_16 -> AES_GCM_16, PRF_HMAC_SHA2_256 -> HMAC_SHA2_256,
+// AUTH_HMAC_SHA2_256_128 -> HMAC_SHA2_256_128; MODP_2048, CURVE25519 and NONE stay), with the
+// key length appended (AES_CBC_256). A value without a name: its type and number (ENCR_99).
+export function xformText(type: i32, id: i32, keyBits: i32): string {
+  let n = transformIdName(type, id);
+  if (n.startsWith("ENCR_") || n.startsWith("AUTH_")) n = n.substring(5);
+  else if (n.startsWith("PRF_")) n = n.substring(4);
+  if (n.length == 0) n = typeText(type) + "_" + id.toString();
+  return keyBits > 0 ? n + "_" + keyBits.toString() : n;
+}
+export function typeText(type: i32): string {
+  const n = nameOf(REG_TRANSFORM_TYPE, type);
+  return n.length > 0 ? n : "TYPE_" + type.toString();
+}
+function protoText(proto: i32): string {
+  return proto == 1 ? "IKE" : proto == 2 ? "AH" : proto == 3 ? "ESP" : "PROTO_" + proto.toString();
+}
+
+// The transform types a proposal's text lists, in pluto's order.
+const TYPES: StaticArray<i32> = [T_ENCR, T_PRF, T_INTEG, T_DH, T_ESN];
+
+// One of the peer's proposals (tape node p) as pluto prints it: 1:IKE=AES_GCM_16_256-HMAC_SHA2_256-CURVE25519
+// (transforms of one type joined by "+", the types by "-").
+function remoteText(p: i32): string {
+  let s = (<i32>getF(p, 0)).toString() + ":" + protoText(<i32>getF(p, 1)) + "=";
+  let sep = "";
+  const e = <i32>getW(p, N_END);
+  for (let k = 0; k < TYPES.length; k++) {
+    let part = "";
+    for (let t = p + 1; t < e; t = <i32>getW(t, N_END)) {
+      if (<i32>getF(t, 0) != TYPES[k]) continue;
+      part += (part.length > 0 ? "+" : "") + xformText(TYPES[k], <i32>getF(t, 1), keyLenOf(t));
+    }
+    if (part.length > 0) { s += sep + part; sep = "-"; }
+  }
+  // transform types this daemon does not choose among (ADDKE, ...) are shown all the same
+  for (let t = p + 1; t < e; t = <i32>getW(t, N_END)) {
+    const type = <i32>getF(t, 0);
+    if (type < T_ENCR || type > T_ESN) { s += sep + typeText(type) + "=" + xformText(type, <i32>getF(t, 1), keyLenOf(t)); sep = "-"; }
+  }
+  return s;
+}
+
+// The peer's proposals of protocol `proto` in the SA payload at tape node `sa`, space-separated.
+export function remoteProposalsText(sa: i32, proto: i32): string {
+  let s = "";
+  const pend = <i32>getW(sa, N_END);
+  for (let p = sa + 1; p < pend; p = <i32>getW(p, N_END)) {
+    if (<i32>getF(p, 1) != proto) continue;
+    s += (s.length > 0 ? " " : "") + remoteText(p);
+  }
+  return s.length > 0 ? s : "none for " + protoText(proto);
+}
+
+// Our proposals, numbered from 1, as pluto prints them.
+export function localProposalsText(ours: Array<Proposal>, proto: i32): string {
+  let s = "";
+  for (let i = 0; i < ours.length; i++) {
+    let one = (i + 1).toString() + ":" + protoText(proto) + "=";
+    let sep = "";
+    for (let k = 0; k < TYPES.length; k++) {
+      let part = "";
+      const xs = ours[i].xforms;
+      for (let j = 0; j < xs.length; j++) {
+        if (xs[j].type == TYPES[k]) part += (part.length > 0 ? "+" : "") + xformText(xs[j].type, xs[j].id, xs[j].keyBits);
+      }
+      if (part.length > 0) { one += sep + part; sep = "-"; }
+    }
+    s += (i > 0 ? " " : "") + one;
+  }
+  return s.length > 0 ? s : "none";
+}
+
+// Why no proposal matched, by transform type: of every pairing of one of the peer's proposals
+// with one of ours, the one with the fewest transform types that fail, and those types with
+// what each side has ("KE: remote proposal 1 offers MODP_2048, local proposal 1 accepts
+// CURVE25519"). wantDh as for choose(). "" when the SA payload has no proposal for `proto`.
+export function mismatchText(sa: i32, proto: i32, ours: Array<Proposal>, wantDh: bool): string {
+  let best = "";
+  let bestCount = 1000;
+  const pend = <i32>getW(sa, N_END);
+  for (let p = sa + 1; p < pend; p = <i32>getW(p, N_END)) {
+    if (<i32>getF(p, 1) != proto) continue;
+    const e = <i32>getW(p, N_END);
+    let aead = false;
+    for (let t = p + 1; t < e; t = <i32>getW(t, N_END)) if (<i32>getF(t, 0) == T_ENCR && C.isAead(<i32>getF(t, 1))) aead = true;
+    for (let o = 0; o < ours.length; o++) {
+      const mine = ours[o];
+      let count = 0;
+      let text = "";
+      for (let k = 0; k < TYPES.length; k++) {
+        const type = TYPES[k];
+        let theirs = "";
+        let matched = false;
+        for (let t = p + 1; t < e; t = <i32>getW(t, N_END)) {
+          if (<i32>getF(t, 0) != type) continue;
+          const id = <i32>getF(t, 1);
+          const kb = keyLenOf(t);
+          theirs += (theirs.length > 0 ? "+" : "") + xformText(type, id, kb);
+          const usable = !hasOtherAttrs(t) && (type == T_ESN && mine.countOf(T_ESN) == 0 ? id == 0 : mine.has(type, id, kb));
+          if (usable || (type == T_DH && id == 0 && !wantDh)) matched = true;
+        }
+        let fails = false;
+        if (theirs.length > 0) {
+          fails = !matched && !(type == T_INTEG && aead && mine.countOf(T_INTEG) == 0);
+        } else {
+          fails = type == T_ENCR || (type == T_DH && wantDh) || (type == T_INTEG && !aead && mine.countOf(T_INTEG) > 0);
+        }
+        if (!fails) continue;
+        count++;
+        let mineText = "";
+        for (let j = 0; j < mine.xforms.length; j++) {
+          const x = mine.xforms[j];
+          if (x.type == type) mineText += (mineText.length > 0 ? "+" : "") + xformText(x.type, x.id, x.keyBits);
+        }
+        text += (text.length > 0 ? "; " : "") + typeText(type) + ": remote proposal " + (<i32>getF(p, 0)).toString() + " " +
+          (theirs.length > 0 ? "offers " + theirs : "offers none") + ", local proposal " + (o + 1).toString() + " " +
+          (mineText.length > 0 ? "accepts " + mineText : "has none");
+      }
+      if (count > 0 && count < bestCount) {
+        bestCount = count;
+        best = text;
+      }
+    }
+  }
+  return best;
+}
+
+// The whole story of a proposal mismatch, as the responder logs it: what came, what we would
+// take, and which transform type failed.
+export function noMatchText(sa: i32, proto: i32, ours: Array<Proposal>, wantDh: bool): string {
+  const why = mismatchText(sa, proto, ours, wantDh);
+  return "no local proposal matches remote proposals " + remoteProposalsText(sa, proto) + "; local proposals " +
+    localProposalsText(ours, proto) + (why.length > 0 ? "; unmatched " + why : "");
+}
+
+// The proposal chosen, as pluto prints it: 1:IKE=AES_GCM_16_256-HMAC_SHA2_256-CURVE25519
+export function chosenText(c: Chosen): string {
+  const xs = chosenXforms(c);
+  let s = c.number.toString() + ":" + protoText(c.protocol) + "=";
+  for (let i = 0; i < xs.length; i++) s += (i > 0 ? "-" : "") + xformText(xs[i].type, xs[i].id, xs[i].keyBits);
+  return s;
+}

@@ -34,6 +34,12 @@ export function logChild(c: ChildSa, level: i32, what: string): void {
   log(level, c.ike.conn.label + " #" + c.serial.toString() + ": " + what);
 }
 
+// A duration for people: milliseconds as seconds with one decimal ("15.0 s", "63.5 s").
+export function secsText(ms: f64): string {
+  const tenths = <i64>Math.round(ms / 100);
+  return (tenths / 10).toString() + "." + (tenths % 10).toString() + " s";
+}
+
 // A notify type by its registry name (NO_PROPOSAL_CHOSEN), its number where it has none.
 export function notifyName(t: i32): string {
   const n = nameOf(REG_NOTIFY_V2, t);

@@ -123,9 +123,9 @@ describe.skipIf(!!skip)("Node pluto with Deno pluto", () => {
     const st = whack("east", "--status");
     expect(st.code).toBe(0);
     expect(st.out).toMatch(new RegExp(`^000 "t": ${E.replace(/\./g, "\\.")}:${base + 1}\\.\\.\\.${W.replace(/\./g, "\\.")}:${base}; kind: PERMANENT`, "m"));
-    expect(st.out).toMatch(/ESTABLISHED_IKE_SA \(responder\).*AES_GCM_16_256-HMAC_SHA2_512-DH21/);
+    expect(st.out).toMatch(/ESTABLISHED_IKE_SA \(responder\).*\{cipher=AES_GCM_16_256 integ=n\/a prf=HMAC_SHA2_512 group=ECP_521\}/);
     expect(st.out).toMatch(/ESTABLISHED_CHILD_SA; .*10\.2\.0\.0-10\.2\.255\.255 === 10\.1\.0\.0-10\.1\.255\.255/);
-    expect(whack("west", "--status").out).toMatch(/ESTABLISHED_IKE_SA \(initiator\).*DH21/);
+    expect(whack("west", "--status").out).toMatch(/ESTABLISHED_IKE_SA \(initiator\).*group=ECP_521\}/);
     // a Child SA rekey each way (PFS, DH21). No IKE SA rekey: the core drops the new IKE SA when
     // the peer's Delete of the old one arrives before its own keys job is done, which two real
     // daemons with helpers of different speed do hit (reported; test/deno/transcript.ts World
@@ -143,7 +143,7 @@ describe.skipIf(!!skip)("Node pluto with Deno pluto", () => {
     expect(whack("east", "--up", "--name", "t").code).toBe(0);
     await until("established on both", () => established("west").length === 1 && established("east").length === 1);
     expect(established("east")[0].initiator).toBe(true);
-    expect(whack("west", "--status").out).toMatch(/ESTABLISHED_IKE_SA \(responder\).*AES_GCM_16_256-HMAC_SHA2_512-DH21/);
+    expect(whack("west", "--status").out).toMatch(/ESTABLISHED_IKE_SA \(responder\).*\{cipher=AES_GCM_16_256 integ=n\/a prf=HMAC_SHA2_512 group=ECP_521\}/);
     expect(whack("east", "--trafficstatus").out).toMatch(/type=ESP/);
     expect(JSON.parse(whack("east", "--briefstatus", "--json").out)).toMatchObject({ established: 1, conns: 1 });
     expect(whack("east", "--down", "--name", "t").code).toBe(0);

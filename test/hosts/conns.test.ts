@@ -97,7 +97,7 @@ conn road
     await daemons.east.start();
     await daemons.west.whack({ cmd: "initiate", name: "road" });
     await settle();
-    expect(logs.east.join("\n")).toMatch(/"road"\[1\] 192\.0\.2\.1 #\d+: traffic selectors 10\.9\.1\.0-10\.9\.1\.255 .*TS_UNACCEPTABLE/);
+    expect(logs.east.join("\n")).toMatch(/"road"\[1\] 192\.0\.2\.1 #\d+: the peer's traffic selectors \S+ === 10\.9\.1\.0-10\.9\.1\.255 do not fit the connection's .*\(local === remote\): TS_UNACCEPTABLE/);
     expect(await status(daemons.east)).toMatch(/"road"\[1\] 192\.0\.2\.1:500 ESTABLISHED_IKE_SA/);
     expect(await status(daemons.east)).not.toMatch(/ESTABLISHED_CHILD_SA/);
   });

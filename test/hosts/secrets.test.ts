@@ -50,7 +50,7 @@ describe("PSK rotation", () => {
 
     // west still has the old key: east refuses it, in either direction
     expect(await up("west")).toBe(false);
-    expect(logs.east.join("\n")).toMatch(/the initiator's AUTH payload does not verify: AUTHENTICATION_FAILED/);
+    expect(logs.east.join("\n")).toMatch(/authentication failed: the initiator's AUTH payload \(SHARED_KEY_MAC\) does not verify with our pre-shared key for \S+ \S+: peer ID_\w+ '[^']+' used another secret: AUTHENTICATION_FAILED/);
     expect(await up("east")).toBe(false);
     expect(logs.east.join("\n")).toMatch(/the responder's AUTH payload does not verify|AUTHENTICATION_FAILED/);
 

@@ -75,7 +75,7 @@ describe.skipIf(why !== null)("refusals against strongSwan 5.9", () => {
     await lab.charon(ssConf({ local: lab.eAddr, remote: lab.wAddr, ike: "aes256-sha256-x25519", esp: "aes128gcm16", lts: "198.51.100.128/25", rts: "198.51.100.0/25", psk: PSK, secrets }));
     await lab.pluto(labConf({ listen: lab.wAddr, west: lab.wAddr, east: lab.eAddr, ike: "aes256-sha2_256;dh31", esp: "aes_gcm128" }), labSecrets(PSK));
     lab.whack("--up", "--name", "lab");
-    await lab.until("our refusal", () => /the responder's AUTH payload \(SHARED_KEY_MAC\) does not verify with our SHARED_KEY_MAC: sending AUTHENTICATION_FAILED and a Delete/.test(lab!.plutoLog));
+    await lab.until("our refusal", () => /the responder's AUTH payload \(SHARED_KEY_MAC\) does not verify with our SHARED_KEY_MAC made with our pre-shared key for \S+ \S+: authentication of peer ID_\w+ '[^']+' failed: sending AUTHENTICATION_FAILED and a Delete/.test(lab!.plutoLog));
     await lab.until("no SA on either side", () => lab!.states().length === 0 && parseListSas(lab!.swanctl("--list-sas")).ike.length === 0, 20000);
     // charon had the IKE SA and its Child SA, and our INFORMATIONAL took them away
     expect(lab.charonLog()).toMatch(/IKE_SA lab\[\d+\] established/);

@@ -96,7 +96,7 @@ describe("instances of right=%any", () => {
     sim.run(2000);
     expect(e.status().conns.map((c) => [c.kind, c.instance, c.remote])).toEqual([["TEMPLATE", 0, "%any"], ["INSTANCE", 1, "192.0.2.1:500"]]);
     expect(e.status().ike.map((s) => [s.conn, s.instance])).toEqual([["road", 1]]);
-    expect(e.logs.join("\n")).toMatch(/"road"\[1\] 192\.0\.2\.1 #\d+: established IKE SA/);
+    expect(e.logs.join("\n")).toMatch(/"road"\[1\] 192\.0\.2\.1 #\d+: responder established IKE SA; authenticated peer using authby=secret and ID_FQDN '@west\.example'/);
     sim.act(w, (x) => x.terminate(sim.now, "west-east"));
     sim.run(4000);
     expect(e.status().ike).toEqual([]);
@@ -151,7 +151,7 @@ describe("instances of right=%any", () => {
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));
     sim.act(n, (x) => x.initiate(sim.now, "west-east"));
     sim.run(3000);
-    expect(e.logs.join("\n")).toMatch(/"road"\[1\] 192\.0\.2\.1 #\d+: traffic selectors 198\.51\.100\.0-198\.51\.100\.127 .* TS_UNACCEPTABLE/);
+    expect(e.logs.join("\n")).toMatch(/"road"\[1\] 192\.0\.2\.1 #\d+: the peer's traffic selectors \S+ === 198\.51\.100\.0-198\.51\.100\.127 do not fit the connection's \S+ === 192\.0\.2\.1-192\.0\.2\.1 \(local === remote\): TS_UNACCEPTABLE/);
     expect(established(w)[0].children).toHaveLength(0);
     expect(established(n)[0].children).toHaveLength(1);
     const inst = e.status().conns.find((c) => c.remote === "192.0.2.3:500")!;

@@ -43,3 +43,28 @@ describe("IKE_SA_INIT notifies", () => {
     }
   });
 });
+
+describe("--debug all: each message's payloads and the chosen proposals", () => {
+  test("with debugging on, every message sent and received is listed by its payloads; off, none is", () => {
+    for (const on of [true, false]) {
+      const p = pair(71);
+      p.w.engine.setDebug(on);
+      p.e.engine.setDebug(on);
+      p.sim.act(p.w, (x) => x.initiate(p.sim.now, "west-east"));
+      p.sim.run(p.sim.now + 2000);
+      const w = p.w.logs.join("\n");
+      const e = p.e.logs.join("\n");
+      if (!on) {
+        expect(w).not.toMatch(/sending IKE_SA_INIT|SK\{/);
+        continue;
+      }
+      expect(w).toMatch(/"west-east" #1: sending IKE_SA_INIT request 0: SA,KE,Ni,N\(NAT_DETECTION_SOURCE_IP\),N\(NAT_DETECTION_DESTINATION_IP\)/);
+      expect(e).toMatch(/received IKE_SA_INIT request 0 from 192\.0\.2\.1:500: SA,KE,Ni,N\(NAT_DETECTION_SOURCE_IP\)/);
+      expect(e).toMatch(/"west-east": proposal 1:IKE=AES_GCM_16_256-HMAC_SHA2_256-CURVE25519 chosen from remote proposals 1:IKE=AES_GCM_16_256-HMAC_SHA2_256-CURVE25519/);
+      expect(w).toMatch(/"west-east" #1: sending IKE_AUTH request 1: SK\{IDi,N\(INITIAL_CONTACT\),IDr,AUTH,SA,TSi,TSr/);
+      expect(e).toMatch(/"west-east" #1: received IKE_AUTH request 1: SK\{IDi,N\(INITIAL_CONTACT\),IDr,AUTH,SA,TSi,TSr/);
+      expect(e).toMatch(/"west-east" #2: proposal 1:ESP=AES_GCM_16_256-NO_ESN chosen from remote proposals 1:ESP=AES_GCM_16_256-NO_ESN/);
+      expect(w).toMatch(/"west-east" #1: received IKE_AUTH response 1: SK\{IDr,AUTH,SA,TSi,TSr\}/);
+    }
+  });
+});

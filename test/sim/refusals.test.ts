@@ -93,7 +93,7 @@ describe("the initiator's refusals after IKE_AUTH reach the responder (RFC 7296 
   const otherId = { rightId: { type: 2, data: new TextEncoder().encode("other.example") }, keyingTries: 1 } as never;
   test("an identity mismatch: N(AUTHENTICATION_FAILED) and a Delete, and no SA is left on either core", () => {
     const { w, e } = up(106, otherId);
-    expect(w.log(/the responder's identity @east.example does not match the connection's rightid @other.example: sending AUTHENTICATION_FAILED and a Delete/)).toHaveLength(1);
+    expect(w.log(/the responder's identity ID_FQDN '@east.example' does not match the connection's rightid=@other.example: sending AUTHENTICATION_FAILED and a Delete/)).toHaveLength(1);
     expect(e.log(/the peer reports AUTHENTICATION_FAILED/)).toHaveLength(1);
     expect(e.log(/the peer deleted the IKE SA/)).toHaveLength(1);
     expect(empty(w).concat(empty(e))).toEqual([]);

@@ -96,7 +96,22 @@ describe("choosing the connection by traffic selectors", () => {
     sim.act(w, (x) => x.initiate(sim.now, "west-east"));
     sim.run(2000);
     expect(e.logs.join("\n")).toMatch(/the traffic selectors name connection "west-net": switching from "other-net"/);
+    // a switch that works is not logged as a refusal first
+    expect(e.logs.filter((l) => /TS_UNACCEPTABLE|do not fit/.test(l))).toEqual([]);
     expect(e.status().ike.map((s) => [s.conn, s.children.length])).toEqual([["west-net", 1]]);
     expect(established(w)[0].children).toHaveLength(1);
+  });
+  test("selectors no connection takes: the refusal names the first connection's selectors, once", () => {
+    const sim = new Sim(55);
+    const w = sim.addNode("west", WEST);
+    const e = sim.addNode("east", EAST);
+    const net = (a: number) => [{ start: Uint8Array.of(10, a, 0, 0), end: Uint8Array.of(10, a, 255, 255) }];
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "other-net", rightTs: net(9) }));
+    sim.act(e, (x) => x.addConn(0, { ...pairConn("east"), name: "third-net", rightTs: net(8) }));
+    sim.act(w, (x) => x.addConn(0, pairConn("west")));
+    sim.act(w, (x) => x.initiate(sim.now, "west-east"));
+    sim.run(2000);
+    expect(e.log(/TS_UNACCEPTABLE/)).toHaveLength(1);
+    expect(e.log(/TS_UNACCEPTABLE/)[0]).toMatch(/"other-net" #\d+: the peer's traffic selectors 198\.51\.100\.128-198\.51\.100\.255 === 198\.51\.100\.0-198\.51\.100\.127 do not fit the connection's 198\.51\.100\.128-198\.51\.100\.255 === 10\.9\.0\.0-10\.9\.255\.255/);
   });
 });
