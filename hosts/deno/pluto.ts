@@ -18,7 +18,13 @@ import { MemoryKernel } from "../../kernel-shims/memory.ts";
 import { openDenoXfrmKernel } from "../../kernel-shims/netlink-deno.ts";
 
 const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
-             [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]`;
+             [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]
+             [--version] [--keylog FILE]   append each IKE SA's keys to FILE as a Wireshark
+                               ikev2_decryption_table, and each Child SA's to esp_sa in
+                               the same directory (secrets! off by default)
+(deno task pluto grants writing to /run/pluto only: for another run directory run
+ deno run ... --allow-write=DIR --allow-read=DIR --allow-net hosts/deno/pluto.ts --rundir DIR,
+ which says each permission it lacks)`;
 const fail = (msg: string, code = 1): never => {
   console.error(`pluto: ${msg}`);
   Deno.exit(code);
@@ -40,16 +46,28 @@ function check(wants: Want[]): void {
   if (missing.length) fail(missing.join("\npluto: "));
 }
 
-type Flags = { config?: string; secrets?: string; rundir?: string; kernel?: string; nhelpers?: string; logfile?: string; debug: string[]; help: boolean };
+type Flags = { config?: string; secrets?: string; rundir?: string; kernel?: string; nhelpers?: string; logfile?: string; keylog?: string; debug: string[]; help: boolean; version: boolean };
 const args = parseArgs(Deno.args, {
-  string: ["config", "secrets", "rundir", "kernel", "nhelpers", "logfile", "debug"],
-  boolean: ["stderrlog", "nofork", "help"],
+  string: ["config", "secrets", "rundir", "kernel", "nhelpers", "logfile", "debug", "keylog"],
+  boolean: ["stderrlog", "nofork", "help", "version"],
   collect: ["debug"],
   alias: { h: "help" },
   unknown: (a: string) => fail(`unknown option ${a}\n${USAGE}`, 2),
 }) as unknown as Flags;
 if (args.help) {
   console.log(USAGE);
+  Deno.exit(0);
+}
+if (args.version) {
+  // the package's version, as the Node tools print it
+  let v = "unknown version: package.json not found";
+  try {
+    const pkg = JSON.parse(Deno.readTextFileSync(new URL("../../package.json", import.meta.url))) as { name?: string; version?: string };
+    if (pkg.name === "pluto-wasm" && pkg.version) v = pkg.version;
+  } catch {
+    // no package.json beside the sources
+  }
+  console.log(`pluto (pluto-wasm) ${v}`);
   Deno.exit(0);
 }
 const config: string = args.config ?? fail(`--config is required\n${USAGE}`, 2);
@@ -65,10 +83,12 @@ check([
   [{ name: "read", path: config }, `--allow-read=${config}`, "to read the configuration"],
   ...(args.secrets ? [[{ name: "read", path: args.secrets }, `--allow-read=${args.secrets}`, "to read the secrets"] as Want] : []),
   [{ name: "read", path: root }, `--allow-read=${root}`, "to read build/core.wasm and the helpers' sources"],
-  [{ name: "write", path: rundir }, `--allow-write=${rundir}`, "for the run directory (pid file, control socket)"],
+  [{ name: "write", path: rundir }, `--allow-write=${rundir}`, `for the run directory (pid file, control socket)${rundir === "/run/pluto" ? "" : "; deno task pluto grants /run/pluto only, run deno run with these flags instead (see --help)"}`],
   [{ name: "read", path: rundir }, `--allow-read=${rundir}`, "for the control socket"],
   [{ name: "net", host: `unix:${ctl}` }, `--allow-net=unix:${ctl}`, "for the control socket"],
   ...(logfile ? [[{ name: "write", path: logfile }, `--allow-write=${logfile}`, "for the log file"] as Want] : []),
+  // the key log and, beside it, esp_sa
+  ...(args.keylog ? [[{ name: "write", path: args.keylog.replace(/[^/]*$/, "") || "." }, `--allow-write=${args.keylog.replace(/[^/]*$/, "") || "."}`, "for --keylog (its file and esp_sa beside it)"] as Want] : []),
   ...(kernel === "xfrm" ? [[{ name: "ffi" }, "--allow-ffi", "for --kernel xfrm (the XFRM netlink sockets, through libc)"] as Want] : []),
 ]);
 let kernelImpl: Kernel = new MemoryKernel({ lean: true });
@@ -206,9 +226,24 @@ const host: DaemonHost = {
     }
     return errors;
   },
+  appendFile: (path, text) => {
+    try {
+      Deno.writeTextFileSync(path, text, { append: true, mode: 0o600 });
+    } catch (e) {
+      if (!hint(e, `to write the key log ${path}`)) log(`cannot write the key log ${path}: ${(e as Error).message}`);
+    }
+  },
+  chmod: (path, mode) => {
+    try {
+      Deno.chmodSync(path, mode);
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  },
 };
 
-const daemon = new Daemon(await WebAssembly.compile(await Deno.readFile(`${root}/build/core.wasm`)), provider, host, { config, secrets: args.secrets, kernel, kernelImpl, debug: args.debug });
+const daemon = new Daemon(await WebAssembly.compile(await Deno.readFile(`${root}/build/core.wasm`)), provider, host, { config, secrets: args.secrets, kernel, kernelImpl, debug: args.debug, ...(args.keylog ? { keylog: args.keylog } : {}) });
 const loaded = daemon.load();
 for (const w of loaded.warnings) log(`warning: ${w}`);
 if (!loaded.ok) {

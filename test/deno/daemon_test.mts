@@ -144,7 +144,10 @@ Deno.test("usage errors", async () => {
     [[...base(s), "--kernel", "bsd"], 2, /--kernel must be xfrm or memory/],
     [[...base(s), "--nhelpers=-1"], 2, /--nhelpers must be a whole number from 0 to 64/],
     [[...base(s), "--nhelpers", "lots"], 2, /--nhelpers must be a whole number from 0 to 64/],
-    [["--help"], 0, /^usage: pluto --config FILE/],
+    [["--help"], 0, /^usage: pluto --config FILE[^]*--keylog FILE[^]*--rundir DIR/],
+    [["--version"], 0, /^pluto \(pluto-wasm\) \d+\.\d+\.\d+/],
+    // a key log where it may not write: the flag to add, before it starts
+    [[...base(s), "--keylog", "/elsewhere/keys"], 1, /^pluto: needs --allow-write=\/elsewhere\/ for --keylog/m],
   ];
   for (const [args, code, re] of cases) {
     const r = await run(granted(s), args);

@@ -4,7 +4,7 @@
 // scoped permissions. Skips, saying why, when deno cannot start or dist/ is not built.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, chmodSync, statSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, chmodSync, statSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,7 +92,7 @@ beforeAll(async () => {
   procs.west = spawn(process.execPath, [pluto, ...flags(w)], { stdio: ["ignore", "pipe", "pipe"] });
   procs.east = spawn(deno, [
     "run", "--no-prompt", "--unstable-net", `--allow-read=${root},${e}`, `--allow-write=${e}`, `--allow-net=${E},${W},unix:${e}/pluto.ctl`,
-    join(root, "hosts/deno/pluto.ts"), ...flags(e),
+    join(root, "hosts/deno/pluto.ts"), ...flags(e), "--keylog", join(e, "ikev2_decryption_table"),
   ], { stdio: ["ignore", "pipe", "pipe"], cwd: root });
   for (const me of ["west", "east"]) {
     procs[me].stdout!.on("data", (b) => (logs[me] += b));
@@ -118,6 +118,13 @@ describe.skipIf(!!skip)("Node pluto with Deno pluto", () => {
   test("Node initiates, Deno responds: up, status on both, rekeys, down", async () => {
     expect(whack("west", "--up", "--name", "t").code).toBe(0);
     await until("established on both", () => established("west").length === 1 && established("east").length === 1);
+    // the Deno daemon's --keylog, as the Node daemon's: the IKE SA's SPIs in Wireshark's table, mode 0600
+    const sa = (JSON.parse(whack("east", "--showstates", "--json").out).states as { spiI: string; spiR: string }[])[0];
+    await until("the key log", () => existsSync(join(dir, "east", "ikev2_decryption_table")));
+    const keys = readFileSync(join(dir, "east", "ikev2_decryption_table"), "utf8");
+    expect(keys).toContain(`${sa.spiI.padStart(16, "0")},${sa.spiR.padStart(16, "0")},`);
+    expect(statSync(join(dir, "east", "ikev2_decryption_table")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, "east", "esp_sa"), "utf8").trim().split("\n")).toHaveLength(2);
     expect(established("west")[0].initiator).toBe(true);
     expect(established("east")[0].initiator).toBe(false);
     const st = whack("east", "--status");
