@@ -447,3 +447,153 @@ export async function benchLoadtest(emit: Emit): Promise<void> {
     process.off("SIGINT", stop).off("SIGTERM", stop);
   }
 }
+
+// One whack request over the control socket; the answer and how long it took (ms).
+async function whackOnce(rundir: string, req: object, timeoutMs = 30000): Promise<{ text: string; ms: number }> {
+  const t0 = performance.now();
+  const sock = createConnection(join(rundir, "pluto.ctl"));
+  let got = "";
+  return await new Promise((res) => {
+    const done = () => {
+      sock.destroy();
+      res({ text: got, ms: performance.now() - t0 });
+    };
+    const timer = setTimeout(done, timeoutMs);
+    sock.on("connect", () => sock.write(JSON.stringify(req) + "\n"));
+    sock.on("data", (b) => {
+      got += b;
+      if (got.includes("\n")) {
+        clearTimeout(timer);
+        done();
+      }
+    });
+    sock.on("error", () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
+// An IKE_SA_INIT request as our initiator makes it (x25519, AES-GCM-128), to be replayed by
+// the flood with a new SPIi each time.
+async function floodRequest(p: Proposal): Promise<Uint8Array> {
+  const { Engine } = await import("../hosts/engine.ts");
+  const { coreModule } = await import("../hosts/node/corefile.ts");
+  const { nativeProvider } = await import("../hosts/crypto/native.ts");
+  const src = { family: 4 as const, port: 500, addr: Uint8Array.of(10, 9, 0, 1) };
+  const dst = { family: 4 as const, port: 500, addr: Uint8Array.of(192, 0, 2, 2) };
+  let request: Uint8Array | null = null;
+  const { runJob } = await import("../hosts/crypto/jobs.ts");
+  const jobs: (() => void)[] = [];
+  const e: InstanceType<typeof Engine> = new Engine(coreModule(), { provider: nativeProvider }, {
+    send: (c) => { request ??= c.bytes.slice(); },
+    log: () => {},
+    job: (id, job) => jobs.push(() => e.helperDone(0, id, runJob(nativeProvider, job))),
+  });
+  e.setInterfaces(0, [src]);
+  const te = new TextEncoder();
+  const added = e.addConn(0, { name: "flood", left: src, right: dst, leftId: { type: 2, data: te.encode("flood.example") }, psk: te.encode(PSK), ike: [{ encr: [[20, 128]], prf: [5], dh: [31] }], esp: [{ encr: [[20, 128]], esn: [0] }] });
+  if (!added.ok) throw new Error(`bench flood: ${added.reply}`);
+  e.initiate(0, "flood");
+  for (let i = 0; i < 10 && jobs.length && !request; i++) jobs.shift()!();
+  if (!request) throw new Error(`bench flood: no IKE_SA_INIT request for ${p.name}`);
+  return request;
+}
+
+// `npm run bench -- flood` (root): the load-tester's legitimate initiations into our Node
+// daemon, alone and then beside a spoofed IKE_SA_INIT flood from FLOOD_SOURCES (200) addresses
+// of the initiator's namespace at FLOOD_RATE (3,000) per second: the legitimate rate both
+// times, what the flood got back (COOKIE requests, other answers), how long a whack --status
+// took during the flood, the half-open count and the responder's CPU and RSS.
+export async function benchFlood(emit: Emit): Promise<void> {
+  const missing = loadtestMissing();
+  if (missing.length) {
+    console.error(`bench flood: cannot run here; it needs:\n  ${missing.join("\n  ")}`);
+    process.exitCode = 1;
+    return;
+  }
+  const n = Number(process.env.FLOOD_N ?? 2000);
+  const rate = Number(process.env.FLOOD_RATE ?? 3000);
+  const nsrc = Math.min(250, Number(process.env.FLOOD_SOURCES ?? 200));
+  const maxtime = Number(process.env.LOADTEST_MAXTIME ?? 120);
+  const p = PROPOSALS.find((x) => x.name === "x25519_aes_gcm128")!;
+  const lab = new Lab();
+  const stop = () => {
+    lab.down();
+    process.exit(130);
+  };
+  process.once("SIGINT", stop).once("SIGTERM", stop);
+  try {
+    lab.up();
+    const sources = Array.from({ length: nsrc }, (_, i) => `10.9.0.${i + 1}`);
+    execFileSync("ip", ["-n", lab.w, "-batch", "-"], { input: sources.map((a) => `addr add ${a}/32 dev vw`).join("\n") + "\n" });
+    execFileSync("ip", ["-n", lab.e, "route", "add", "10.9.0.0/24", "dev", "ve"]);
+    const req = Buffer.from(await floodRequest(p)).toString("hex");
+    // a template, so that every spoofed source is a peer it would take
+    const conf = responderConf(p).replace(`\tright=${W}\n`, "\tright=%any\n");
+    const run = async (flood: boolean) => {
+      const resp = await lab.pluto("resp", lab.e, "node", conf);
+      const c0 = cpuSeconds(resp.pid);
+      let sender: ChildProcess | null = null;
+      let out = "";
+      if (flood) {
+        const script = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./flood-sender.ts" : "./flood-sender.js", import.meta.url));
+        sender = spawn("ip", ["netns", "exec", lab.w, process.execPath, script, req, E, String(rate), String(maxtime), ...sources], { stdio: ["ignore", "pipe", "inherit"] });
+        sender.stdout!.on("data", (b) => (out += b));
+        await sleep(2000); // the flood first, then the legitimate initiators into it
+      }
+      const t0 = performance.now();
+      const init = await lab.charon("init", lab.w, loadTester(p, n));
+      let status: { text: string; ms: number } | null = null;
+      const r = await until(n, () => {
+        if (flood && !status && performance.now() - t0 > 3000) {
+          status = { text: "", ms: -1 };
+          void whackOnce(resp.rundir!, { cmd: "status" }).then((s) => (status = s));
+        }
+        return lab.established(init);
+      }, t0, maxtime);
+      const cpu = cpuSeconds(resp.pid) - c0;
+      const rss = rssMiB(resp.pid);
+      const st = await whackOnce(resp.rundir!, { cmd: "status" });
+      const half = /half-open IKE SAs: (\d+)[^;]*; ddos-mode=\w+, cookies (required|not required)/.exec(st.text);
+      let f: { sent: number; cookies: number; answers: number; seconds: number } | null = null;
+      if (sender) {
+        const gone = new Promise((res) => sender!.once("exit", res));
+        sender.kill("SIGTERM"); // it prints its counts and goes
+        await gone;
+        f = out ? JSON.parse(out) : null;
+      }
+      const log = readFileSync(resp.log, "utf8");
+      await lab.stopAll();
+      lab.keep(`flood-${flood ? "on" : "off"}`);
+      return { r, cpu, rss, half, st, status: status as { text: string; ms: number } | null, f, alive: /half-open IKE SAs/.test(st.text), dropped: (log.match(/dropped [\d,]+ IKE_SA_INIT/g) ?? []).length };
+    };
+    const quiet = await run(false);
+    const loud = await run(true);
+    emit("legit_ike_sas", n, "IKE SA");
+    emit("legit_ike_sa_per_s", quiet.r.got / quiet.r.seconds, "IKE SA/s");
+    emit("legit_established_under_flood", loud.r.got, "IKE SA");
+    emit("legit_ike_sa_per_s_under_flood", loud.r.got / loud.r.seconds, "IKE SA/s");
+    emit("legit_under_flood_vs_alone", (loud.r.got / loud.r.seconds) / (quiet.r.got / quiet.r.seconds), "ratio");
+    emit("flood_rate_asked", rate, "1/s");
+    if (loud.f) {
+      emit("flood_sent_per_s", loud.f.sent / loud.f.seconds, "1/s");
+      emit("flood_cookie_requests_back", loud.f.cookies, "datagrams");
+      emit("flood_other_answers_back", loud.f.answers, "datagrams");
+      emit("flood_sent", loud.f.sent, "datagrams");
+    }
+    emit("flood_sources", nsrc, "addresses");
+    emit("responder_cpu_s_alone", quiet.cpu, "CPU-s");
+    emit("responder_cpu_s_under_flood", loud.cpu, "CPU-s");
+    emit("responder_rss_mib_under_flood", loud.rss, "MiB");
+    emit("half_open_at_end", Number(loud.half?.[1] ?? -1), "IKE SA");
+    emit("cookies_required_at_end", loud.half?.[2] === "required" ? 1 : 0, "bool");
+    if (loud.status) emit("whack_status_ms_under_flood", loud.status.ms, "ms");
+    emit("daemon_answered_status_after_flood", loud.alive ? 1 : 0, "bool");
+    emit("flood_dropped_log_lines", loud.dropped, "lines");
+  } finally {
+    await lab.stopAll();
+    lab.down();
+    process.off("SIGINT", stop).off("SIGTERM", stop);
+  }
+}

@@ -7,7 +7,7 @@ import { benchHandshake } from "./handshake.ts";
 import { benchConfig } from "./config.ts";
 import { benchTimers } from "./timers.ts";
 import { benchDh } from "./dh.ts";
-import { benchLoadtest } from "./loadtest.ts";
+import { benchLoadtest, benchFlood } from "./loadtest.ts";
 import { benchScale } from "./scale.ts";
 import { emitter } from "./util.ts";
 import { existsSync } from "node:fs";
@@ -20,6 +20,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   dh: () => benchDh(emitter("dh")),
   loadtest: () => benchLoadtest(emitter("loadtest")),
   scale: () => benchScale(emitter("scale")),
+  flood: () => benchFlood(emitter("flood")),
   codec: () => {
     // The corpus lives in ../shared beside the project (from dist/bench/ or bench/).
     let corpus = new URL("../../shared/corpus/pcap/", import.meta.url);
@@ -36,5 +37,5 @@ for (const n of names) {
   }
 }
 // the ones that need root and minutes run only when named
-const onlyNamed = new Set(["loadtest", "scale"]);
+const onlyNamed = new Set(["loadtest", "scale", "flood"]);
 for (const n of names.length ? names : Object.keys(benches).filter((b) => !onlyNamed.has(b))) await benches[n]();
