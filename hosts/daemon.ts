@@ -14,8 +14,9 @@ import { formatDiagnostic } from "./config/diagnostics.ts";
 import { parseAddress, parseCidr, parseVirtualSpec } from "./config/values.ts";
 import { parseId } from "./config/ids.ts";
 import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
-import { KernelAdapter, type KernelChildOp, type KernelUnrouteOp } from "./kernel-adapter.ts";
+import { KernelAdapter, addrText, type KernelChildOp, type KernelUnrouteOp } from "./kernel-adapter.ts";
 import type { Kernel } from "../kernel-shims/kernel.ts";
+import { Updown, UPDOWN_TIMEOUT_MS, type UpdownSpawn, type UpdownContext } from "./updown.ts";
 
 export interface DaemonHost {
   now(): number; // ms
@@ -31,6 +32,10 @@ export interface DaemonHost {
   listen(ports: Endpoint[]): Promise<string[]>; // bind these; returns errors
   appendFile?(path: string, text: string): void;
   chmod?(path: string, mode: number): string | null; // null when done, else why not
+  // runs leftupdown= scripts (`/bin/sh -c`); absent: they cannot be run, and a connection
+  // that has one says so when it loads
+  spawnUpdown?: UpdownSpawn;
+  interfaceOf?(address: string): string | null; // PLUTO_INTERFACE: the interface holding the address
 }
 
 export interface DaemonOptions {
@@ -42,6 +47,7 @@ export interface DaemonOptions {
   // A Wireshark ikev2_decryption_table to append each established IKE SA's keys to (like
   // strongSwan's save-keys). Off by default: these are secrets.
   keylog?: string;
+  updownTimeoutMs?: number; // a leftupdown= script still running after this is killed (30 s)
 }
 
 const LOG_NAMES = ["error", "info", "debug"];
@@ -58,17 +64,26 @@ export class Daemon {
   private stopping = false;
   private wantUp = new Set<string>(); // auto=start, or brought up by whack and not taken down
   readonly kernel: KernelAdapter | null;
+  readonly updown: Updown | null;
 
   constructor(module: WebAssembly.Module, readonly provider: CryptoProvider, readonly host: DaemonHost, readonly opts: DaemonOptions) {
     this.debugOn = (opts.debug ?? []).length > 0;
     this.kernel = opts.kernelImpl ? new KernelAdapter(opts.kernelImpl, opts.kernel, (l) => this.host.log(l)) : null;
     opts.kernelImpl?.onEvent((e) => this.kernelEvent(e));
+    this.updown = host.spawnUpdown && this.kernel
+      ? new Updown(host.spawnUpdown, (l) => this.host.log(l), opts.updownTimeoutMs ?? UPDOWN_TIMEOUT_MS, () => this.kernel!.settled())
+      : null;
     this.engine = new Engine(module, { provider, core: { onTrap: (r) => this.trapped(r) } }, {
       send: (c) => this.host.send(c.local, c.remote, c.bytes, c.natT),
       log: (level, line) => {
         if (level <= abi.LOG_INFO || this.debugOn) this.host.log(level === abi.LOG_DEBUG ? `| ${line}` : line);
       },
-      ...(opts.kernelImpl ? { kernel: (op: unknown) => this.kernel?.apply(op as KernelChildOp | KernelUnrouteOp) } : {}),
+      ...(opts.kernelImpl ? {
+        kernel: (op: unknown) => {
+          this.kernel?.apply(op as KernelChildOp | KernelUnrouteOp);
+          this.updownOp(op as KernelChildOp | KernelUnrouteOp);
+        },
+      } : {}),
       job: (id, job) => {
         this.host.runJob(job).then(
           (r) => {
@@ -215,6 +230,9 @@ export class Daemon {
     const refused = cannot.find((u) => u.refused);
     if (refused) return { ok: false, error: `"${c.name}": ${refused.message}` };
     for (const u of cannot) this.host.log(`"${c.name}": ${u.message}`);
+    for (const [side, e] of [["left", c.left], ["right", c.right]] as const) {
+      if (e.updown && e.updown !== "%disabled" && !this.updown) this.host.log(`"${c.name}": ${side}updown=${e.updown}: this daemon cannot run updown scripts (${this.kernel ? "not allowed to run /bin/sh: under Deno, add --allow-run=/bin/sh" : "no kernel interface"}); ignored`);
+    }
     type End = NormalizedConn["left"];
     const hostOf = (e: End, side: string): { ok: true; a: ReturnType<typeof parseAddress> } | { ok: false; error: string } => {
       if (e.host === null || e.host.startsWith("%any")) return { ok: true, a: null };
@@ -412,6 +430,7 @@ export class Daemon {
       const added = this.engine.addConns(now, specs);
       refused.push(...added.refused);
       void this.kernel?.forgetChildren().then((n) => n && this.host.log(`kernel: removed the ${n} Child SA(s) the trap took`));
+      this.updown?.lostAll();
       let initiated = 0;
       for (const name of this.wantUp) {
         if (this.loaded.has(name) && !this.stopping && this.engine.initiate(now, name).ok) initiated++;
@@ -598,7 +617,11 @@ export class Daemon {
   async route(name: string, on: boolean): Promise<WhackResponse> {
     if (!this.kernel) return { ok: false, error: "no kernel interface: routing needs --kernel xfrm or memory" };
     if (!this.loaded.has(name)) return { ok: false, error: `no connection named "${name}" is loaded (whack --add first)` };
-    if (!on) return { ok: true, text: `"${name}": unrouted (${await this.kernel.unroute(name)} trap policies removed)` };
+    if (!on) {
+      const n = await this.kernel.unroute(name);
+      this.updown?.unroute(name);
+      return { ok: true, text: `"${name}": unrouted (${n} trap policies removed)` };
+    }
     // the connection as the core oriented it
     const c = this.engine.status(this.host.now(), false, name).conns.find((x) => x.kind !== "INSTANCE");
     if (!c) return { ok: false, error: `no connection named "${name}" is loaded (whack --add first)` };
@@ -614,10 +637,68 @@ export class Daemon {
         natT: false, mode: c.transport ? "transport" : "tunnel", encr: 0, keyBits: 0, integ: 0, esn: false,
         tsLocal: ts(c.localTs), tsRemote: ts(c.remoteTs),
       });
+      const ctx = this.updownContext(name, { local: hex(local.addr), remote: hex(remote.addr), tsLocal: ts(c.localTs), tsRemote: ts(c.remoteTs), mode: c.transport ? "transport" : "tunnel", reqid: 0, serial: 0, spiIn: 0, spiOut: 0 });
+      if (ctx) this.updown?.route(ctx);
       return { ok: true, text: `"${name}": routed (${n} trap policies); traffic will bring it up` };
     } catch (e) {
       return { ok: false, error: `"${name}": the kernel refused the trap policy: ${(e as Error).message}` };
     }
+  }
+
+  // ---- leftupdown= (hosts/updown.ts) -----------------------------------------------------------
+  // The core's kernel operations are its Child SAs coming and going; the updown verbs follow
+  // from them once the event that made them is over (the context reads the core's status).
+  private updownOps: (KernelChildOp | KernelUnrouteOp)[] = [];
+  private updownOp(op: KernelChildOp | KernelUnrouteOp): void {
+    if (!this.updown) return;
+    if (this.updownOps.push(op) === 1) queueMicrotask(() => this.updownFlush());
+  }
+  private updownFlush(): void {
+    const ops = this.updownOps.splice(0);
+    for (const op of ops) {
+      try {
+        if (op.op === "unroute") this.updown!.unroute(op.conn);
+        else if (op.op === "del") this.updown!.childDown(op);
+        else {
+          const ctx = this.updownContext(op.conn, op);
+          if (ctx) this.updown!.childUp(ctx);
+        }
+      } catch (e) {
+        this.host.log(`"${op.conn}": updown: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  // What a connection's updown script is told (PLUTO_*), for one of its Child SAs or (serial 0)
+  // for its trap policies; null when the connection is not loaded.
+  private updownContext(name: string, x: { local: string; remote: string; tsLocal: KernelChildOp["tsLocal"]; tsRemote: KernelChildOp["tsRemote"]; mode: "tunnel" | "transport"; reqid: number; serial: number; spiIn: number; spiOut: number }): UpdownContext | null {
+    const c = this.loaded.get(name);
+    if (!c) return null;
+    const me = addrText(x.local);
+    const peer = addrText(x.remote);
+    // the local end is the one whose address is ours (left when both or neither are)
+    const rightIsMe = c.right.host !== null && canon(c.right.host) === canon(me) && !(c.left.host !== null && canon(c.left.host) === canon(me));
+    const [mine, theirs] = rightIsMe ? [c.right, c.left] : [c.left, c.right];
+    const st = this.engine.status(this.host.now(), false, name);
+    const ike = x.serial ? st.ike.find((s) => s.children.some((ch) => ch.serial === x.serial)) : undefined;
+    const instance = ike?.instance ?? 0;
+    const cs = st.conns.find((k) => k.instance === instance) ?? st.conns[0];
+    return {
+      conn: name, instance, kind: cs?.kind ?? "PERMANENT", policy: cs ? policy(cs) : "", command: mine.updown ?? "",
+      tunnel: x.mode === "tunnel", me, peer,
+      myId: mine.id ?? me, peerId: ike?.peerId || (theirs.id && theirs.id !== "%any" ? theirs.id : peer),
+      myClient: x.tsLocal[0] ?? null, peerClient: x.tsRemote[0] ?? null,
+      reqid: x.reqid, spiIn: x.spiIn, spiOut: x.spiOut, serial: x.serial,
+      addTime: x.serial ? Math.floor(Date.now() / 1000) : 0,
+      stack: this.opts.kernel, iface: this.host.interfaceOf?.(me) ?? "NULL",
+    };
+  }
+
+  // Resolves once no updown script runs or waits (at most `maxMs`): shutting down waits for
+  // the downs its Deletes brought.
+  async updownSettled(maxMs?: number): Promise<void> {
+    await Promise.resolve(); // (the last event's verbs are queued in a microtask)
+    await this.updown?.runner.settled(maxMs);
   }
 
   // ACQUIRE: traffic hit a trap policy: start its connection. EXPIRE: a Child SA's lifetime in

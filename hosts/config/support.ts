@@ -27,7 +27,6 @@ export function unsupported(c: NormalizedConn): Unsupported[] {
     if (e.addresspool.length > 0) ignore(`${side}addresspool`, `${side}addresspool= is not supported yet (no Configuration payload is sent or answered)`);
     if (e.modecfgserver || e.modecfgclient) ignore(`${side}modecfg${e.modecfgserver ? "server" : "client"}`, `${side}modecfg${e.modecfgserver ? "server" : "client"}= is not supported yet (no Configuration payload)`);
     if (e.xauthserver || e.xauthclient) ignore(`${side}xauth${e.xauthserver ? "server" : "client"}`, `${side}xauth${e.xauthserver ? "server" : "client"}= is not supported yet (XAUTH is IKEv1)`);
-    if (e.updown !== null && e.updown !== "%disabled") ignore(`${side}updown`, `${side}updown=${e.updown} is not run yet`);
   }
   return out;
 }

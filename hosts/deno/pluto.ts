@@ -13,6 +13,7 @@ import { formatAddress, parseAddress } from "../config/values.ts";
 import { defaultRoute } from "../config/defaultroute.ts";
 import { provider } from "./provider.ts";
 import { WorkerPool } from "./helpers.ts";
+import { denoSpawnUpdown } from "./updown-spawn.ts";
 import type { Kernel } from "../../kernel-shims/kernel.ts";
 import { MemoryKernel } from "../../kernel-shims/memory.ts";
 import { openDenoXfrmKernel } from "../../kernel-shims/netlink-deno.ts";
@@ -202,6 +203,9 @@ const host: DaemonHost = {
     }, Math.max(0, at - host.now())) : undefined;
   },
   log,
+  // leftupdown= scripts, when allowed to run /bin/sh (--allow-run=/bin/sh: what the script
+  // runs is then the operator's business, as with Libreswan)
+  ...(Deno.permissions.querySync({ name: "run", command: "/bin/sh" }).state === "granted" ? { spawnUpdown: denoSpawnUpdown } : {}),
   listen: async (eps) => {
     const errors: string[] = [];
     for (const e of eps) {
@@ -307,6 +311,7 @@ async function stop(code: number): Promise<void> {
   signals.stopping();
   log("pluto: shutting down");
   await daemon.shutdown();
+  await daemon.updownSettled(5000); // the down scripts of the Child SAs just deleted
   clearTimeout(timer);
   for (const s of sockets.values()) s.close();
   listener.close();

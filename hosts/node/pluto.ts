@@ -17,6 +17,7 @@ import { nativeProvider } from "../crypto/native.ts";
 import { runJob } from "../crypto/jobs.ts";
 import { HelperPool } from "./helpers.ts";
 import { versionLine } from "./version.ts";
+import { nodeSpawnUpdown } from "./updown-spawn.ts";
 import type { Kernel } from "../../kernel-shims/kernel.ts";
 import { MemoryKernel } from "../../kernel-shims/memory.ts";
 import { openNodeXfrmKernel } from "../../kernel-shims/netlink-node.ts";
@@ -176,6 +177,8 @@ function main(): void {
         log(`cannot write the key log ${path}: ${(e as Error).message}`);
       }
     },
+    spawnUpdown: nodeSpawnUpdown,
+    interfaceOf: (address) => Object.entries(os.networkInterfaces()).find(([, l]) => (l ?? []).some((i) => i.address.replace(/%.*$/, "") === address))?.[0] ?? null,
     chmod: (path, mode) => {
       try {
         chmodSync(path, mode);
@@ -294,6 +297,7 @@ function main(): void {
       signals.stopping();
       log("pluto: shutting down");
       await daemon.shutdown();
+      await daemon.updownSettled(5000); // the down scripts of the Child SAs just deleted
       if (timer) clearTimeout(timer);
       for (const s of sockets.values()) s.close();
       server.close();
