@@ -67,7 +67,7 @@ export class Daemon {
   readonly updown: Updown | null;
 
   constructor(module: WebAssembly.Module, readonly provider: CryptoProvider, readonly host: DaemonHost, readonly opts: DaemonOptions) {
-    this.debugOn = (opts.debug ?? []).length > 0;
+    this.debugOn = (opts.debug ?? []).some((d) => d !== "none");
     this.kernel = opts.kernelImpl ? new KernelAdapter(opts.kernelImpl, opts.kernel, (l) => this.host.log(l)) : null;
     opts.kernelImpl?.onEvent((e) => this.kernelEvent(e));
     this.updown = host.spawnUpdown && this.kernel
@@ -114,6 +114,9 @@ export class Daemon {
     if (errors.length) return { ok: false, errors, warnings };
     const s = this.readSecrets(cfg);
     if (!s.ok) return { ok: false, errors: s.errors, warnings: [...warnings, ...s.warnings] };
+    // plutodebug= of config setup, when pluto was given no --debug (read at start-up, as
+    // Libreswan does; whack --debug changes it later)
+    if (this.config === null && this.opts.debug === undefined) this.debugOn = cfg.setup.plutodebug.some((d) => d !== "none");
     this.config = cfg;
     this.byName = new Map(cfg.conns.map((c) => [c.name, c]));
     this.secrets = s.entries;
@@ -322,19 +325,161 @@ export class Daemon {
     return { ok: true, spec };
   }
 
+  // ---- ipsec.conf as the running source --------------------------------------------------------
+  // whack --add and --replace read ipsec.conf as it is now, as Libreswan's addconn does (a
+  // process of its own for each command, reading the file afresh); --rereadall and SIGHUP
+  // bring the running connections in line with it (rereadAll).
+
+  // The connection as the file has it now: an error when the file cannot be read or parsed, or
+  // the connection is not in it or has errors (the other connections' errors do not matter).
+  private connNow(name: string): { ok: true; conn: NormalizedConn } | { ok: false; error: string } {
+    const path = this.opts.config;
+    if (this.host.io.readFile(path) === null) return { ok: false, error: `cannot read ${path}` };
+    const resolve = this.host.resolveDefaultRoute;
+    const cfg = loadConfig(path, this.host.io, resolve ? { resolveDefaultRoute: (f) => resolve(f) } : {});
+    const fileErrors = cfg.diagnostics.filter((d) => d.severity === "error" && d.conn === undefined);
+    if (fileErrors.length) return { ok: false, error: `${path} has errors: ${fileErrors.map(formatDiagnostic).join("; ")}` };
+    const c = cfg.conns.find((x) => x.name === name);
+    if (c) return { ok: true, conn: c };
+    const mine = cfg.diagnostics.filter((d) => d.severity === "error" && d.conn === name);
+    if (mine.length) return { ok: false, error: `"${name}": the connection has errors in ${path}: ${mine.map(formatDiagnostic).join("; ")}` };
+    return { ok: false, error: `no connection named "${name}" in ${path}` };
+  }
+
+  // whack --add / ipsec auto --add NAME: the connection as the file has it now. One that is
+  // loaded already stays as it is (Libreswan's words: attempt to redefine connection).
   add(name: string, rearm = true): WhackResponse {
-    const c = this.byName.get(name);
-    if (!c) {
-      const failed = this.config?.failed.includes(name);
-      return { ok: false, error: failed ? `"${name}": the connection has errors in ${this.opts.config}` : `no connection named "${name}" in ${this.opts.config}` };
-    }
-    const s = this.spec(c);
+    if (this.loaded.has(name)) return { ok: false, error: `attempt to redefine connection "${name}"` };
+    const n = this.connNow(name);
+    if (!n.ok) return { ok: false, error: n.error };
+    const s = this.spec(n.conn);
     if (!s.ok) return { ok: false, error: s.error };
-    this.syncInterfaces();
-    const r = this.engine.addConn(this.host.now(), s.spec);
-    if (r.ok) this.loaded.set(name, c);
+    const r = this.addSpec(n.conn, s.spec);
     if (rearm) this.rearm();
+    return r;
+  }
+
+  private addSpec(c: NormalizedConn, spec: ConnSpec): WhackResponse {
+    this.syncInterfaces();
+    const r = this.engine.addConn(this.host.now(), spec);
+    if (r.ok) {
+      this.loaded.set(c.name, c);
+      this.byName.set(c.name, c);
+      this.unoriented.delete(c.name);
+    }
     return r.ok ? { ok: true, text: r.reply } : { ok: false, error: r.reply };
+  }
+
+  // A loaded connection goes with its states: its IKE SAs are deleted with their peers (a Delete
+  // each), its trap policies and routing (updown) with it. Returns what it did, in a line.
+  private async removeConn(name: string): Promise<string> {
+    const now = this.host.now();
+    const st = this.engine.status(now, false, name);
+    const children = st.ike.reduce((a, s) => a + s.children.length, 0);
+    const x = this.engine.admin(now, abi.ADM_DELETE_CONN, new TextEncoder().encode(name));
+    this.loaded.delete(name);
+    this.wantUp.delete(name);
+    this.unoriented.delete(name);
+    this.updown?.unroute(name);
+    if (this.kernel) await this.kernel.unroute(name);
+    if (!x.ok) return x.reply;
+    return `"${name}": deleted${st.ike.length ? ` with ${st.ike.length} IKE SA(s) (#${st.ike.map((s) => s.serial).join(", #")}) and ${children} Child SA(s), Deletes sent` : ""}`;
+  }
+
+  // What its auto= (or having been up) asks of a connection just added again: initiated
+  // (auto=start, or up before), or routed (auto=ondemand).
+  private async act(c: NormalizedConn, wasUp: boolean): Promise<string[]> {
+    if (c.auto === "start" || wasUp) {
+      this.wantUp.add(c.name);
+      const x = this.engine.initiate(this.host.now(), c.name);
+      return [x.reply];
+    }
+    if (c.auto === "ondemand" && this.kernel) {
+      const x = await this.route(c.name, true);
+      return [x.ok ? x.text! : x.error!];
+    }
+    return [];
+  }
+
+  // ipsec auto --replace NAME: the loaded connection (and its states) goes and the file's text
+  // of it comes, brought up again when it is auto=start or was up, routed when auto=ondemand.
+  // (Libreswan 4.10's ipsec auto --replace is whack --delete then addconn: it deletes the
+  // states too, but adds the connection only.) A text that cannot be loaded changes nothing.
+  async replace(name: string): Promise<WhackResponse> {
+    const n = this.connNow(name);
+    if (!n.ok) return { ok: false, error: `"${name}" not replaced: ${n.error}` };
+    const s = this.spec(n.conn);
+    if (!s.ok) return { ok: false, error: `"${name}" not replaced: ${s.error}` };
+    const wasUp = this.wantUp.has(name);
+    const lines = this.loaded.has(name) ? [await this.removeConn(name)] : [];
+    const a = this.addSpec(n.conn, s.spec);
+    if (!a.ok) return { ok: false, error: [...lines, a.error].join("\n") };
+    lines.push(a.text!, ...(await this.act(n.conn, wasUp)));
+    for (const l of lines) this.host.log(l);
+    this.rearm();
+    return { ok: true, text: lines.join("\n") };
+  }
+
+  // --rereadall and SIGHUP: ipsec.conf and ipsec.secrets read again; connections new in the
+  // file are added and act on their auto= as at start-up (auto=ignore ones are not added),
+  // changed ones replaced (their states deleted, brought up again as replace does), deleted
+  // ones removed with their states (Deletes sent), unchanged ones (auto=ignore ones added by
+  // whack --add included) and
+  // their states left alone; every loaded connection takes the new secrets. A file that does
+  // not load changes nothing. (Libreswan 4.10's --rereadall rereads secrets and certificates
+  // only, and its pluto ignores SIGHUP.) Logs a line per connection it changed and a summary.
+  private async rereadAll(): Promise<WhackResponse> {
+    const before = new Map(this.loaded);
+    const oldSetup = this.config?.setup;
+    const l = this.load(); // changes nothing when it fails
+    for (const w of l.warnings) this.host.log(`warning: ${w}`);
+    if (!l.ok) return { ok: false, error: [`configuration unchanged: ${l.errors.join("; ")}`, ...l.warnings].join("\n") };
+    const setup = this.config!.setup;
+    const lines: string[] = [];
+    const n = { added: 0, replaced: 0, removed: 0, unchanged: 0, refused: 0 };
+    for (const [name, old] of before) {
+      const now = this.byName.get(name);
+      if (!now) {
+        lines.push(`${await this.removeConn(name)}: no longer in ${this.opts.config}`);
+        n.removed++;
+        continue;
+      }
+      if (connText(old, oldSetup) === connText(now, setup)) {
+        n.unchanged++;
+        continue;
+      }
+      const s = this.spec(now);
+      if (!s.ok) {
+        lines.push(`"${name}": changed, but not replaced: ${s.error}; the connection as it was stays`);
+        this.byName.set(name, old);
+        n.refused++;
+        continue;
+      }
+      const wasUp = this.wantUp.has(name);
+      const gone = await this.removeConn(name);
+      const a = this.addSpec(now, s.spec);
+      if (!a.ok) {
+        lines.push(`${gone}; its new text was refused: ${a.error}`);
+        n.removed++;
+        continue;
+      }
+      lines.push(`"${name}": replaced: ${gone.replace(/^"[^"]*": /, "old one ")}`, ...(await this.act(now, wasUp)));
+      n.replaced++;
+    }
+    const fresh = new Set(this.config!.conns.filter((c) => c.auto !== "ignore" && !before.has(c.name)).map((c) => c.name));
+    if (fresh.size) {
+      const out = await this.start(fresh);
+      n.added += out.filter((o) => /^added connection "/.test(o)).length;
+      n.refused += fresh.size - out.filter((o) => /^added connection "/.test(o)).length;
+      lines.push(...out);
+    }
+    for (const e of await this.host.listen(this.ports())) lines.push(e);
+    const summary = `reread ${this.opts.config}: ${n.added} added, ${n.replaced} replaced, ${n.removed} removed, ${n.unchanged} unchanged` +
+      (n.refused ? `, ${n.refused} refused` : "") + ` connection(s); ${this.secrets.length} secrets entries`;
+    for (const x of [...lines, summary]) this.host.log(x);
+    const r = this.secretsTaken(summary, l.warnings);
+    const text = [r.ok ? r.text! : r.error!, ...lines].join("\n");
+    return r.ok ? { ok: true, text } : { ok: false, error: text };
   }
 
   // Loads every connection with auto=add/ondemand/start, and starts the auto=start ones.
@@ -514,6 +659,7 @@ export class Daemon {
         const x = this.engine.admin(now, abi.ADM_DELETE_CONN, new TextEncoder().encode(name));
         this.loaded.delete(name);
         this.wantUp.delete(name);
+        this.updown?.unroute(name);
         r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
         break;
       }
@@ -580,13 +726,12 @@ export class Daemon {
         r = this.secretsTaken(`reread secrets: ${this.secrets.length} entries`, s.warnings);
         break;
       }
-      case "rereadall": {
-        const l = this.load(); // changes nothing when it fails
-        for (const w of l.warnings) this.host.log(`warning: ${w}`);
-        if (!l.ok) r = { ok: false, error: [`configuration unchanged: ${l.errors.join("; ")}`, ...l.warnings].join("\n") };
-        else r = this.secretsTaken(`reread ${this.opts.config}: ${this.config?.conns.length} connections, ${this.secrets.length} secrets entries`, l.warnings);
+      case "rereadall":
+        r = await this.rereadAll();
         break;
-      }
+      case "replace":
+        r = await this.replace(name);
+        break;
       case "debug":
         this.debugOn = req.debug !== "none";
         this.engine.setDebug(this.debugOn);
@@ -783,6 +928,12 @@ function endpointOfText(t: string): Endpoint | null {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(t);
   const a = m ? parseAddress(m[1]!) : null;
   return a && m ? { family: a.family, port: Number(m[2]), addr: Uint8Array.from(a.bytes) } : null;
+}
+
+// A connection as compared by a reread: everything the daemon takes from it (its place in the
+// file aside) and the config setup keywords that go into it.
+function connText(c: NormalizedConn, setup: NormalizedConfig["setup"] | undefined): string {
+  return JSON.stringify([{ ...c, file: "", line: 0 }, setup?.uniqueids, setup?.virtualPrivate]);
 }
 
 function canon(h: string): string {

@@ -40,7 +40,8 @@ export class Signals {
     if (sig === "SIGHUP") {
       this.log(`pluto: received SIGHUP${during}: rereading the configuration and secrets${during ? " once started" : ""}`);
       // (a shutdown asked for after this SIGHUP waits for its reread)
-      this.chain = this.then(async () => this.log(`pluto: SIGHUP: ${await this.actions.reread()}`));
+      // (the daemon logs what the reread did to each connection; this is its summary)
+      this.chain = this.then(async () => this.log(`pluto: SIGHUP: ${(await this.actions.reread()).split("\n")[0]}`));
       return;
     }
     this.phase = "stopping";

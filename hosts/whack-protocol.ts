@@ -7,7 +7,7 @@
 export const WHACK_COMMANDS = [
   "add", "delete", "initiate", "terminate", "route", "unroute", "status", "briefstatus", "showstates",
   "trafficstatus", "connectionstatus", "listen", "rereadsecrets", "rereadall", "shutdown", "debug",
-  "rekey-ike", "rekey-child", "ddos-busy", "ddos-unlimited", "ddos-auto",
+  "rekey-ike", "rekey-child", "ddos-busy", "ddos-unlimited", "ddos-auto", "replace",
 ] as const;
 export type WhackCommand = (typeof WHACK_COMMANDS)[number];
 
@@ -51,7 +51,7 @@ export function parseRequest(line: string): { ok: true; req: WhackRequest } | { 
   }
   if (o.json !== undefined && typeof o.json !== "boolean") return { ok: false, error: "json must be true or false" };
   if (o.debug !== undefined && typeof o.debug !== "string") return { ok: false, error: "debug must be a string" };
-  const needsName: WhackCommand[] = ["add", "delete", "initiate", "terminate", "route", "unroute", "rekey-ike", "rekey-child"];
+  const needsName: WhackCommand[] = ["add", "replace", "delete", "initiate", "terminate", "route", "unroute", "rekey-ike", "rekey-child"];
   if (needsName.includes(o.cmd as WhackCommand) && o.name === undefined) return { ok: false, error: `${o.cmd} needs --name` };
   return { ok: true, req: o as unknown as WhackRequest };
 }

@@ -18,15 +18,20 @@ import { runJob } from "../crypto/jobs.ts";
 import { HelperPool } from "./helpers.ts";
 import { versionLine } from "./version.ts";
 import { nodeSpawnUpdown } from "./updown-spawn.ts";
+import { openSyslog, syslogSocket, type Syslog } from "./syslog.ts";
 import type { Kernel } from "../../kernel-shims/kernel.ts";
 import { MemoryKernel } from "../../kernel-shims/memory.ts";
 import { openNodeXfrmKernel } from "../../kernel-shims/netlink-node.ts";
 
-const USAGE = `usage: pluto --config FILE [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
-             [--nhelpers N] [--stderrlog] [--logfile F] [--debug WHAT] [--nofork]
-             [--version] [--keylog FILE]   append each IKE SA's keys to FILE as a Wireshark
-                               ikev2_decryption_table, and each Child SA's to esp_sa in
-                               the same directory (secrets! off by default)`;
+const USAGE = `usage: pluto [--config FILE] [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
+             [--nhelpers N] [--stderrlog] [--logfile F] [--syslogsocket PATH] [--debug WHAT]
+             [--nofork] [--version] [--keylog FILE]
+  --config     ipsec.conf (default /etc/ipsec.conf); --secrets: default secretsfile= of
+               config setup, else /etc/ipsec.secrets; --rundir: default /run/pluto
+  --stderrlog  log to stderr; else to --logfile, else to logfile= (plutostderrlog=) of config
+               setup, else to syslog (--syslogsocket, default /dev/log) as pluto[PID]
+  --keylog     append each IKE SA's keys to FILE as a Wireshark ikev2_decryption_table, and
+               each Child SA's to esp_sa in the same directory (secrets! off by default)`;
 
 function main(): void {
   let args;
@@ -35,7 +40,7 @@ function main(): void {
       options: {
         config: { type: "string" }, secrets: { type: "string" }, rundir: { type: "string" }, kernel: { type: "string" },
         nhelpers: { type: "string" }, stderrlog: { type: "boolean" }, logfile: { type: "string" }, debug: { type: "string", multiple: true },
-        nofork: { type: "boolean" }, keylog: { type: "string" }, help: { type: "boolean", short: "h" }, version: { type: "boolean" },
+        nofork: { type: "boolean" }, keylog: { type: "string" }, syslogsocket: { type: "string" }, help: { type: "boolean", short: "h" }, version: { type: "boolean" },
       },
       strict: true,
     }).values;
@@ -51,10 +56,7 @@ function main(): void {
     console.log(versionLine("pluto"));
     return;
   }
-  if (!args.config) {
-    console.error(`pluto: --config is required\n${USAGE}`);
-    process.exit(2);
-  }
+  const config = args.config ?? "/etc/ipsec.conf";
   const kernel = (args.kernel ?? "memory") as "memory" | "xfrm";
   if (kernel !== "memory" && kernel !== "xfrm") {
     console.error(`pluto: --kernel must be xfrm or memory, not ${args.kernel}`);
@@ -78,24 +80,81 @@ function main(): void {
     console.error(`pluto: cannot create run directory ${rundir}: ${(e as Error).message} (use --rundir DIR)`);
     process.exit(1);
   }
-  const logfile = args.logfile;
-  const log = (line: string) => {
-    const text = `${new Date().toISOString()} ${line}\n`;
-    if (logfile) {
-      try {
-        appendFileSync(logfile, text);
+  // Where the log goes, as Libreswan's pluto decides it: --stderrlog; else --logfile, else
+  // logfile= (plutostderrlog=) of config setup; else syslog. Decided once the configuration is
+  // read; the lines before that wait for it (bounded).
+  type Dest = { kind: "pending"; lines: string[]; dropped: number } | { kind: "stderr" } | { kind: "file"; path: string } | { kind: "syslog"; s: Syslog };
+  let dest: Dest = { kind: "pending", lines: [], dropped: 0 };
+  const stamped = (line: string) => `${new Date().toISOString()} ${line}\n`;
+  const log = (line: string): void => {
+    switch (dest.kind) {
+      case "pending":
+        if (dest.lines.length < 10000) dest.lines.push(stamped(line));
+        else dest.dropped++;
         return;
-      } catch {
-        // fall through to stderr
+      case "syslog":
+        dest.s.write(line);
+        return;
+      case "file":
+        try {
+          appendFileSync(dest.path, stamped(line));
+          return;
+        } catch {
+          // fall through to stderr
+        }
+    }
+    process.stderr.write(stamped(line));
+  };
+  const logTo = (fromConfig: string | null, append: boolean): void => {
+    if (dest.kind !== "pending") return;
+    const early = dest;
+    const file = args.logfile ?? fromConfig;
+    const notes: string[] = [];
+    if (args.stderrlog) dest = { kind: "stderr" };
+    else if (file) {
+      if (!append) {
+        try {
+          writeFileSync(file, ""); // logappend=no
+        } catch (e) {
+          notes.push(`pluto: cannot truncate the log file ${file}: ${(e as Error).message}`);
+        }
+      }
+      dest = { kind: "file", path: file };
+    } else {
+      const socket = args.syslogsocket ?? "/dev/log";
+      const why = syslogSocket(socket);
+      if (why) {
+        dest = { kind: "stderr" };
+        notes.push(`pluto: ${why}: logging to stderr`);
+      } else {
+        dest = {
+          kind: "syslog",
+          s: openSyslog(socket, process.pid, (failed) => {
+            dest = { kind: "stderr" };
+            log(`pluto: ${failed}: logging to stderr from now on`);
+          }),
+        };
       }
     }
-    process.stderr.write(text);
+    // the early lines, as they were stamped (syslog stamps them itself)
+    for (const l of early.lines) {
+      if (dest.kind === "syslog") dest.s.write(l.slice(l.indexOf(" ") + 1));
+      else if (dest.kind === "file") {
+        try {
+          appendFileSync(dest.path, l);
+        } catch {
+          process.stderr.write(l);
+        }
+      } else process.stderr.write(l);
+    }
+    if (early.dropped) log(`pluto: ${early.dropped} log line(s) from start-up not kept`);
+    for (const n of notes) log(n);
   };
   // signals before anything slow (hosts/signals.ts): a SIGHUP while a large ipsec.conf loads
   // must not meet Node's default action, death without a word; each waits for start-up
   let daemon!: Daemon;
   let stop: (code: number) => Promise<void> = async (code) => process.exit(code);
-  const { signals, started } = listenForSignals(log, (sig, f) => process.on(sig, f), () => daemon, () => stop(0), `pluto ${process.pid}: reading ${args.config}`);
+  const { signals, started } = listenForSignals(log, (sig, f) => process.on(sig, f), () => daemon, () => stop(0), `pluto ${process.pid}: reading ${config}`);
 
   const nhelpers = args.nhelpers === undefined ? undefined : Number(args.nhelpers);
   if (nhelpers !== undefined && (!Number.isInteger(nhelpers) || nhelpers < 0 || nhelpers > 64)) {
@@ -219,13 +278,23 @@ function main(): void {
     },
   };
 
-  daemon = new Daemon(coreModule(), nativeProvider, host, { config: args.config, secrets: args.secrets, kernel, kernelImpl, debug: args.debug, keylog: args.keylog });
+  daemon = new Daemon(coreModule(), nativeProvider, host, { config, secrets: args.secrets, kernel, kernelImpl, debug: args.debug, keylog: args.keylog });
+  // a reason to stop, logged and (wherever the log goes) said on stderr too
+  function fatal(text: string, logIt = true): void {
+    if (logIt) log(text);
+    const d = dest as Dest; // (set by logTo)
+    if (d.kind !== "stderr") process.stderr.write(text + "\n");
+    void (d.kind === "syslog" ? d.s.close() : Promise.resolve()).then(() => process.exit(1));
+  }
   const loaded = daemon.load();
+  logTo(daemon.config?.setup.logfile ?? null, daemon.config?.setup.logappend ?? true);
   for (const w of loaded.warnings) log(`warning: ${w}`);
   if (!loaded.ok) {
     for (const e of loaded.errors) log(`error: ${e}`);
     log("pluto: configuration has errors: not starting");
-    process.exit(1);
+    // (said on stderr too, wherever the log goes)
+    fatal(`pluto: ${config} has errors: not starting\n${loaded.errors.map((e) => `error: ${e}`).join("\n")}`, false);
+    return;
   }
 
   const ctl = `${rundir}/pluto.ctl`;
@@ -234,8 +303,7 @@ function main(): void {
     // a daemon still answering on it owns it; a stale socket from a crash is removed
     const probe = net.connect(ctl);
     probe.once("connect", () => {
-      log(`pluto: another pluto is running on ${ctl}: not starting`);
-      process.exit(1);
+      fatal(`pluto: another pluto is running on ${ctl}: not starting`);
     });
     probe.once("error", () => {
       try {
@@ -265,8 +333,7 @@ function main(): void {
         whack.acceptFailed(e.message);
         return;
       }
-      log(`pluto: cannot open the control socket ${ctl}: ${e.message}`);
-      process.exit(1);
+      fatal(`pluto: cannot open the control socket ${ctl}: ${e.message}`);
     });
     // the socket is made 0600 as it is created (umask), not a moment later: no other user can
     // connect in between, whatever the run directory's mode
@@ -311,6 +378,7 @@ function main(): void {
       }
       await pool?.close();
       log("pluto: stopped");
+      if (dest.kind === "syslog") await dest.s.close();
       // stderr to a pipe is written asynchronously: its last lines go out before the process
       await new Promise<void>((res) => process.stderr.write("", () => res()));
       process.exit(code);

@@ -69,7 +69,7 @@ describe("PSK rotation", () => {
     expect(await up("west")).toBe(true);
     files.east["/s"] = NEW;
     const r = await daemons.east.whack({ cmd: "rereadall" });
-    expect(r.text).toMatch(/reread \/c: 1 connections, 1 secrets entries; 1 loaded connection use them/);
+    expect(r.text).toMatch(/reread \/c: 0 added, 0 replaced, 0 removed, 1 unchanged connection\(s\); 1 secrets entries; 1 loaded connection use them/);
     expect(await up("west")).toBe(false);
     expect(logs.east.join("\n")).toMatch(/AUTHENTICATION_FAILED/);
     files.west["/s"] = NEW;
