@@ -17,6 +17,8 @@ import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
 import { KernelAdapter, addrText, type KernelChildOp, type KernelUnrouteOp } from "./kernel-adapter.ts";
 import type { Kernel } from "../kernel-shims/kernel.ts";
 import { Updown, UPDOWN_TIMEOUT_MS, type UpdownSpawn, type UpdownContext } from "./updown.ts";
+import { UserspaceKernel } from "../kernel-shims/userspace.ts";
+import { parseAddress as parseKernelAddress, formatAddress, AF_INET6 } from "../kernel-shims/address.ts";
 
 export interface DaemonHost {
   now(): number; // ms
@@ -41,7 +43,7 @@ export interface DaemonHost {
 export interface DaemonOptions {
   config: string;
   secrets?: string;
-  kernel: "memory" | "xfrm";
+  kernel: "memory" | "xfrm" | "userspace";
   kernelImpl?: Kernel; // the kernel interface itself (default: none, nothing is installed)
   debug?: string[];
   // A Wireshark ikev2_decryption_table to append each established IKE SA's keys to (like
@@ -65,6 +67,7 @@ export class Daemon {
   private wantUp = new Set<string>(); // auto=start, or brought up by whack and not taken down
   readonly kernel: KernelAdapter | null;
   readonly updown: Updown | null;
+  private dataPlane: UserspaceKernel | undefined; // --kernel userspace
 
   constructor(module: WebAssembly.Module, readonly provider: CryptoProvider, readonly host: DaemonHost, readonly opts: DaemonOptions) {
     this.debugOn = (opts.debug ?? []).some((d) => d !== "none");
@@ -73,6 +76,17 @@ export class Daemon {
     this.updown = host.spawnUpdown && this.kernel
       ? new Updown(host.spawnUpdown, (l) => this.host.log(l), opts.updownTimeoutMs ?? UPDOWN_TIMEOUT_MS, () => this.kernel!.settled())
       : null;
+    if (opts.kernelImpl instanceof UserspaceKernel) {
+      // ESP in UDP (RFC 3948) leaves from the NAT-T socket the IKE SA uses
+      const dp = opts.kernelImpl;
+      this.dataPlane = dp;
+      dp.setUdpSender((src, sport, dst, dport, bytes) => {
+        const l = parseKernelAddress(src);
+        const r = parseKernelAddress(dst);
+        const ep = (a: typeof l, port: number): Endpoint => ({ family: a.family === AF_INET6 ? 6 : 4, port, addr: a.bytes });
+        this.host.send(ep(l, sport), ep(r, dport), bytes, false);
+      });
+    }
     this.engine = new Engine(module, { provider, core: { onTrap: (r) => this.trapped(r) } }, {
       send: (c) => this.host.send(c.local, c.remote, c.bytes, c.natT),
       log: (level, line) => {
@@ -598,6 +612,16 @@ export class Daemon {
 
   // ---- events from the host -------------------------------------------------------------------
   datagram(bytes: Uint8Array, local: Endpoint, remote: Endpoint, port4500: boolean): void {
+    // on the NAT-T port, RFC 3948 2.2: a single 0xff is a NAT-keepalive, and a datagram whose
+    // first four bytes are not the non-ESP marker is ESP, for the user-space data plane
+    if (port4500 && this.dataPlane) {
+      if (bytes.length === 1 && bytes[0] === 0xff) return;
+      if (bytes.length >= 4 && (bytes[0]! | bytes[1]! | bytes[2]! | bytes[3]!) !== 0) {
+        const text = (e: Endpoint) => formatAddress(e.family === 6 ? AF_INET6 : 2, e.addr.subarray(0, e.family === 6 ? 16 : 4));
+        this.dataPlane.udpInput(bytes, text(remote), text(local));
+        return;
+      }
+    }
     this.during = () => `a datagram of ${bytes.length} bytes from ${endpointText(remote)} to ${endpointText(local)}`;
     this.afterEvent(() => this.engine.datagram(this.host.now(), bytes, local, remote, port4500));
   }
@@ -701,6 +725,7 @@ export class Daemon {
           text = lines.join("\n");
         }
         if (req.cmd === "status" && this.kernel) text += "\n" + this.kernel.holdings().map((l) => `000 ${l}`).join("\n");
+        if (req.cmd === "status" && this.dataPlane) text += "\n" + this.dataPlane.statusLines().map((l) => `000 ${l}`).join("\n");
         if (req.cmd === "status") text += `\n000 ${this.trapsText(now)}`;
         r = { ok: true, text, ...(req.json ? { data: { ...(statusData(req.cmd, st) as object), traps: this.traps.count } } : {}) };
         break;
@@ -760,7 +785,7 @@ export class Daemon {
 
   // whack --route / --unroute: trap policies for a connection, so that traffic brings it up.
   async route(name: string, on: boolean): Promise<WhackResponse> {
-    if (!this.kernel) return { ok: false, error: "no kernel interface: routing needs --kernel xfrm or memory" };
+    if (!this.kernel) return { ok: false, error: "no kernel interface: routing needs --kernel xfrm, userspace or memory" };
     if (!this.loaded.has(name)) return { ok: false, error: `no connection named "${name}" is loaded (whack --add first)` };
     if (!on) {
       const n = await this.kernel.unroute(name);

@@ -22,8 +22,12 @@ import { openSyslog, syslogSocket, type Syslog } from "./syslog.ts";
 import type { Kernel } from "../../kernel-shims/kernel.ts";
 import { MemoryKernel } from "../../kernel-shims/memory.ts";
 import { openNodeXfrmKernel } from "../../kernel-shims/netlink-node.ts";
+import { openNodeUserspaceKernel } from "./tun.ts";
 
-const USAGE = `usage: pluto [--config FILE] [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory]
+const localAddresses = () => Object.values(os.networkInterfaces()).flat().filter((i) => !!i).map((i) => i!.address.replace(/%.*$/, ""));
+
+const USAGE = `usage: pluto [--config FILE] [--secrets FILE] [--rundir DIR] [--kernel xfrm|memory|userspace]
+             [--tun NAME]   the TUN device of --kernel userspace (default ipsec0)
              [--nhelpers N] [--stderrlog] [--logfile F] [--syslogsocket PATH] [--debug WHAT]
              [--nofork] [--version] [--keylog FILE]
   --config     ipsec.conf (default /etc/ipsec.conf); --secrets: default secretsfile= of
@@ -40,7 +44,7 @@ function main(): void {
       options: {
         config: { type: "string" }, secrets: { type: "string" }, rundir: { type: "string" }, kernel: { type: "string" },
         nhelpers: { type: "string" }, stderrlog: { type: "boolean" }, logfile: { type: "string" }, debug: { type: "string", multiple: true },
-        nofork: { type: "boolean" }, keylog: { type: "string" }, syslogsocket: { type: "string" }, help: { type: "boolean", short: "h" }, version: { type: "boolean" },
+        nofork: { type: "boolean" }, keylog: { type: "string" }, tun: { type: "string" }, syslogsocket: { type: "string" }, help: { type: "boolean", short: "h" }, version: { type: "boolean" },
       },
       strict: true,
     }).values;
@@ -57,21 +61,14 @@ function main(): void {
     return;
   }
   const config = args.config ?? "/etc/ipsec.conf";
-  const kernel = (args.kernel ?? "memory") as "memory" | "xfrm";
-  if (kernel !== "memory" && kernel !== "xfrm") {
-    console.error(`pluto: --kernel must be xfrm or memory, not ${args.kernel}`);
+  const kernel = (args.kernel ?? "memory") as "memory" | "xfrm" | "userspace";
+  if (kernel !== "memory" && kernel !== "xfrm" && kernel !== "userspace") {
+    console.error(`pluto: --kernel must be xfrm, userspace or memory, not ${args.kernel}`);
     process.exit(2);
   }
-  let kernelImpl: Kernel;
-  if (kernel === "xfrm") {
-    try {
-      kernelImpl = openNodeXfrmKernel();
-    } catch (e) {
-      console.error(`pluto: --kernel xfrm: ${(e as Error).message} (use --kernel memory where XFRM cannot be used)`);
-      process.exit(1);
-    }
-  } else {
-    kernelImpl = new MemoryKernel({ lean: true });
+  if (args.tun !== undefined && kernel !== "userspace") {
+    console.error("pluto: --tun goes with --kernel userspace");
+    process.exit(2);
   }
   const rundir = args.rundir ?? "/run/pluto";
   try {
@@ -150,6 +147,24 @@ function main(): void {
     if (early.dropped) log(`pluto: ${early.dropped} log line(s) from start-up not kept`);
     for (const n of notes) log(n);
   };
+  let kernelImpl: Kernel;
+  if (kernel === "userspace") {
+    try {
+      kernelImpl = openNodeUserspaceKernel(args.tun ?? "ipsec0", (l) => log(l), localAddresses);
+    } catch (e) {
+      console.error(`pluto: --kernel userspace: ${(e as Error).message}`);
+      process.exit(1);
+    }
+  } else if (kernel === "xfrm") {
+    try {
+      kernelImpl = openNodeXfrmKernel();
+    } catch (e) {
+      console.error(`pluto: --kernel xfrm: ${(e as Error).message} (use --kernel memory where XFRM cannot be used)`);
+      process.exit(1);
+    }
+  } else {
+    kernelImpl = new MemoryKernel({ lean: true });
+  }
   // signals before anything slow (hosts/signals.ts): a SIGHUP while a large ipsec.conf loads
   // must not meet Node's default action, death without a word; each waits for start-up
   let daemon!: Daemon;
@@ -193,7 +208,7 @@ function main(): void {
         return null;
       }
     },
-    localAddresses: () => Object.values(os.networkInterfaces()).flat().filter((i) => !!i).map((i) => i!.address.replace(/%.*$/, "")),
+    localAddresses,
     resolveDefaultRoute: (family) => {
       const read = (p: string) => {
         try {

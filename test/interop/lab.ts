@@ -45,6 +45,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface LabOptions {
   v6?: boolean;
+  /** The namespaces' names begin with this (default "pwi"). */
+  prefix?: string;
 }
 
 export class Lab {
@@ -59,9 +61,10 @@ export class Lab {
 
   constructor(readonly tag: string, readonly opts: LabOptions = {}) {
     const id = `${process.pid % 100000}${tag}`;
-    this.w = `pwi${id}w`;
-    this.e = `pwi${id}e`;
-    this.dir = join("/tmp", `pwi-${id}`);
+    const prefix = opts.prefix ?? "pwi";
+    this.w = `${prefix}${id}w`;
+    this.e = `${prefix}${id}e`;
+    this.dir = join("/tmp", `${prefix}-${id}`);
     this.wAddr = opts.v6 ? "2001:db8::1" : "192.0.2.1";
     this.eAddr = opts.v6 ? "2001:db8::2" : "192.0.2.2";
   }
@@ -174,7 +177,7 @@ ${conf}`);
   }
 
   // Our pluto in the west namespace.
-  async pluto(conf: string, secrets: string, kernel: "memory" | "xfrm" = "memory", extra: string[] = []): Promise<void> {
+  async pluto(conf: string, secrets: string, kernel: "memory" | "xfrm" | "userspace" = "memory", extra: string[] = []): Promise<void> {
     const d = join(this.dir, "w");
     writeFileSync(join(d, "ipsec.conf"), conf);
     writeFileSync(join(d, "ipsec.secrets"), secrets);
