@@ -1,6 +1,6 @@
 // `npm run bench -- NAME...`: runs the named benchmarks (all when none is named). Each prints
-// one JSON line per figure: {"bench":..,"metric":..,"value":..,"unit":..}. loadtest and scale
-// run only when named (minutes).
+// one JSON line per figure: {"bench":..,"metric":..,"value":..,"unit":..}. loadtest, scale and
+// esp run only when named (minutes; esp as root).
 import { loadWire } from "../hosts/node/corefile.ts";
 import { benchCodec } from "./codec.ts";
 import { benchHandshake } from "./handshake.ts";
@@ -8,6 +8,7 @@ import { benchConfig } from "./config.ts";
 import { benchTimers } from "./timers.ts";
 import { benchDh } from "./dh.ts";
 import { benchLoadtest, benchFlood } from "./loadtest.ts";
+import { benchEsp } from "./esp.ts";
 import { benchScale } from "./scale.ts";
 import { emitter } from "./util.ts";
 import { existsSync } from "node:fs";
@@ -19,6 +20,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   timers: () => benchTimers(emitter("timers")),
   dh: () => benchDh(emitter("dh")),
   loadtest: () => benchLoadtest(emitter("loadtest")),
+  esp: () => benchEsp(emitter("esp")),
   scale: () => benchScale(emitter("scale")),
   flood: () => benchFlood(emitter("flood")),
   codec: () => {
@@ -37,5 +39,5 @@ for (const n of names) {
   }
 }
 // the ones that need root and minutes run only when named
-const onlyNamed = new Set(["loadtest", "scale", "flood"]);
+const onlyNamed = new Set(["loadtest", "scale", "flood", "esp"]);
 for (const n of names.length ? names : Object.keys(benches).filter((b) => !onlyNamed.has(b))) await benches[n]();
