@@ -538,7 +538,7 @@ export async function benchFlood(emit: Emit): Promise<void> {
       let out = "";
       if (flood) {
         const script = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./flood-sender.ts" : "./flood-sender.js", import.meta.url));
-        sender = spawn("ip", ["netns", "exec", lab.w, process.execPath, script, req, E, String(rate), String(maxtime), ...sources], { stdio: ["ignore", "pipe", "inherit"] });
+        sender = spawn("ip", ["netns", "exec", lab.w, process.execPath, script, req, E, String(rate), String(maxtime + 60), ...sources], { stdio: ["ignore", "pipe", "inherit"] });
         sender.stdout!.on("data", (b) => (out += b));
         await sleep(2000); // the flood first, then the legitimate initiators into it
       }
@@ -558,9 +558,11 @@ export async function benchFlood(emit: Emit): Promise<void> {
       const half = /half-open IKE SAs: (\d+)[^;]*; ddos-mode=\w+, cookies (required|not required)/.exec(st.text);
       let f: { sent: number; cookies: number; answers: number; seconds: number } | null = null;
       if (sender) {
-        const gone = new Promise((res) => sender!.once("exit", res));
-        sender.kill("SIGTERM"); // it prints its counts and goes
-        await gone;
+        if (sender.exitCode === null && sender.signalCode === null) {
+          const gone = new Promise((res) => sender!.once("exit", res));
+          sender.kill("SIGTERM"); // it prints its counts and goes
+          await gone;
+        }
         f = out ? JSON.parse(out) : null;
       }
       const log = readFileSync(resp.log, "utf8");
