@@ -18,6 +18,9 @@ export function unsupported(c: NormalizedConn): Unsupported[] {
   if (!c.ikev2) refuse("keyexchange", "IKEv1 connections are not supported yet");
   if (!c.authby.includes("secret")) refuse("authby", `authby=${c.authby.join(",")} is not supported yet (use authby=secret)`);
   if (c.type !== "tunnel" && c.type !== "transport") refuse("type", `type=${c.type} is not supported yet`);
+  // (NAT-T is used when NAT detection finds a NAT, as encapsulation=auto; forcing it or never
+  // using it is not there yet)
+  if (c.encapsulation !== "auto") ignore("encapsulation", `encapsulation=${c.encapsulation} is not supported yet (UDP encapsulation follows NAT detection, as encapsulation=auto)`);
   // (the Child SA would be negotiated and keyed as ESP with AH's integrity-only proposal)
   if (c.phase2 === "ah") refuse("phase2", "phase2=ah is not supported yet (AH Child SAs; use phase2=esp)");
   for (const [side, e] of [["left", c.left], ["right", c.right]] as const) {

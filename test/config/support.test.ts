@@ -35,3 +35,15 @@ describe("ikev1-policy=", () => {
     expect(setup(null).diagnostics).toEqual([]);
   });
 });
+
+describe("encapsulation=", () => {
+  it("yes and no draw 'not supported yet', auto nothing", () => {
+    for (const v of ["yes", "no"]) {
+      const c = loadConfigText("/t/ipsec.conf", conf([`encapsulation=${v}`]));
+      expect(unsupported(c.conns.find((x) => x.name === "a")!)).toEqual([
+        { keyword: "encapsulation", message: `encapsulation=${v} is not supported yet (UDP encapsulation follows NAT detection, as encapsulation=auto); ignored`, refused: false },
+      ]);
+    }
+    expect(unsupported(loadConfigText("/t/ipsec.conf", conf(["encapsulation=auto"])).conns.find((x) => x.name === "a")!)).toEqual([]);
+  });
+});
