@@ -91,7 +91,7 @@ export function xformText(type: i32, id: i32, keyBits: i32): i32 {
 // The host calls an ev* export with the time in ms, then drains pollCommand() until CMD_NONE,
 // then arms one timer at nextDeadline() (0: none) and calls evTimeout when it fires.
 export { pollCommand, cmdArg, cmdData, kernelTextPtr, queuedCommands } from "./pump";
-export { evDatagram, evTimeout, evHelper, nextDeadline, scanDeadline } from "./ikev2/engine";
+export { evDatagram, evTimeout, evHelper, evKernel, nextDeadline, scanDeadline } from "./ikev2/engine";
 import { evAdmin as admin, adminReply } from "./ikev2/engine";
 import { EP } from "./ikev2/state";
 import { setEpBuffer, setDebugging } from "./pump";

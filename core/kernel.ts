@@ -20,7 +20,7 @@ function tsList(list: Array<Ts>): string {
 
 function describe(op: string, c: ChildSa, keys: bool): string {
   const ike = c.ike;
-  let s = '{"op":"' + op + '","serial":' + c.serial.toString() + ',"reqid":' + (c.reqid > 0 ? c.reqid : c.serial).toString() +
+  let s = '{"op":"' + op + '","id":' + c.serial.toString() + ',"serial":' + c.serial.toString() + ',"reqid":' + (c.reqid > 0 ? c.reqid : c.serial).toString() +
     ',"conn":"' + jsonText(ike.conn.name) + '","family":' + ike.local.family.toString() +
     ',"local":"' + hex(ike.local.addrBytes()) + '","remote":"' + hex(ike.remote.addrBytes()) +
     '","localPort":' + ike.local.port.toString() + ',"remotePort":' + ike.remote.port.toString() +
@@ -41,10 +41,15 @@ export function setKernelOps(on: bool): void {
   enabled = on;
 }
 
-export function kernelAddChild(c: ChildSa): void {
-  if (c.installed || !enabled) return;
+// Asks the host to install the Child SA. Returns true when there is nothing to wait for (no
+// kernel, or installed already); otherwise the host answers with evKernel(id = its serial),
+// saying whether the kernel took it (and, when it refused, having taken back what it took).
+export function kernelAddChild(c: ChildSa): bool {
+  if (c.installed || !enabled) return true;
   c.installed = true;
+  c.installing = true;
   kernelOp(describe("add", c, true));
+  return false;
 }
 
 export function kernelDelChild(c: ChildSa): void {

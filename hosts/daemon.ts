@@ -92,12 +92,7 @@ export class Daemon {
       log: (level, line) => {
         if (level <= abi.LOG_INFO || this.debugOn) this.host.log(level === abi.LOG_DEBUG ? `| ${line}` : line);
       },
-      ...(opts.kernelImpl ? {
-        kernel: (op: unknown) => {
-          this.kernel?.apply(op as KernelChildOp | KernelUnrouteOp);
-          this.updownOp(op as KernelChildOp | KernelUnrouteOp);
-        },
-      } : {}),
+      ...(opts.kernelImpl ? { kernel: (op: unknown) => this.kernelOp(op as KernelChildOp | KernelUnrouteOp) } : {}),
       job: (id, job) => {
         this.host.runJob(job).then(
           (r) => {
@@ -872,6 +867,21 @@ export class Daemon {
   }
 
   // ACQUIRE: traffic hit a trap policy: start its connection. EXPIRE: a Child SA's lifetime in
+  // A kernel operation of the core; the outcome of an "add" goes back to it as an event.
+  private kernelOp(op: KernelChildOp | KernelUnrouteOp): void {
+    if (op.op !== "add" || op.id === undefined) {
+      this.kernel?.apply(op);
+      this.updownOp(op);
+      return;
+    }
+    const id = op.id;
+    this.kernel?.apply(op, (refused) => {
+      if (refused === null) this.updownOp(op); // (a Child SA the kernel refused never comes up)
+      this.during = () => `the kernel's answer for Child SA #${id}`;
+      this.afterEvent(() => this.engine.kernelDone(this.host.now(), id, refused === null, refused ?? ""));
+    });
+  }
+
   // the kernel ran out: soft, rekey it; hard, it is gone (delete it with the peer).
   private kernelEvent(e: import("../kernel-shims/kernel.ts").KernelEvent): void {
     if (!this.kernel) return;

@@ -29,7 +29,9 @@ export interface EngineCallbacks {
   log(level: number, line: string): void;
   // A helper job; call engine.helperDone(id, result) when it finishes (now or later).
   job(id: number, job: Job): void;
-  // A kernel operation (core/kernel.ts; hosts/kernel-adapter.ts carries it out).
+  // A kernel operation (core/kernel.ts; hosts/kernel-adapter.ts carries it out). An "add"
+  // carries an `id`: call engine.kernelDone(id, ok, reason) once the kernel has answered (now
+  // or later); until then the Child SA is not established, and as responder not answered.
   kernel?(op: unknown): void;
 }
 
@@ -467,6 +469,21 @@ export class Engine {
     return this.core.call("scanDeadline");
   }
 
+  // The kernel took Child SA `id` (ok), or refused it: `reason` says what it refused and why,
+  // by the kernel's error name ("inbound SA 0xc0ffee01: EPROTONOSUPPORT").
+  kernelDone(now: number, id: number, ok: boolean, reason = ""): void {
+    const gen = this.pendingKernel.get(id);
+    this.pendingKernel.delete(id);
+    if (gen !== this.core.generation) return; // the instance that asked is gone
+    const bytes = utf8e.encode(reason);
+    this.event(() => {
+      this.core.setInput(bytes);
+      return this.core.call("evKernel", now, id, ok ? 1 : 0, bytes.length);
+    });
+    this.drain();
+  }
+  private pendingKernel = new Map<number, number>(); // Child SA serial -> core generation
+
   helperDone(now: number, id: number, result: JobResult): void {
     const gen = this.pendingJobs.get(id);
     this.pendingJobs.delete(id);
@@ -675,7 +692,9 @@ export class Engine {
           break;
         case abi.CMD_KERNEL:
           try {
-            this.cb.kernel?.(JSON.parse(cmd.data as string));
+            const op = JSON.parse(cmd.data as string) as { op: string; id?: number };
+            if (op.op === "add" && typeof op.id === "number") this.pendingKernel.set(op.id, c.generation);
+            this.cb.kernel?.(op);
           } catch (err) {
             this.cb.log(abi.LOG_ERROR, `kernel operation failed: ${(err as Error).message}`);
           }

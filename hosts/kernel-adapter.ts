@@ -1,8 +1,11 @@
 // Carries out the core's kernel operations (core/kernel.ts) on a Kernel (kernel-shims): the
 // two SAs of a Child SA and the policies of its traffic selectors (out, in, fwd), removed again
 // when it goes. Policies are shared by a Child SA and its rekeyed successor (same reqid), so
-// they are counted and removed with the last one. Failures are logged; the daemon goes on.
-import type { Kernel, SaSpec, PolicySpec, Selector, SaCounters } from "../kernel-shims/kernel.ts";
+// they are counted and removed with the last one. An "add" is all or nothing: when the kernel
+// refuses an SA or a policy, what it took of that Child SA is removed again, and the answer
+// (`done`, for engine.kernelDone) says what was refused and why; the core then does not
+// establish the Child SA. Failures are logged; the daemon goes on.
+import { KernelError, type Kernel, type SaSpec, type PolicySpec, type Selector, type SaCounters } from "../kernel-shims/kernel.ts";
 import { formatAddress } from "./pcap.ts";
 
 export interface KernelTs {
@@ -15,6 +18,7 @@ export interface KernelTs {
 
 export interface KernelChildOp {
   op: "add" | "del";
+  id?: number; // an "add": what the answer names (engine.kernelDone)
   serial: number;
   reqid: number;
   conn: string;
@@ -79,9 +83,22 @@ export class KernelAdapter {
   constructor(readonly kernel: Kernel, readonly name: string, private log: (line: string) => void) {}
 
   // Kernel operations run one after another, in the order the core asked for them; "unroute"
-  // (dpdaction=clear) removes a connection's trap policies.
-  apply(op: KernelChildOp | KernelUnrouteOp): void {
-    const run = () => (op.op === "unroute" ? this.unroute(op.conn).then((n) => this.log(`"${op.conn}": dpdaction=clear: unrouted (${n} trap policies removed)`)) : op.op === "add" ? this.add(op) : this.del(op));
+  // (dpdaction=clear) removes a connection's trap policies. `done` gets the outcome of an
+  // "add": refused is null when the kernel took it all, else what it refused and why.
+  apply(op: KernelChildOp | KernelUnrouteOp, done?: (refused: string | null) => void): void {
+    const run = async () => {
+      if (op.op === "unroute") this.log(`"${op.conn}": dpdaction=clear: unrouted (${await this.unroute(op.conn)} trap policies removed)`);
+      else if (op.op === "del") await this.del(op);
+      else {
+        let refused: string | null;
+        try {
+          refused = await this.add(op);
+        } catch (e) {
+          refused = `kernel: ${(e as Error).message}`;
+        }
+        done?.(refused);
+      }
+    };
     this.chain = this.chain.then(run).catch((e) => this.log(`kernel: ${(e as Error).message}`));
   }
 
@@ -113,7 +130,9 @@ export class KernelAdapter {
     return out;
   }
 
-  private async add(op: KernelChildOp): Promise<void> {
+  // Returns null when the kernel took both SAs and every policy, else what it refused (after
+  // taking back what it had taken of this Child SA).
+  private async add(op: KernelChildOp): Promise<string | null> {
     const local = addrText(op.local);
     const remote = addrText(op.remote);
     const encap = op.natT ? { sport: op.remotePort, dport: op.localPort } : undefined;
@@ -128,14 +147,19 @@ export class KernelAdapter {
       inbound.encap = encap;
       outbound.encap = { sport: op.localPort, dport: op.remotePort };
     }
-    this.sas.set(op.serial, { local, remote, spiIn: op.spiIn, spiOut: op.spiOut });
+    const refusal = (e: unknown) => (e instanceof KernelError ? e.code : (e as Error).message);
     for (const sa of [inbound, outbound]) {
       try {
         await this.kernel.addSa(sa);
       } catch (e) {
-        this.log(`"${op.conn}" #${op.serial}: kernel refused the ${sa === inbound ? "inbound" : "outbound"} SA 0x${sa.spi.toString(16)}: ${(e as Error).message}`);
+        const what = `${sa === inbound ? "inbound" : "outbound"} SA 0x${sa.spi.toString(16)}`;
+        this.log(`"${op.conn}" #${op.serial}: kernel refused the ${what}: ${(e as Error).message}`);
+        if (sa === outbound) await this.kernel.deleteSa({ src: remote, dst: local, spi: op.spiIn, proto: "esp" }).catch(() => {});
+        return `${what}: ${refusal(e)}`;
       }
     }
+    // (only what the kernel holds is shown, and found by its SPI for an EXPIRE)
+    this.sas.set(op.serial, { local, remote, spiIn: op.spiIn, spiOut: op.spiOut });
     const tmpl = (src: string, dst: string) => [{ src: op.mode === "tunnel" ? src : undefined, dst: op.mode === "tunnel" ? dst : undefined, proto: "esp" as const, mode: op.mode, reqid: op.reqid }];
     for (const s of this.selectors(op)) {
       const specs: PolicySpec[] = [
@@ -152,10 +176,14 @@ export class KernelAdapter {
           // UPDPOLICY creates or replaces: a Child SA's policy takes over from a trap (route)
           await this.kernel.addPolicy(p, { update: true });
         } catch (e) {
-          this.log(`"${op.conn}" #${op.serial}: kernel refused the ${p.dir} policy ${p.selector.src} -> ${p.selector.dst}: ${(e as Error).message}`);
+          const what = `${p.dir} policy ${p.selector.src} -> ${p.selector.dst}`;
+          this.log(`"${op.conn}" #${op.serial}: kernel refused the ${what}: ${(e as Error).message}`);
+          await this.del(op); // its SAs, and the policies only it used (a trap comes back)
+          return `${what}: ${refusal(e)}`;
         }
       }
     }
+    return null;
   }
 
   private async del(op: KernelChildOp): Promise<void> {

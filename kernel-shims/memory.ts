@@ -131,6 +131,12 @@ export interface MemoryKernelOptions {
    * were a third of a responder's CPU per IKE SA. Implies record: false.
    */
   lean?: boolean;
+  /**
+   * Refuse SAs, as a kernel without ESP refuses them (XFRM_MSG_NEWSA: EPROTONOSUPPORT here):
+   * the errno name for every SA, or a function of the SA giving it (null: take that one).
+   * For tests of what the daemon does when its kernel refuses; can be changed at any time.
+   */
+  refuseSa?: string | ((sa: SaSpec) => string | null);
 }
 
 export class MemoryKernel implements Kernel {
@@ -140,10 +146,12 @@ export class MemoryKernel implements Kernel {
 
   private readonly record: boolean;
   private readonly lean: boolean;
+  refuseSa: MemoryKernelOptions["refuseSa"];
   constructor(options: MemoryKernelOptions = {}) {
     this.xfrm = options.xfrm ?? new MemoryXfrm();
     this.lean = options.lean ?? false;
     this.record = !this.lean && (options.record ?? true);
+    this.refuseSa = options.refuseSa;
   }
 
   /** This handle's log: the shared log's entries made through this handle. */
@@ -180,6 +188,8 @@ export class MemoryKernel implements Kernel {
     const key = saKey(sa, sa.mark);
     this.run("addSa", key, sa, () => {
       if (!this.lean) encodeNewSa(sa, { seq: 0 });
+      const refused = typeof this.refuseSa === "function" ? this.refuseSa(sa) : this.refuseSa;
+      if (refused) throw err("XFRM_MSG_NEWSA", refused);
       if (this.xfrm.sas.has(key)) throw err("XFRM_MSG_NEWSA", "EEXIST");
       this.xfrm.sas.set(key, { ...(this.lean ? {} : { spec: clone(sa) }), id: idOf(sa, this.lean), reqid: sa.reqid, owner: this });
     });

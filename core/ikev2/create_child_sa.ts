@@ -23,7 +23,8 @@ export { moveChildren };
 import { childrenGone } from "./revival";
 import {
   acceptChild, offerChild, refuseChild, childKeys, keymatLen, childEstablished, newChildSpi, childNumber, childXforms, be32,
-  setRekeyDone, N_USE_TRANSPORT_MODE, N_NO_PROPOSAL_CHOSEN,
+  setRekeyDone, N_USE_TRANSPORT_MODE, N_NO_PROPOSAL_CHOSEN, N_TS_UNACCEPTABLE,
+  installChild, setChildExchangeInstalled, kernelRefused, deletedMeanwhile, K_CHILD_I, K_CHILD_R,
 } from "./ike_auth";
 import { submitKeys, suite, initiateIke } from "./ike_sa_init";
 import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, JOB_DH_GENERATE, JOB_CHILD_KEYS, PT2_TSI, PT2_TSR, REG_DH, REG_PRF } from "../abi";
@@ -281,11 +282,35 @@ export function onChildResponse(sa: IkeSa, msgid: u32): i32 {
   if (child.dh != 0) {
     submitChildKeys(sa, child, A_REQ_KEYS); // KEYMAT from the SK_d of the IKE SA the exchange ran on
   } else {
-    afterOurChild(child.ike, child);
+    installChild(child, K_CHILD_I); // established once the kernel holds it (childExchangeInstalled)
   }
   kick(sa);
   void msgid;
   return 0;
+}
+
+// The kernel's answer about a Child SA of a CREATE_CHILD_SA (ike_auth.ts childInstalled). Ours:
+// established, and what it replaces retired (a rekey's new Child SA is in the kernel before
+// the old one goes); refused, it is deleted with the peer and a rekey is tried again later,
+// the old Child SA staying meanwhile. The peer's: only now is the request answered, with the
+// Child SA, or with TS_UNACCEPTABLE (as Libreswan 4.10 answers when its kernel refuses).
+function childExchangeInstalled(c: ChildSa, ok: bool, why: string): void {
+  if (c.onInstalled == K_CHILD_R) {
+    answerChild(c, ok ? 0 : N_TS_UNACCEPTABLE, "the kernel refused Child SA #" + c.serial.toString() + " (" + why + ")");
+    return;
+  }
+  if (ok) {
+    childEstablished(c);
+    deletedMeanwhile(c);
+    if (c.state == ESTABLISHED_CHILD_SA) afterOurChild(c.ike, c);
+    return;
+  }
+  const old = c.replaces != 0 ? findChildAnywhere(c.replaces) : null;
+  if (old !== null && old.rekeyedByUs === c) {
+    old.rekeyedByUs = null;
+    old.rekeyAt = now + 30000; // try again later; it stays until then
+  }
+  kernelRefused(c, why);
 }
 
 function submitChildKeys(sa: IkeSa, child: ChildSa, step: i32): void {
@@ -373,18 +398,42 @@ export function onChildRequest(sa: IkeSa, msgid: u32): i32 {
     child.peerKe = dataA(kep);
   }
   child.nonceR = C.randomBytes(32);
+  // the Child SA is made (its keys, with PFS from a helper job) and installed before it is
+  // answered (answerChild, once the kernel has taken it); retransmissions of the request wait
   sa.pendingChild = child;
   sa.pendingNumber = childNumber;
   sa.pendingXforms = childXforms;
+  sa.busyRequest = true;
+  sa.pendingReq = msgid;
+  child.respondOn = sa;
+  child.respondMsgid = msgid;
+  sa.children.push(child);
   if (old !== null) old.rekeyedByPeer = child;
   if (child.dh != 0) {
-    sa.busyRequest = true;
-    sa.pendingReq = msgid;
     submitJob(sa, P_CHILD, A_RESP_KE, JOB_DH_GENERATE, new BlobWriter().num(child.dh).bytes());
     return 0;
   }
-  respondChild(sa, msgid, child);
+  childKeys(child, C.prfPlus(sa.prf, sa.SK_d, concat2(child.nonceI, child.nonceR), keymatLen(child)), false);
+  installChild(child, K_CHILD_R);
   return 0;
+}
+
+// The peer's Child SA is installed (refusal 0) or not (`why`): the answer goes out on the IKE
+// SA the request came on, if it is still there and still waits for this answer.
+function answerChild(child: ChildSa, refusal: i32, why: string): void {
+  const sa = child.respondOn;
+  child.respondOn = null;
+  const live = sa !== null && sa.state != IKE_SA_DEAD && sa.pendingChild === child;
+  if (refusal == 0 && live) {
+    respondChild(sa!, child.respondMsgid, child);
+    return;
+  }
+  const old = child.replaces != 0 ? findChildAnywhere(child.replaces) : null;
+  if (old !== null && old.rekeyedByPeer === child) old.rekeyedByPeer = null;
+  deleteChildLocal(child, live ? why : "the IKE SA its request came on is gone");
+  if (!live) return;
+  sa!.pendingChild = null;
+  refuse(sa!, child.respondMsgid, refusal, why);
 }
 
 function respondChild(sa: IkeSa, msgid: u32, child: ChildSa): void {
@@ -399,9 +448,12 @@ function respondChild(sa: IkeSa, msgid: u32, child: ChildSa): void {
   end();
   const d = sealBuilt(sa, CREATE_CHILD_SA, true, msgid);
   sa.pendingChild = null;
-  if (d === null) return;
+  if (d === null) {
+    sa.busyRequest = false;
+    deleteChildLocal(child, "cannot encode the CREATE_CHILD_SA response");
+    return;
+  }
   sendResponse(sa, msgid, d);
-  sa.children.push(child);
   if (takeUnknownDeleted(sa, child.spiOut)) {
     // the peer's request was cut short (its IKE SA went away before our answer arrived) and
     // the peer deleted what it may have made, by SPI, before we got here: no half remains on
@@ -409,13 +461,8 @@ function respondChild(sa: IkeSa, msgid: u32, child: ChildSa): void {
     deleteChildLocal(child, "the peer deleted it before our answer reached it");
     return;
   }
-  if (child.dh != 0) {
-    submitChildKeys(sa, child, A_RESP_KEYS);
-    return;
-  }
-  childKeys(child, C.prfPlus(sa.prf, sa.SK_d, concat2(child.nonceI, child.nonceR), keymatLen(child)), false);
   childEstablished(child);
-  afterTheirChild(sa, child);
+  afterTheirChild(child.ike, child);
 }
 
 // The peer's CREATE_CHILD_SA made a Child SA: if it replaces one, the peer deletes the old one,
@@ -642,6 +689,15 @@ export function onChildJob(sa: IkeSa, arg: i32, status: i32, p: usize, len: i32)
     logSa(sa, LOG_INFO, "CREATE_CHILD_SA helper job failed (" + (status == JOB_BAD_PEER_KE ? "the peer's KE public value is invalid" : "status " + status.toString()) + ")");
     sa.preparing = false;
     sa.busyRequest = false;
+    if (step == A_RESP_KE && sa.pendingChild !== null) {
+      // the request is not answered: its retransmission is taken as new (the Child SA kept
+      // for it goes)
+      const ch = sa.pendingChild!;
+      sa.pendingChild = null;
+      const old = ch.replaces != 0 ? findChildAnywhere(ch.replaces) : null;
+      if (old !== null && old.rekeyedByPeer === ch) old.rekeyedByPeer = null;
+      deleteChildLocal(ch, "KE generation failed for " + nameOf(REG_DH, ch.dh));
+    }
     if (step == A_REQ_KE && sa.rekeyNew !== null) {
       deleteIkeLocal(sa.rekeyNew!, "KE generation failed for " + nameOf(REG_DH, sa.rekeyNew!.dh));
       sa.rekeyNew = null;
@@ -675,7 +731,7 @@ export function onChildJob(sa: IkeSa, arg: i32, status: i32, p: usize, len: i32)
         const ch = sa.pendingChild!;
         ch.dhPub = r[0];
         ch.dhPriv = r[1];
-        respondChild(sa, sa.pendingReq, ch);
+        submitChildKeys(sa, ch, A_RESP_KEYS); // the answer once they are in the kernel
       }
       return 0;
     }
@@ -697,19 +753,24 @@ export function onChildKeysJob(arg: i32, status: i32, p: usize, len: i32): i32 {
   if (ch === null || ch.state == CHILD_SA_DEAD) return -1;
   const r = readBlobs(p, len);
   if (status != JOB_OK || r === null || r.length < 1) {
-    deleteChildLocal(ch, "PFS key derivation failed (" + nameOf(REG_DH, ch.dh) + ", " + nameOf(REG_PRF, ch.ike.prf) + (status == JOB_BAD_PEER_KE ? ": the peer's KE public value is invalid" : "") + ")");
+    const why = "PFS key derivation failed (" + nameOf(REG_DH, ch.dh) + ", " + nameOf(REG_PRF, ch.ike.prf) + (status == JOB_BAD_PEER_KE ? ": the peer's KE public value is invalid" : "") + ")";
+    if (step == A_RESP_KEYS) {
+      // not answered yet: refused as Libreswan 4.10 refuses a failed DH (INVALID_SYNTAX)
+      answerChild(ch, N_INVALID_SYNTAX, why);
+      return -1;
+    }
+    deleteChildLocal(ch, why);
     // the peer made its half with its own keys: take it away too
     if (ch.ike.state == ESTABLISHED_IKE_SA) queueExchange(ch.ike, X_DELETE_SPI, <i32>ch.spiIn);
     return -1;
   }
   childKeys(ch, r[0], step == A_REQ_KEYS);
   ch.dhPriv = new Uint8Array(0);
-  childEstablished(ch);
-  if (step == A_REQ_KEYS) afterOurChild(ch.ike, ch);
-  else afterTheirChild(ch.ike, ch);
+  installChild(ch, step == A_REQ_KEYS ? K_CHILD_I : K_CHILD_R);
   return 0;
 }
 
 setRekeyDone(rekeyDone);
+setChildExchangeInstalled(childExchangeInstalled);
 
 export { concat3, dataB, LOG_DEBUG, ESTABLISHED_CHILD_SA };

@@ -20,14 +20,14 @@ import {
   IkeSa, ChildSa, Pending, HeldDatagram, allIke, ikeSas, removeIke, ikeStateName, childStateName,
   ESTABLISHED_IKE_SA, IKE_AUTH_I, IKE_SA_INIT_I, IKE_SA_DELETING, IKE_SA_DEAD, IKE_SA_INIT_R, IKE_SA_REKEY_R0, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
   X_CREATE_CHILD, X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI,
-  findIkeBySerial, touch, touchedSas,
+  findIkeBySerial, findChildAnywhere, touch, touchedSas,
 } from "../sa/sa";
 import { markUp, markDown, cancelRevival, scheduleRevival, recheck, hasChild, childrenGone, dueRevivals, revivalDeadline } from "./revival";
 import { kernelUnroute } from "../kernel";
 import { overlapsAny } from "./ts";
 import { find, unseal, decodeInner, field, K_V2_SK, K_V2_SKF, payloadsText, logPayloads } from "./message";
 import { initiateIke, onInitRequest, onInitResponse, onInitJob } from "./ike_sa_init";
-import { onAuthRequest, onAuthResponse, onAuthJob } from "./ike_auth";
+import { onAuthRequest, onAuthResponse, onAuthJob, childInstalled } from "./ike_auth";
 import { startChildExchange, onChildRequest, onChildResponse, onChildJob, onChildKeysJob, isChildKeysStep } from "./create_child_sa";
 import { startInformational, onInfoRequest, onInfoResponse, deleteIkeNow } from "./informational";
 import { dropped, dropReportAt, reportDrops, busy, halfOpenLimit, perSourceLimit, ddosModeName } from "./ddos";
@@ -329,6 +329,21 @@ export function evHelper(t: f64, id: i32, status: i32, len: i32): i32 {
       return onChildJob(sa, job.arg, status, IN, len);
   }
   return -1;
+}
+
+// The kernel's answer to the installation of Child SA `id` (its serial, core/kernel.ts): `ok`
+// non-zero when it took the SAs and policies; otherwise IN holds what it refused and why
+// (`len` bytes of UTF-8, such as "inbound SA 0xc0ffee01: EPROTONOSUPPORT"). Returns -1 for a
+// Child SA that went meanwhile (its removal from the kernel was asked for already).
+export function evKernel(t: f64, id: i32, ok: i32, len: i32): i32 {
+  if (undrained()) return EV_BUSY;
+  setNow(t);
+  flushTouched();
+  const c = findChildAnywhere(id);
+  if (c === null || c.state == CHILD_SA_DEAD || !c.installing) return -1;
+  const why = len > 0 && len <= IN_CAP ? String.UTF8.decodeUnsafe(IN, <usize>len) : "no reason given";
+  childInstalled(c, ok != 0, why);
+  return 0;
 }
 
 // Time passed: retransmit, rekey, expire, check liveness.

@@ -22,14 +22,14 @@ import { choose, offered, chosenXforms, offeredGroups, ourGroups, groupsText, no
 import { readTs, narrow, within, whole, tsText, overlapsAny, holdsAddress, virtualFits } from "./ts";
 import {
   now, logSa, logChild, sendRequest, sendResponse, requestDone, deleteIkeLocal, armIkeTimers, armChildTimers,
-  kick, queueExchange, settleConn, releaseInstance, notifyName, IKE_AUTH,
+  kick, queueExchange, settleConn, releaseInstance, notifyName, deleteChildLocal, IKE_AUTH,
 } from "./state";
 import { suite } from "./ike_sa_init";
 import { refuseIkeSa } from "./informational";
 import { nameOf } from "../names/index";
 import { replaceOlder, hasContact } from "./unique";
 import { kernelAddChild } from "../kernel";
-import { childUp } from "./revival";
+import { childUp, childrenGone } from "./revival";
 import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, REG_AUTH_V2, REG_DH, REG_PRF, REG_ID_V2 } from "../abi";
 import { xformText, chosenText, remoteProposalsText } from "./proposals";
 import { debugging } from "../pump";
@@ -159,10 +159,80 @@ export function keymatLen(c: ChildSa): i32 {
   return 2 * (C.encrKeyLen(c.encr, c.keyBits) + (C.isAead(c.encr) ? 0 : C.integKeyLen(c.integ)));
 }
 
+// ---- the kernel's answer ---------------------------------------------------------------------
+// A Child SA is established only once the kernel holds it (both SAs and its policies): what
+// follows is decided by the kernel's answer, which the host gives as an event (evKernel), or at
+// once when there is no kernel. As responder we install before we answer (Libreswan 4.10's
+// process_v2_child_request_payloads does the same, and answers TS_UNACCEPTABLE when its
+// kernel refuses); as initiator a refused Child SA is deleted with the peer by its SPI (where
+// Libreswan 4.10 deletes the whole IKE SA), and revival (revival.ts) replaces it as it replaces
+// any lost Child SA.
+export const K_AUTH_I = 1; // the first Child SA, from the responder's IKE_AUTH answer
+export const K_AUTH_R = 2; // the first Child SA, installed before our IKE_AUTH answer
+export const K_CHILD_I = 3; // a Child SA our CREATE_CHILD_SA made (create_child_sa.ts)
+export const K_CHILD_R = 4; // one the peer's CREATE_CHILD_SA asks for, before our answer (create_child_sa.ts)
+
+export function installChild(c: ChildSa, then: i32): void {
+  c.onInstalled = then;
+  if (kernelAddChild(c)) childInstalled(c, true, "");
+}
+
+// The CREATE_CHILD_SA cases (create_child_sa.ts registers them: it imports this module).
+let childExchangeInstalled: (c: ChildSa, ok: bool, why: string) => void = (c: ChildSa, ok: bool, why: string): void => {};
+export function setChildExchangeInstalled(f: (c: ChildSa, ok: bool, why: string) => void): void {
+  childExchangeInstalled = f;
+}
+
+// The kernel took the Child SA (ok) or refused it (`why`: what it refused, with the kernel's
+// error name); the host has taken back whatever part of it the kernel had taken.
+export function childInstalled(c: ChildSa, ok: bool, why: string): void {
+  c.installing = false;
+  if (!ok) c.installed = false;
+  if (c.onInstalled == K_AUTH_I) {
+    const sa = c.ike;
+    if (ok) {
+      childEstablished(c);
+      deletedMeanwhile(c);
+    } else {
+      kernelRefused(c, why);
+    }
+    if (sa.reauthOf !== null) reauthDone(sa, ok);
+    return;
+  }
+  if (c.onInstalled == K_AUTH_R) {
+    const sa = c.respondOn!;
+    if (!ok) {
+      logChild(c, LOG_INFO, "the kernel refused the Child SA (" + why + "): answering IKE_AUTH with " + notifyName(N_TS_UNACCEPTABLE));
+      deleteChildLocal(c, "the kernel refused it");
+    }
+    answerAuth(sa, ok ? c : null, ok ? 0 : N_TS_UNACCEPTABLE);
+    return;
+  }
+  childExchangeInstalled(c, ok, why);
+}
+
+// A Child SA of ours the kernel refused: not established, and the peer, which has its half,
+// is told by a Delete of our SPI (RFC 7296 1.4.1); a connection that is supposed to be up
+// gets another one later (revival.ts).
+export function kernelRefused(c: ChildSa, why: string): void {
+  const sa = c.ike;
+  logChild(c, LOG_INFO, "the kernel refused the Child SA (" + why + "): not established; deleting it with the peer (ESP SPI 0x" + c.spiIn.toString(16) + ")");
+  deleteChildLocal(c, "the kernel refused it");
+  takeUnknownDeleted(sa, c.spiOut); // (the peer may have deleted it already: nothing to remember)
+  if (sa.state == ESTABLISHED_IKE_SA) queueExchange(sa, X_DELETE_SPI, <i32>c.spiIn);
+  childrenGone(sa, now, "the kernel refused Child SA #" + c.serial.toString());
+}
+
+// The peer deleted our new Child SA before its answer reached us (1.4.1): ours goes too.
+export function deletedMeanwhile(c: ChildSa): void {
+  if (!takeUnknownDeleted(c.ike, c.spiOut)) return;
+  logChild(c, LOG_INFO, "the peer already deleted this Child SA: deleting ours");
+  queueExchange(c.ike, X_DELETE_CHILD, c.serial);
+}
+
 export function childEstablished(c: ChildSa): void {
   c.state = ESTABLISHED_CHILD_SA;
   armChildTimers(c);
-  kernelAddChild(c);
   childUp(c.ike.conn, now); // its revival waits start again once it stays up (revival.ts)
   logChild(c, LOG_INFO, "established Child SA " + (c.transport ? "transport" : "tunnel") + " mode " +
     tsText(c.tsLocal) + " === " + tsText(c.tsRemote) + " " + childSuite(c));
@@ -269,8 +339,9 @@ export function onAuthResponse(sa: IkeSa, msgid: u32): i32 {
   ikeEstablished(sa);
   const child = sa.childInFlight;
   sa.childInFlight = null;
-  const childUp = child !== null && acceptChild(sa, child!, true) && child!.state == ESTABLISHED_CHILD_SA;
-  if (sa.reauthOf !== null) reauthDone(sa, childUp);
+  // established once the kernel holds it; a reauthentication is settled then (childInstalled)
+  if (child !== null && acceptChild(sa, child!, true)) installChild(child!, K_AUTH_I);
+  else if (sa.reauthOf !== null) reauthDone(sa, false);
   void msgid;
   kick(sa);
   return 0;
@@ -291,9 +362,9 @@ function reauthDone(sa: IkeSa, childUp: bool): void {
   queueExchange(old, X_DELETE_IKE, 0);
 }
 
-// The responder's answer about the first Child SA (IKE_AUTH) or a new one (CREATE_CHILD_SA,
-// without PFS): check what it chose, derive keys from SK_d, establish. Returns false when the
-// Child SA was refused (the IKE SA stays).
+// The responder's answer about the first Child SA (IKE_AUTH) or a new one (CREATE_CHILD_SA):
+// check what it chose, derive keys from SK_d (without PFS), keep it; the caller installs it.
+// Returns false when the Child SA was refused (the IKE SA stays).
 export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
   const c = sa.conn;
   const sap = find(33);
@@ -334,13 +405,7 @@ export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
   child.transport = c.transport && findNotify(N_USE_TRANSPORT_MODE) >= 0;
   if (child.dh == 0) childKeys(child, C.prfPlus(sa.prf, sa.SK_d, concat2(child.nonceI, child.nonceR), keymatLen(child)), true);
   sa.children.push(child);
-  if (child.dh == 0) childEstablished(child);
   void ikeAuth;
-  if (takeUnknownDeleted(sa, child.spiOut)) {
-    // the peer deleted it before its answer reached us (1.4.1): delete our half too
-    logChild(child, LOG_INFO, "the peer already deleted this Child SA: deleting ours");
-    queueExchange(sa, X_DELETE_CHILD, child.serial);
-  }
   return true;
 }
 
@@ -457,17 +522,44 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     if (refusal == 0 && (c.remotePortWildcard || c.remoteVirtual != 0)) c.remoteTs = child.tsRemote;
     c.forgetJson();
   }
-  const transport = child.transport;
+  // what the answer needs, kept for when the kernel has answered
+  sa.pendingReq = msgid;
+  sa.pendingContact = initialContact;
+  sa.pendingNumber = childNumber;
+  sa.pendingXforms = childXforms;
+  if (refusal != 0) {
+    answerAuth(sa, null, refusal);
+    return 0;
+  }
+  // the Child SA is installed before the answer says it exists (answerAuth, once the kernel took it)
+  childKeys(child, C.prfPlus(sa.prf, sa.SK_d, concat2(sa.Ni, sa.Nr), keymatLen(child)), false);
+  sa.children.push(child);
+  sa.pendingChild = child;
+  sa.busyRequest = true; // a retransmission of the request waits for the answer
+  child.respondOn = sa;
+  child.respondMsgid = msgid;
+  installChild(child, K_AUTH_R);
+  return 0;
+}
+
+//                           <--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr, [N(USE_TRANSPORT_MODE)]}
+//                           <--  HDR, SK {IDr, AUTH, N(TS_UNACCEPTABLE)}  (no Child SA)
+// The IKE SA is established either way; `child` (refusal 0) is, once the answer is out.
+function answerAuth(sa: IkeSa, child: ChildSa | null, refusal: i32): void {
+  const msgid = sa.pendingReq;
+  sa.pendingChild = null;
+  if (sa.state != IKE_SA_INIT_R) return; // it went while the kernel was asked
+  const c = sa.conn;
   const a = pskAuth(sa, sa.initResponse, sa.Ni, idBody(c.localId), false);
   beginTape();
   beginChain();
   id(PT2_IDR, c.localId);
   auth(AUTH_SHARED_KEY_MAC, a);
-  if (refusal == 0) {
-    saChosen(childNumber, PROTO_ESP, be32(child.spiIn), childXforms);
+  if (child !== null) {
+    saChosen(sa.pendingNumber, PROTO_ESP, be32(child.spiIn), sa.pendingXforms);
     ts(PT2_TSI, child.tsRemote);
     ts(PT2_TSR, child.tsLocal);
-    if (transport) notify(N_USE_TRANSPORT_MODE, 0, new Uint8Array(0), new Uint8Array(0));
+    if (child.transport) notify(N_USE_TRANSPORT_MODE, 0, new Uint8Array(0), new Uint8Array(0));
   } else {
     notify(refusal, 0, new Uint8Array(0), new Uint8Array(0));
   }
@@ -475,18 +567,13 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   const d = sealBuilt(sa, IKE_AUTH, true, msgid);
   if (d === null) {
     deleteIkeLocal(sa, "cannot encode IKE_AUTH response");
-    return -1;
+    return;
   }
   sendResponse(sa, msgid, d);
   ikeEstablished(sa);
-  if (refusal == 0) {
-    childKeys(child, C.prfPlus(sa.prf, sa.SK_d, concat2(sa.Ni, sa.Nr), keymatLen(child)), false);
-    sa.children.push(child);
-    childEstablished(child);
-  }
-  replaceOlder(sa, initialContact);
+  if (child !== null) childEstablished(child);
+  replaceOlder(sa, sa.pendingContact);
   kick(sa);
-  return 0;
 }
 
 // What offerChild chose, for the builder (read from the tape before the answer is built).

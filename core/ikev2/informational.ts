@@ -5,7 +5,7 @@
 // A Delete of Child SAs is answered with a Delete of their paired SAs (1.4.1); a Delete of the
 // IKE SA with an empty INFORMATIONAL, after which both sides forget it. An empty request is a
 // liveness check (2.4).
-import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, IKE_SA_REKEY_R0, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI, rememberUnknownDeleted } from "../sa/sa";
+import { IkeSa, ChildSa, ESTABLISHED_IKE_SA, ESTABLISHED_CHILD_SA, CHILD_SA_REKEYED, IKE_SA_REKEY_R0, findChild, findChildBySpi, findPeerChildBySpi, findChildAnywhere, CHILD_SA_DELETING, CHILD_SA_DEAD, IKE_SA_DELETING, X_DELETE_CHILD, X_DELETE_IKE, X_LIVENESS, X_DELETE_SPI, rememberUnknownDeleted } from "../sa/sa";
 import { beginTape, beginChain, end, sealBuilt, find, findNext, dataA, field } from "./message";
 import { del, notify } from "./build";
 import { now, logSa, logChild, sendTo, sendRequest, sendResponse, requestDone, deleteIkeLocal, deleteChildLocal, kick, moveChildren, heirOf, notifyName, INFORMATIONAL } from "./state";
@@ -160,12 +160,26 @@ export function onInfoRequest(sa: IkeSa, msgid: u32): i32 {
     const owner = gone[i].ike;
     const was = gone[i].state;
     deleteChildLocal(gone[i], "deleted by the peer");
+    keepRekeyed(gone[i]);
     if (owner !== sa) kick(owner);
     // a connection that is supposed to be up gets a Child SA again (revival.ts)
     if (was == ESTABLISHED_CHILD_SA) childrenGone(owner, now, "the peer deleted Child SA #" + gone[i].serial.toString());
   }
   kick(sa);
   return 0;
+}
+
+// The peer deleted the Child SA its rekey made, not the one that rekey replaced (its kernel
+// refused the new one, say): the old one, retired when we answered, is established again
+// with its own lifetime, and may be rekeyed again.
+function keepRekeyed(c: ChildSa): void {
+  if (c.replaces == 0) return;
+  const old = findChildAnywhere(c.replaces);
+  if (old === null || old.state != CHILD_SA_REKEYED || old.rekeyedByPeer !== c) return;
+  old.rekeyedByPeer = null;
+  old.state = ESTABLISHED_CHILD_SA;
+  old.expireAt = old.createdAt + old.ike.conn.childLifetime;
+  logChild(old, LOG_INFO, "the peer deleted its rekey of this Child SA, #" + c.serial.toString() + ": this one stays");
 }
 
 function respond(sa: IkeSa, msgid: u32, gone: Array<ChildSa>): void {

@@ -78,6 +78,13 @@ export class ChildSa {
   dh: i32 = 0;
   transport: bool = false;
   installed: bool = false; // handed to the kernel (core/kernel.ts)
+  // the host has not yet said whether the kernel took it (evKernel); what then follows
+  // (ike_auth.ts K_*), and for the peer's request that made it, the IKE SA and message ID
+  // the answer goes out on once the kernel has answered
+  installing: bool = false;
+  onInstalled: i32 = 0;
+  respondOn: IkeSa | null = null;
+  respondMsgid: u32 = 0;
   reqid: i32 = 0; // the kernel's reqid: the first Child SA's serial, kept across rekeys
   tsLocal: Array<Ts> = new Array<Ts>();
   tsRemote: Array<Ts> = new Array<Ts>();
@@ -246,6 +253,7 @@ export class IkeSa {
   peerNonce: Uint8Array = EMPTY; // the peer's nonce in the CREATE_CHILD_SA it sent
   pendingReq: u32 = 0; // message ID of the peer's request being answered
   pendingChild: ChildSa | null = null; // a Child SA being created by the peer's request
+  pendingContact: bool = false; // that IKE_AUTH request carried INITIAL_CONTACT
   pendingIke: IkeSa | null = null; // an IKE SA being created by the peer's rekey request
   pendingProto: i32 = 0;
   pendingRekeyOf: i32 = 0;

@@ -7,6 +7,17 @@ import { coreModule } from "../../hosts/node/corefile.ts";
 import type { CryptoProvider } from "../../hosts/crypto/provider.ts";
 import { nativeProvider } from "../../hosts/crypto/native.ts";
 import type { Job } from "../../hosts/crypto/jobs.ts";
+import type { KernelChildOp } from "../../hosts/kernel-adapter.ts";
+
+// A node's kernel (off unless given to addNode): it answers each Child SA's installation after
+// `delay` ms, taking it or refusing it as `decide` says (an errno name, as this machine's
+// kernel refuses ESP SAs with EPROTONOSUPPORT), and records what it holds.
+export class SimKernel {
+  held = new Map<number, KernelChildOp>(); // by Child SA serial
+  ops: KernelChildOp[] = [];
+  refusals = 0;
+  constructor(public decide: (op: KernelChildOp) => string | null = () => null, public delay = 1) {}
+}
 
 // sfc32: a small, fast, seedable generator
 export class Rng {
@@ -74,7 +85,7 @@ export class Node {
   timerSeq = 0;
   jobsRun = 0;
   jobDelay: number | ((job: Job) => number) | null = null; // this node's helper latency (ms), if not the simulator's; per job kind
-  constructor(readonly sim: Sim, readonly name: string, readonly addr: Uint8Array) {}
+  constructor(readonly sim: Sim, readonly name: string, readonly addr: Uint8Array, readonly kernel: SimKernel | null = null) {}
   status(secrets = false): EngineStatus {
     return this.engine.status(this.sim.now, secrets);
   }
@@ -103,8 +114,8 @@ export class Sim {
 
   // provider: this node's crypto provider, if not the simulator's (two providers on the two
   // sides cross-check each other: every key and every message must agree)
-  addNode(name: string, addr: Uint8Array, provider: CryptoProvider = this.provider): Node {
-    const node = new Node(this, name, addr);
+  addNode(name: string, addr: Uint8Array, provider: CryptoProvider = this.provider, kernel: SimKernel | null = null): Node {
+    const node = new Node(this, name, addr, kernel);
     node.provider = provider;
     this.nodes.push(node);
     this.boot(node, this.seed * 31 + this.nodes.length);
@@ -125,6 +136,7 @@ export class Sim {
       send: (cmd) => { if (node.engine === engine) this.transmit(node, cmd.remote, cmd.bytes, cmd.natT); },
       log: (level, line) => node.logs.push(`${(this.now / 1000).toFixed(3)} ${level === abi.LOG_DEBUG ? "|" : " "} ${line}`),
       job: (id, job) => this.runJob(node, id, job),
+      ...(node.kernel ? { kernel: (op: unknown) => this.kernelOp(node, engine, op as KernelChildOp) } : {}),
     });
     node.engine = engine;
     engine.setInterfaces(0, [ep(node.addr)]);
@@ -143,6 +155,25 @@ export class Sim {
     this.at(this.now + delay, () => {
       if (node.engine !== engine) return; // the node restarted meanwhile
       engine.helperDone(this.now, id, result);
+      this.rearm(node);
+    });
+  }
+
+  private kernelOp(node: Node, engine: Engine, op: KernelChildOp): void {
+    const k = node.kernel!;
+    k.ops.push(op);
+    if (op.op === "del") {
+      k.held.delete(op.serial);
+      return;
+    }
+    if (op.op !== "add" || op.id === undefined) return;
+    const id = op.id;
+    const refused = k.decide(op);
+    if (refused === null) k.held.set(op.serial, op);
+    else k.refusals++;
+    this.at(this.now + k.delay, () => {
+      if (node.engine !== engine) return; // the node restarted meanwhile
+      engine.kernelDone(this.now, id, refused === null, refused === null ? "" : `inbound SA 0x${op.spiIn.toString(16)}: ${refused}`);
       this.rearm(node);
     });
   }
@@ -243,10 +274,10 @@ export function pairConn(self: "west" | "east", over: Partial<ConnSpec> = {}): C
   };
 }
 
-export function pair(seed: number, faults: Faults = NO_FAULTS, west: Partial<ConnSpec> = {}, east: Partial<ConnSpec> = {}): { sim: Sim; w: Node; e: Node } {
+export function pair(seed: number, faults: Faults = NO_FAULTS, west: Partial<ConnSpec> = {}, east: Partial<ConnSpec> = {}, kernels: { west?: SimKernel; east?: SimKernel } = {}): { sim: Sim; w: Node; e: Node } {
   const sim = new Sim(seed, faults);
-  const w = sim.addNode("west", WEST);
-  const e = sim.addNode("east", EAST);
+  const w = sim.addNode("west", WEST, undefined, kernels.west ?? null);
+  const e = sim.addNode("east", EAST, undefined, kernels.east ?? null);
   sim.act(w, (x) => x.addConn(0, pairConn("west", west)));
   sim.act(e, (x) => x.addConn(0, pairConn("east", east)));
   return { sim, w, e };
