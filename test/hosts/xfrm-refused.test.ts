@@ -11,6 +11,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { PLUTO } from "../interop/lab.ts";
 import { labConf, labSecrets } from "../interop/lab-conf.ts";
 import { DenoLab, type Side } from "../deno/netns-lab.ts";
+import { daemonPair, pairConf } from "./daemon-pair.ts";
 
 function unavailable(): string | null {
   if (process.getuid?.() !== 0) return "not root: the test needs network namespaces";
@@ -85,4 +86,43 @@ describe.skipIf(why !== null)("--kernel xfrm on a kernel without ESP: no Child S
     expect(lab.whackAt("w", "--down", "--name", "lab").code).toBe(0);
     await lab.wait("both forget", () => lab!.statesAt("w").length === 0 && lab!.statesAt("e").length === 0);
   }, 60000);
+});
+
+// The same with the memory kernel told to refuse (two daemons in one process, no namespaces).
+describe("the memory kernel refusing SAs, as this machine's kernel does", () => {
+  const secrets = `@west.test @east.test : PSK "a secret for the refusing memory kernel"\n`;
+  const up = () => daemonPair({ west: pairConf("west", "start"), east: pairConf("east", "add") }, secrets);
+
+  for (const refuser of ["west", "east"] as const) {
+    test(`${refuser} (${refuser === "west" ? "initiator" : "responder"}) refuses: no Child SA in its status, traffic status or kernel, nor in the peer's`, async () => {
+      const { daemons, kernels, logs, settle, advance } = up();
+      kernels[refuser].refuseSa = "EPROTONOSUPPORT";
+      await daemons.east.start();
+      await daemons.west.start();
+      await settle();
+      const said = logs[refuser].join("\n");
+      expect(said).toMatch(refuser === "west" ? /the kernel refused the Child SA \(inbound SA 0x[0-9a-f]+: EPROTONOSUPPORT\): not established; deleting it with the peer/ : /answering IKE_AUTH with TS_UNACCEPTABLE/);
+      expect(logs[refuser === "west" ? "east" : "west"].join("\n")).toMatch(refuser === "west" ? /deleted Child SA \(deleted by the peer\)/ : /no Child SA: the responder answered with TS_UNACCEPTABLE/);
+      for (const me of ["west", "east"] as const) {
+        const status = await daemons[me].whack({ cmd: "status" });
+        expect(status.ok).toBe(true);
+        const text = (status as { text: string }).text;
+        expect(text, me).toMatch(/ESTABLISHED_IKE_SA/);
+        expect(text, me).not.toMatch(/ESTABLISHED_CHILD_SA|kernel: #\d+ ESP SA|kernel: policy/);
+        expect(((await daemons[me].whack({ cmd: "trafficstatus" })) as { text: string }).text.trim(), me).toBe("");
+        expect(kernels[me].xfrm.sas.size, me).toBe(0);
+        expect(kernels[me].xfrm.policies.size, me).toBe(0);
+      }
+      // west's kernel takes SAs again: the connection, supposed to be up, gets its Child SA
+      // from revival's next CREATE_CHILD_SA (its waits grow by 5 s per attempt)
+      if (refuser === "west") {
+        kernels.west.refuseSa = undefined;
+        await advance(30_000);
+        const est = daemons.west.engine.status(1).ike.flatMap((x) => x.children.filter((c) => c.state === "ESTABLISHED_CHILD_SA"));
+        expect(est, logs.west.join("\n")).toHaveLength(1);
+        expect(kernels.west.xfrm.sas.size).toBe(2);
+        expect(kernels.east.xfrm.sas.size).toBe(2);
+      }
+    });
+  }
 });
