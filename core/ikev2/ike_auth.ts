@@ -201,6 +201,7 @@ export function childInstalled(c: ChildSa, ok: bool, why: string): void {
   }
   if (c.onInstalled == K_AUTH_R) {
     const sa = c.respondOn!;
+    c.respondOn = null;
     if (!ok) {
       logChild(c, LOG_INFO, "the kernel refused the Child SA (" + why + "): answering IKE_AUTH with " + notifyName(N_TS_UNACCEPTABLE));
       deleteChildLocal(c, "the kernel refused it");
