@@ -311,3 +311,14 @@ export const CONN_REVIVAL = 22;
 export const DPD_HOLD = 0; // a dead peer's SAs go; the connection is revived if it is supposed to be up (and its trap stays)
 export const DPD_CLEAR = 1; // the same, and its on-demand trap policies are removed (CMD_KERNEL op "unroute")
 export const DPD_RESTART = 2; // every connection to that peer is brought up again
+// The Configuration payload (RFC 7296 2.19; core/conn/pool.ts, core/ikev2/cp.ts). An address
+// pool on an end makes the other end its server: a pool on the peer's end, we lease from it; one
+// on ours (a shared ipsec.conf), we ask for an address as CFG_CLIENT does.
+export const CONN_LEFT_POOL = 40; // an address pool: type u8 (7 IPv4, 8 IPv6), start, end (4 or 16 bytes each); one per family
+export const CONN_RIGHT_POOL = 41;
+export const CONN_LEFT_CFG = 42; // u8 CFG_* bits: modecfgclient=yes / sourceip=%config (CFG_CLIENT), modecfgserver=yes (CFG_SERVER)
+export const CONN_RIGHT_CFG = 43;
+export const CFG_CLIENT = 1; // this end asks for its address (CFG_REQUEST in IKE_AUTH)
+export const CFG_SERVER = 2; // this end answers one
+export const CONN_CFG_DNS = 44; // modecfgdns=: one address (4 or 16 bytes) per TLV, in order
+export const CONN_CFG_DOMAIN = 45; // modecfgdomains=: one domain (UTF-8) per TLV, in order

@@ -18,6 +18,15 @@ function tsList(list: Array<Ts>): string {
   return s + "]";
 }
 
+// The addresses a server gave us (CFG_REPLY): the host puts them on the interface of our IKE
+// address while a Child SA uses them (as Libreswan's updown adds leftsourceip).
+function vipList(c: Conn): string {
+  if (c.vips.length == 0) return "";
+  let s = ',"vips":[';
+  for (let i = 0; i < c.vips.length; i++) s += (i ? "," : "") + '"' + hex(c.vips[i]) + '"';
+  return s + "]";
+}
+
 function describe(op: string, c: ChildSa, keys: bool): string {
   const ike = c.ike;
   let s = '{"op":"' + op + '","id":' + c.serial.toString() + ',"serial":' + c.serial.toString() + ',"reqid":' + (c.reqid > 0 ? c.reqid : c.serial).toString() +
@@ -27,7 +36,7 @@ function describe(op: string, c: ChildSa, keys: bool): string {
     ',"natT":' + (ike.natT ? "true" : "false") + ',"mode":"' + (c.transport ? "transport" : "tunnel") +
     '","spiIn":' + c.spiIn.toString() + ',"spiOut":' + c.spiOut.toString() +
     ',"encr":' + c.encr.toString() + ',"keyBits":' + c.keyBits.toString() + ',"integ":' + c.integ.toString() +
-    ',"esn":' + (c.esn == 1 ? "true" : "false") + ',"tsLocal":' + tsList(c.tsLocal) + ',"tsRemote":' + tsList(c.tsRemote);
+    ',"esn":' + (c.esn == 1 ? "true" : "false") + ',"tsLocal":' + tsList(c.tsLocal) + ',"tsRemote":' + tsList(c.tsRemote) + vipList(ike.conn);
   if (keys) {
     s += ',"encrIn":"' + hex(c.encrIn) + '","integIn":"' + hex(c.integIn) + '","encrOut":"' + hex(c.encrOut) + '","integOut":"' + hex(c.integOut) + '"';
   }

@@ -11,7 +11,7 @@ import type { ConfigIO } from "./config/io.ts";
 import { loadConfig, type NormalizedConn, type NormalizedConfig } from "./config/normalize.ts";
 import { parseSecrets, findPsk, readableBy, type SecretEntry, type SecretBytes } from "./config/secrets.ts";
 import { formatDiagnostic } from "./config/diagnostics.ts";
-import { parseAddress, parseCidr, parseVirtualSpec } from "./config/values.ts";
+import { parseAddress, parseCidr, parseRange, parseVirtualSpec } from "./config/values.ts";
 import { parseId } from "./config/ids.ts";
 import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
 import { KernelAdapter, addrText, type KernelChildOp, type KernelUnrouteOp } from "./kernel-adapter.ts";
@@ -330,6 +330,7 @@ export class Daemon {
       // as Libreswan 4.10 takes them for IKEv2: dpdaction= only with dpddelay= (else hold)
       dpdAction: c.dpd.delayMs > 0 ? c.dpd.action : "hold",
       keyingTries: c.keyingTries,
+      ...cfgSpec(c),
     };
     return { ok: true, spec };
   }
@@ -1041,6 +1042,34 @@ export function espKeylogLines(s: EngineStatus["ike"][0], c: EngineStatus["ike"]
   return [line(remote, local, c.spiIn, c.encrIn, c.integIn), line(local, remote, c.spiOut, c.encrOut, c.integOut)];
 }
 
+// The Configuration payload's part of a connection: pools, who asks, what a reply tells.
+function cfgSpec(c: NormalizedConn): Partial<ConnSpec> {
+  const pools = (e: NormalizedConn["left"]): TsSpec[] => e.addresspool.flatMap((text) => {
+    const r = parseRange(text);
+    return r.ok ? [{ start: Uint8Array.from(r.value.start), end: Uint8Array.from(r.value.end) }] : [];
+  });
+  const cfg = (e: NormalizedConn["left"]) => ({
+    ...(e.modecfgclient || e.sourceip.some((s) => s.toLowerCase() === "%config") ? { client: true } : {}),
+    ...(e.modecfgserver ? { server: true } : {}),
+  });
+  const out: Partial<ConnSpec> = {};
+  const lp = pools(c.left);
+  const rp = pools(c.right);
+  if (lp.length) out.leftPool = lp;
+  if (rp.length) out.rightPool = rp;
+  const lc = cfg(c.left);
+  const rc = cfg(c.right);
+  if (Object.keys(lc).length) out.leftCfg = lc;
+  if (Object.keys(rc).length) out.rightCfg = rc;
+  const dns = c.modecfg.dns.flatMap((a) => {
+    const p = parseAddress(a);
+    return p ? [Uint8Array.from(p.bytes)] : [];
+  });
+  if (dns.length) out.dns = dns;
+  if (c.modecfg.domains.length) out.domains = c.modecfg.domains;
+  return out;
+}
+
 // ---- status, in pluto's words --------------------------------------------------------------
 // pluto's way of listing a connection's policy bits
 function policy(c: EngineStatus["conns"][0]): string {
@@ -1105,7 +1134,13 @@ export function statusText(cmd: string, st: EngineStatus, kernel: string, now: n
     lines.push(halfOpenLine);
     for (const c of st.conns) {
       lines.push(`${label(c.name, c.instance, c.remote)}: ${c.local}...${c.remote}; kind: ${c.kind}; policy: ${policy(c)}; ` +
-        `${c.localTs.map(hexTs).join(",")} === ${c.remoteTs.map(hexTs).join(",") || "(the instance's peer)"}; ${sasOf.get(key(c.name, c.instance)) ?? 0} IKE SA(s)`);
+        `${c.localTs.map(hexTs).join(",")} === ${c.remoteTs.map(hexTs).join(",") || "(the instance's peer)"}; ${sasOf.get(key(c.name, c.instance)) ?? 0} IKE SA(s)` +
+        (c.leases?.length ? `; lease ${c.leases.join(", ")}` : "") + (c.vips?.length ? `; virtual IP ${c.vips.join(", ")}${c.dns?.length ? ` DNS ${c.dns.join(", ")}` : ""}` : ""));
+    }
+    // as Libreswan's show_addresspool_status
+    for (const p of st.pools ?? []) {
+      lines.push(`address pool ${p.range}: ${p.size} addresses, ${p.leases} leases, ${p.inUse} in-use, ${p.free} free`);
+      for (const a of p.assigned) lines.push(`    ${a.address} assigned to ${a.conn}`);
     }
   }
   if (cmd === "status" || cmd === "showstates") {

@@ -93,6 +93,15 @@ export interface ConnSpec {
   narrowing?: boolean; // narrowing=yes (Libreswan's default is no)
   auto?: number;
   fragSize?: number;
+  // The Configuration payload: addresspool= of each end (one range per family), whether an end
+  // asks for its address (modecfgclient=yes, sourceip=%config) or answers (modecfgserver=yes),
+  // and what a CFG_REPLY tells besides the address
+  leftPool?: TsSpec[];
+  rightPool?: TsSpec[];
+  leftCfg?: { client?: boolean; server?: boolean };
+  rightCfg?: { client?: boolean; server?: boolean };
+  dns?: Uint8Array[]; // modecfgdns=: 4 or 16 bytes each
+  domains?: string[]; // modecfgdomains=
 }
 
 // An endpoint in the EP layout (abi.ts): family, 0, port (u16 LE), 16 address bytes.
@@ -226,6 +235,14 @@ function writeConnRecord(w: RecordWriter, c: ConnSpec): void {
   w.tlv(abi.CONN_FLAGS, () => w.u32(flags));
   w.tlv(abi.CONN_AUTO, () => w.u8(c.auto ?? 1));
   if (c.fragSize) w.tlv(abi.CONN_FRAG_SIZE, () => w.u16(c.fragSize!));
+  const pool = (t: TsSpec) => () => { w.u8(t.start.length === 16 ? 8 : 7); w.bytes(t.start); w.bytes(t.end); };
+  for (const t of c.leftPool ?? []) w.tlv(abi.CONN_LEFT_POOL, pool(t));
+  for (const t of c.rightPool ?? []) w.tlv(abi.CONN_RIGHT_POOL, pool(t));
+  const cfg = (v: { client?: boolean; server?: boolean }) => () => w.u8((v.client ? abi.CFG_CLIENT : 0) | (v.server ? abi.CFG_SERVER : 0));
+  if (c.leftCfg) w.tlv(abi.CONN_LEFT_CFG, cfg(c.leftCfg));
+  if (c.rightCfg) w.tlv(abi.CONN_RIGHT_CFG, cfg(c.rightCfg));
+  for (const d of c.dns ?? []) w.tlv(abi.CONN_CFG_DNS, () => w.bytes(d));
+  for (const d of c.domains ?? []) w.tlv(abi.CONN_CFG_DOMAIN, () => w.text(d));
 }
 
 export function connRecord(c: ConnSpec): Uint8Array {
@@ -569,6 +586,10 @@ export class Engine {
   terminate(now: number, name: string): { ok: boolean; reply: string } {
     return this.admin(now, abi.ADM_TERMINATE, utf8e.encode(name));
   }
+  // whack --delete: the connection, its instances and their SAs go
+  deleteConn(now: number, name: string): { ok: boolean; reply: string } {
+    return this.admin(now, abi.ADM_DELETE_CONN, utf8e.encode(name));
+  }
   // Rekey, delete or check the liveness of state #serial (abi.SAOP_*).
   saOp(now: number, op: number, serial: number): { ok: boolean; reply: string } {
     const b = new Uint8Array(5);
@@ -740,7 +761,13 @@ export interface ConnStatus {
   // revival: supposed to be up, failed keying attempts since it was last up, the next revival
   // (0: none) and the wait the one after that will have (ms)
   up: boolean; attempts: number; reviveAt: number; reviveDelay: number;
+  // the Configuration payload: as server, the pools it leases from and the addresses it holds;
+  // as client, what the server gave
+  pools?: string[]; leases?: string[];
+  vips?: string[]; dns?: string[]; domains?: string[];
 }
+// An address pool (core/conn/pool.ts): its range, size, leases made, in use, free, and who holds what
+export interface PoolStatus { range: string; size: number; leases: number; inUse: number; free: number; assigned: { address: string; conn: string }[] }
 // left: IKE SAs not gone yet; inFlight: asked to go; sent: Deletes asked for; answered: by the
 // peer; peerFirst: sent a Delete, but the peer's own Delete came first; unanswered: deleted at
 // the time bound; abandoned: not established, deleted alone
@@ -751,4 +778,5 @@ export interface EngineStatus {
   halfOpen: { count: number; limit: number; perSource: number; ddosMode: "auto" | "busy" | "unlimited"; busy: boolean };
   conns: ConnStatus[];
   ike: IkeStatus[];
+  pools: PoolStatus[];
 }

@@ -5,11 +5,13 @@
 // rightsubnet=vnet:%priv / vhost:%priv within virtual-private).
 import { copyIn, bytesEqual, hex, ipv4Text } from "../bytes";
 import { dnMatch, dnHasWildcards, dnText } from "./dn";
+import { Pool, poolFor, poolRef, poolUnref, poolError } from "./pool";
 import {
   CONN_NAME, CONN_LEFT_EP, CONN_RIGHT_EP, CONN_LEFT_ID, CONN_RIGHT_ID, CONN_PSK, CONN_PSK_RIGHT,
   CONN_IKE_PROPOSAL, CONN_ESP_PROPOSAL, CONN_LEFT_TS, CONN_RIGHT_TS, CONN_TIMERS, CONN_FLAGS,
   CONN_AUTO, CONN_FRAG_SIZE, CONN_LEFT_PROTOPORT, CONN_RIGHT_PROTOPORT, CONN_LEFT_VIRTUAL,
   CONN_RIGHT_VIRTUAL, CONN_VP_INCLUDE, CONN_VP_EXCLUDE, CONN_REVIVAL, VIRT_NO, DPD_HOLD, DPD_RESTART,
+  CONN_LEFT_POOL, CONN_RIGHT_POOL, CONN_LEFT_CFG, CONN_RIGHT_CFG, CONN_CFG_DNS, CONN_CFG_DOMAIN, CFG_CLIENT, CFG_SERVER,
   CF_TRANSPORT, CF_FRAGMENTATION, CF_PFS, CF_INITIAL_CONTACT, CF_NARROWING, CF_UNIQUEIDS, CF_NO_REKEY,
 } from "../abi";
 
@@ -229,6 +231,24 @@ export class Conn {
   reviveDelay: f64 = 0; // the wait before the next revival (grows to a cap)
   attempts: i32 = 0; // keying attempts since it was last established
   upSince: f64 = 0; // when its tunnel came up after it was last lost (0: not up since)
+  // The Configuration payload (core/ikev2/cp.ts). As server: the peer's end's pools (one per
+  // family, shared with every connection that names the same range) and, on an instance (or a
+  // permanent connection), the offsets it leases in them; what a CFG_REPLY tells besides.
+  remotePools: Array<Pool> = NO_POOLS;
+  poolRanges: Array<Ts> = NO_TS; // the ranges as read, until addConn makes them pools
+  leases: Array<i32> = NO_LEASES; // parallel to remotePools: the offset leased, -1 none; replaced, never pushed to
+  cfgDns: Array<Uint8Array> = NO_ADDRS; // modecfgdns=
+  cfgDomains: Array<string> = NO_NAMES; // modecfgdomains=
+  // As client (leftmodecfgclient=yes, leftsourceip=%config, or a pool on our own end): we ask
+  // for an address in IKE_AUTH; what the server gave (the Child SA's local selectors).
+  cfgClient: bool = false;
+  vips: Array<Uint8Array> = NO_ADDRS; // replaced, never pushed to
+  peerDns: Array<Uint8Array> = NO_ADDRS;
+  peerDomains: Array<string> = NO_NAMES;
+  get hasLease(): bool {
+    for (let i = 0; i < this.leases.length; i++) if (this.leases[i] >= 0) return true;
+    return false;
+  }
 
   get transport(): bool { return (this.flags & CF_TRANSPORT) != 0; }
   get fragmentation(): bool { return (this.flags & CF_FRAGMENTATION) != 0; }
@@ -328,9 +348,40 @@ export function addConn(c: Conn): void {
   conns.push(c);
   if (c.kind != KIND_INSTANCE) byName.set(c.name, c);
   indexAdd(c);
+  if (c.kind != KIND_INSTANCE && c.poolRanges.length > 0) {
+    // the ranges readConn checked become pools (shared by every connection naming the range)
+    const list = new Array<Pool>();
+    for (let i = 0; i < c.poolRanges.length; i++) {
+      const r = c.poolRanges[i];
+      const p = poolFor(r.type, r.start, r.end)!;
+      poolRef(p);
+      list.push(p);
+    }
+    c.remotePools = list;
+    c.poolRanges = NO_TS;
+  }
+  if (c.remotePools.length > 0 && c.kind != KIND_TEMPLATE) {
+    const l = new Array<i32>(c.remotePools.length);
+    for (let i = 0; i < l.length; i++) l[i] = -1;
+    c.leases = l;
+  }
+}
+
+// The leases a connection holds go back to their pools (it goes, or its peer is another now).
+export function releaseLeases(c: Conn): void {
+  for (let i = 0; i < c.leases.length; i++) {
+    if (c.leases[i] < 0) continue;
+    c.remotePools[i].release(c.leases[i], c.seq);
+    c.leases[i] = -1;
+  }
 }
 
 export function removeConn(c: Conn): void {
+  releaseLeases(c);
+  if (c.kind != KIND_INSTANCE) {
+    for (let k = 0; k < c.remotePools.length; k++) poolUnref(c.remotePools[k]);
+    c.remotePools = NO_POOLS;
+  }
   const i = conns.indexOf(c);
   if (i >= 0) conns.splice(i, 1);
   if (byName.has(c.name) && byName.get(c.name) === c) byName.delete(c.name);
@@ -455,6 +506,10 @@ export function instantiate(t: Conn, remote: Endpoint): Conn {
   c.flags = t.flags;
   c.auto = t.auto;
   c.fragSize = t.fragSize;
+  c.remotePools = t.remotePools;
+  c.cfgDns = t.cfgDns;
+  c.cfgDomains = t.cfgDomains;
+  c.cfgClient = t.cfgClient;
   addConn(c);
   return c;
 }
@@ -500,6 +555,8 @@ class End {
   eport: i32 = 65535;
   wildcard: bool = false;
   virtual: i32 = 0;
+  pools: Array<Ts> = new Array<Ts>(); // addresspool= (type, start, end)
+  cfg: i32 = 0; // CFG_CLIENT | CFG_SERVER
   // the ID an end has when id= is unset: its address (%any: any ID)
   idOrAddress(): Id {
     if (this.id !== null) return this.id!;
@@ -625,6 +682,10 @@ function shareId(id: Id): Id {
   return id;
 }
 const NO_TS = new Array<Ts>(0);
+const NO_POOLS = new Array<Pool>(0);
+const NO_LEASES = new Array<i32>(0);
+const NO_ADDRS = new Array<Uint8Array>(0);
+const NO_NAMES = new Array<string>(0);
 
 // Parses a connection record and orients it; returns the connection, or null with `connError`.
 export let connError: string = "";
@@ -672,6 +733,36 @@ export function readConn(p: usize, len: i32): Conn | null {
       }
       case CONN_LEFT_PROTOPORT: readProtoport(left, v, n); break;
       case CONN_RIGHT_PROTOPORT: readProtoport(right, v, n); break;
+      case CONN_LEFT_POOL: case CONN_RIGHT_POOL: {
+        const al = n == 9 ? 4 : n == 33 ? 16 : 0;
+        const ty = n >= 1 ? <i32>load<u8>(v) : 0;
+        if (al == 0 || (ty == 7) != (al == 4) || (ty != 7 && ty != 8)) { connError = "connection record: an address pool is type (7 or 8) then two addresses of 4 or 16 bytes, " + n.toString() + " bytes came"; return null; }
+        const t = new Ts();
+        t.type = ty;
+        t.start = copyIn(v + 1, al);
+        t.end = copyIn(v + 1 + al, al);
+        const e = tag == CONN_LEFT_POOL ? left : right;
+        for (let k = 0; k < e.pools.length; k++) {
+          if (e.pools[k].type == ty) { connError = "connection record: two address pools of one family on one end"; return null; }
+        }
+        e.pools.push(t);
+        break;
+      }
+      case CONN_LEFT_CFG: if (n >= 1) left.cfg = load<u8>(v); break;
+      case CONN_RIGHT_CFG: if (n >= 1) right.cfg = load<u8>(v); break;
+      case CONN_CFG_DNS: {
+        if (n != 4 && n != 16) { connError = "connection record: a modecfgdns address is 4 or 16 bytes, " + n.toString() + " came"; return null; }
+        if (c.cfgDns === NO_ADDRS) c.cfgDns = new Array<Uint8Array>();
+        c.cfgDns.push(copyIn(v, n));
+        break;
+      }
+      case CONN_CFG_DOMAIN: {
+        const bad = nameProblem(v, n);
+        if (bad.length > 0 || n == 0) { connError = "connection record: modecfgdomains: " + (n == 0 ? "empty" : bad); return null; }
+        if (c.cfgDomains === NO_NAMES) c.cfgDomains = new Array<string>();
+        c.cfgDomains.push(String.UTF8.decodeUnsafe(v, n, false));
+        break;
+      }
       case CONN_LEFT_VIRTUAL: if (n >= 1) left.virtual = load<u8>(v); break;
       case CONN_RIGHT_VIRTUAL: if (n >= 1) right.virtual = load<u8>(v); break;
       case CONN_TIMERS: {
@@ -744,6 +835,15 @@ export function readConn(p: usize, len: i32): Conn | null {
   c.remoteEport = them.eport;
   c.remotePortWildcard = them.wildcard;
   c.kind = them.ep.family == 0 || them.wildcard || them.virtual != 0 ? KIND_TEMPLATE : KIND_PERMANENT;
+  // a pool on the peer's end: we lease from it (checked now, made a pool when added); a pool
+  // on ours, or modecfgclient=/sourceip=%config: we ask (Libreswan makes the pool's end the client)
+  for (let k = 0; k < them.pools.length; k++) {
+    const r = them.pools[k];
+    if (poolFor(r.type, r.start, r.end, false) === null && poolError.length > 0) { connError = q + "invalid addresspool: " + poolError; return null; }
+  }
+  if (them.pools.length > 0 && (us.cfg & CFG_CLIENT) != 0) { connError = q + "we are to ask for an address (modecfgclient) and lease them from the peer's addresspool at once"; return null; }
+  c.poolRanges = them.pools.length > 0 ? them.pools : NO_TS;
+  c.cfgClient = us.pools.length > 0 || (us.cfg & CFG_CLIENT) != 0 || (them.cfg & CFG_SERVER) != 0;
   return c;
 }
 

@@ -27,6 +27,7 @@ import {
   installChild, setChildExchangeInstalled, kernelRefused, deletedMeanwhile, K_CHILD_I, K_CHILD_R,
 } from "./ike_auth";
 import { submitKeys, suite, initiateIke } from "./ike_sa_init";
+import { vipTs } from "./cp";
 import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, JOB_DH_GENERATE, JOB_CHILD_KEYS, PT2_TSI, PT2_TSR, REG_DH, REG_PRF } from "../abi";
 import { nameOf } from "../names/index";
 
@@ -145,7 +146,8 @@ function sendChildRequest(sa: IkeSa, what: i32, arg: i32): void {
   } else {
     const child = sa.childInFlight!;
     child.nonceI = Ni;
-    let tl = c.localTs;
+    // a client keeps the address its IKE_AUTH was given (RFC 7296 2.19: no CP here)
+    let tl = c.cfgClient && c.vips.length > 0 ? vipTs(c) : c.localTs;
     let tr = c.remoteTs;
     if (what == X_REKEY_CHILD) {
       const old = findChild(sa, child.replaces);

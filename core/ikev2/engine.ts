@@ -15,6 +15,7 @@ import {
 } from "./state";
 import { copyIn, u64FromBytes, hex } from "../bytes";
 import * as C from "../crypto";
+import { pools, addrText } from "../conn/pool";
 import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, setSecrets, connError, setInterfaces, instancesOf, interfaces, jsonText, KIND_PERMANENT, KIND_INSTANCE } from "../conn/conn";
 import {
   IkeSa, ChildSa, Pending, HeldDatagram, allIke, ikeSas, removeIke, ikeStateName, childStateName,
@@ -912,6 +913,7 @@ export function statusJson(secrets: bool, only: string): string {
     o.push(',"attempts":'); o.push(c.attempts.toString());
     o.push(',"reviveAt":'); o.push(c.reviveAt.toString());
     o.push(',"reviveDelay":'); o.push(c.reviveDelay.toString());
+    leaseJson(o, c);
     o.push("}");
     first = false;
   }
@@ -982,7 +984,9 @@ export function statusJson(secrets: bool, only: string): string {
     }
     o.push("]}");
   }
-  o.push("]}");
+  o.push("]");
+  poolsJson(o);
+  o.push("}");
   return o.join("");
 }
 
@@ -1008,6 +1012,68 @@ function connJson(c: Conn): string {
 
   }
   return c.json;
+}
+
+// What the Configuration payload gave: as server, the leases the connection holds in its
+// pools; as client, the addresses, DNS servers and domains given to us.
+function leaseJson(o: Array<string>, c: Conn): void {
+  if (c.remotePools.length > 0) {
+    o.push(',"pools":[');
+    for (let k = 0; k < c.remotePools.length; k++) {
+      if (k) o.push(",");
+      o.push('"'); o.push(c.remotePools[k].text); o.push('"');
+    }
+    o.push('],"leases":[');
+    let first = true;
+    for (let k = 0; k < c.leases.length; k++) {
+      if (c.leases[k] < 0) continue;
+      if (!first) o.push(",");
+      first = false;
+      o.push('"'); o.push(addrText(c.remotePools[k].address(c.leases[k]))); o.push('"');
+    }
+    o.push("]");
+  }
+  if (c.cfgClient) {
+    o.push(',"vips":['); addrsJson(o, c.vips);
+    o.push('],"dns":['); addrsJson(o, c.peerDns);
+    o.push('],"domains":[');
+    for (let k = 0; k < c.peerDomains.length; k++) {
+      if (k) o.push(",");
+      o.push('"'); o.push(jsonText(c.peerDomains[k])); o.push('"');
+    }
+    o.push("]");
+  }
+}
+function addrsJson(o: Array<string>, l: Array<Uint8Array>): void {
+  for (let k = 0; k < l.length; k++) {
+    if (k) o.push(",");
+    o.push('"'); o.push(addrText(l[k])); o.push('"');
+  }
+}
+
+// Every address pool: its range, size and leases (as Libreswan's "address pool" status lines).
+function poolsJson(o: Array<string>): void {
+  o.push(',"pools":[');
+  for (let i = 0; i < pools.length; i++) {
+    const p = pools[i];
+    if (i) o.push(",");
+    o.push('{"range":"'); o.push(p.text);
+    o.push('","size":'); o.push(p.size.toString());
+    o.push(',"leases":'); o.push(p.owners.length.toString());
+    o.push(',"inUse":'); o.push(p.inUse.toString());
+    o.push(',"free":'); o.push(p.free.length.toString());
+    o.push(',"assigned":[');
+    let first = true;
+    for (let k = 0; k < p.owners.length; k++) {
+      if (p.owners[k] < 0) continue;
+      if (!first) o.push(",");
+      first = false;
+      o.push('{"address":"'); o.push(addrText(p.address(k)));
+      o.push('","conn":"'); o.push(jsonText(p.ownerLabels[k])); o.push('"}');
+    }
+    o.push("]}");
+  }
+  o.push("]");
 }
 
 function tsJson(o: Array<string>, ts: Array<Ts>): void {

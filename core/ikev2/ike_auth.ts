@@ -30,7 +30,9 @@ import { nameOf } from "../names/index";
 import { replaceOlder, hasContact } from "./unique";
 import { kernelAddChild } from "../kernel";
 import { childUp, childrenGone } from "./revival";
-import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, REG_AUTH_V2, REG_DH, REG_PRF, REG_ID_V2 } from "../abi";
+import { CpAsk, readCpRequest, leaseAddresses, cpReply, cpRequest, anyTs, readCpReply, vipTs, N_INTERNAL_ADDRESS_FAILURE } from "./cp";
+import { addrText } from "../conn/pool";
+import { LOG_INFO, LOG_DEBUG, JOB_OK, JOB_BAD_PEER_KE, PT2_IDI, PT2_IDR, PT2_TSI, PT2_TSR, PT2_CP, REG_AUTH_V2, REG_DH, REG_PRF, REG_ID_V2 } from "../abi";
 import { xformText, chosenText, remoteProposalsText } from "./proposals";
 import { debugging } from "../pump";
 
@@ -279,8 +281,10 @@ function sendAuthRequest(sa: IkeSa): void {
   if (c.initialContact && !hasContact(sa)) notify(N_INITIAL_CONTACT, 0, new Uint8Array(0), new Uint8Array(0));
   if (!c.remoteId.wild) id(PT2_IDR, c.remoteId); // a pattern is not an ID to ask for
   auth(AUTH_SHARED_KEY_MAC, a);
+  // asking for our address: CP(CFG_REQUEST), and TSi the whole family for the server to narrow
+  if (c.cfgClient) cpRequest(sa.local.family);
   saProposals(c.esp, PROTO_ESP, be32(child.spiIn), false); // no KE in IKE_AUTH (RFC 7296 1.2)
-  ts(PT2_TSI, c.localTs);
+  ts(PT2_TSI, c.cfgClient ? anyTs(sa.local.family) : c.localTs);
   ts(PT2_TSR, c.remoteTs);
   if (c.transport) notify(N_USE_TRANSPORT_MODE, 0, new Uint8Array(0), new Uint8Array(0));
   notify(N_ESP_TFC_PADDING_NOT_SUPPORTED, 0, new Uint8Array(0), new Uint8Array(0));
@@ -387,11 +391,21 @@ export function acceptChild(sa: IkeSa, child: ChildSa, ikeAuth: bool): bool {
   }
   const tl = readTs(tsi);
   const tr = readTs(tsr);
-  if (!within(tl, c.localTs) || !within(tr, c.remoteTs)) {
-    logChild(child, LOG_INFO, "the responder's traffic selectors " + tsText(tl) + " === " + tsText(tr) + " are not within ours, " + tsText(c.localTs) + " === " + tsText(c.remoteTs) + " (local === remote)");
+  // a client that asked for its address: the CFG_REPLY's addresses are its local selectors
+  if (c.cfgClient && ikeAuth) {
+    const why = readCpReply(c);
+    if (why.length > 0) {
+      logChild(child, LOG_INFO, why + ": not setting up the Child SA");
+      return refuseChild(sa, child);
+    }
+    logChild(child, LOG_INFO, "received " + cpText(c));
+  }
+  const ourTs = c.cfgClient ? vipTs(c) : c.localTs;
+  if (!within(tl, ourTs) || !within(tr, c.remoteTs)) {
+    logChild(child, LOG_INFO, "the responder's traffic selectors " + tsText(tl) + " === " + tsText(tr) + " are not within ours, " + tsText(ourTs) + " === " + tsText(c.remoteTs) + " (local === remote)");
     return refuseChild(sa, child);
   }
-  if (!c.narrowing && (!whole(tl, c.localTs) || !whole(tr, c.remoteTs))) {
+  if (!c.narrowing && ((!c.cfgClient && !whole(tl, c.localTs)) || !whole(tr, c.remoteTs))) {
     logChild(child, LOG_INFO, "the responder narrowed our traffic selectors to " + tsText(tl) + " === " + tsText(tr) + ", and narrowing=no");
     return refuseChild(sa, child);
   }
@@ -480,12 +494,15 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
   }
   sa.peerId = peerId;
   const initialContact = findNotify(N_INITIAL_CONTACT) >= 0; // read before the tape is reused
+  // a Configuration payload: the client asks for an address (cp.ts); without a pool it goes
+  // unanswered, as in Libreswan 4.10
+  const ask: CpAsk | null = readCpRequest(sa);
   // the first Child SA, read before the tape is reused for the answer
   const child = new ChildSa(sa);
   child.byUs = false;
   child.nonceI = sa.Ni;
   child.nonceR = sa.Nr;
-  let refusal = offerChild(sa, child, false, true);
+  let refusal = offerChild(sa, child, false, true, ask);
   const firstRefusal = refusalText; // logged only if no other connection takes the selectors
   if (refusal == N_TS_UNACCEPTABLE) {
     // the traffic selectors may be another connection's of this host pair, for the same
@@ -503,7 +520,7 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
       // a template is tried as this peer's instance (its selectors may name the peer's address)
       const kc = k.kind == KIND_TEMPLATE ? instantiate(k, sa.remote) : k;
       sa.conn = kc;
-      refusal = offerChild(sa, child, false, true);
+      refusal = offerChild(sa, child, false, true, ask);
       if (refusal == 0) {
         logSa(sa, LOG_INFO, 'the traffic selectors name connection "' + k.name + '": switching from "' + base.name + '"');
         releaseInstance(c);
@@ -523,6 +540,9 @@ export function onAuthRequest(sa: IkeSa, msgid: u32): i32 {
     if (refusal == 0 && (c.remotePortWildcard || c.remoteVirtual != 0)) c.remoteTs = child.tsRemote;
     c.forgetJson();
   }
+  if (ask !== null && c.remotePools.length == 0) logSa(sa, LOG_INFO, "the client asks for an address (CFG_REQUEST) and the connection has no addresspool for it: no CFG_REPLY");
+  // the CFG_REQUEST, for the answer once the kernel took the Child SA
+  if (ask !== null) pendingAsks.set(sa.serial, ask); else pendingAsks.delete(sa.serial);
   // what the answer needs, kept for when the kernel has answered
   sa.pendingReq = msgid;
   sa.pendingContact = initialContact;
@@ -556,7 +576,10 @@ function answerAuth(sa: IkeSa, child: ChildSa | null, refusal: i32): void {
   beginChain();
   id(PT2_IDR, c.localId);
   auth(AUTH_SHARED_KEY_MAC, a);
+  const ask = pendingAsks.has(sa.serial) ? pendingAsks.get(sa.serial) : null;
+  pendingAsks.delete(sa.serial);
   if (child !== null) {
+    if (ask !== null && c.hasLease) cpReply(c, ask, child.tsLocal);
     saChosen(sa.pendingNumber, PROTO_ESP, be32(child.spiIn), sa.pendingXforms);
     ts(PT2_TSI, child.tsRemote);
     ts(PT2_TSR, child.tsLocal);
@@ -585,8 +608,9 @@ export let childXforms: Array<Xform> = new Array<Xform>();
 // `child` with our choice. Returns 0, or the notify that refuses the Child SA. `wantDh`: the
 // proposal must carry one of our KE groups (CREATE_CHILD_SA with pfs=yes; IKE_AUTH has none).
 // quiet: the reason is left in refusalText, not logged (the caller may try another connection).
+// ask: a CFG_REQUEST, when the connection leases addresses (cp.ts).
 export let refusalText: string = "";
-export function offerChild(sa: IkeSa, child: ChildSa, wantDh: bool = false, quiet: bool = false): i32 {
+export function offerChild(sa: IkeSa, child: ChildSa, wantDh: bool = false, quiet: bool = false, ask: CpAsk | null = null): i32 {
   const c = sa.conn;
   const sap = find(33);
   const tsi = find(PT2_TSI);
@@ -614,9 +638,16 @@ export function offerChild(sa: IkeSa, child: ChildSa, wantDh: bool = false, quie
     if (!quiet) logChild(child, LOG_INFO, refusalText);
     return N_NO_PROPOSAL_CHOSEN;
   }
+  // an address pool: the client's selectors are the addresses it leases (cp.ts)
+  if (ask !== null && c.remotePools.length > 0) {
+    const r = leaseAddresses(sa, child, c, ask!);
+    if (r != 0) return r;
+  }
   // a virtual subnet (vnet:/vhost:) is the peer's to name, within virtual-private
   const remote = c.remoteVirtual != 0 ? (virtualFits(c, readTs(tsi)) ? readTs(tsi) : new Array<Ts>()) : narrow(readTs(tsi), c.remoteTs);
-  const local = narrow(readTs(tsr), c.localTs);
+  // a client's own side is the address its server gave it
+  const ourTs = c.cfgClient && c.vips.length > 0 ? vipTs(c) : c.localTs;
+  const local = narrow(readTs(tsr), ourTs);
   if (remote.length == 0 || local.length == 0) {
     refusalText = tsRefusal(sa, tsi, tsr, "do not fit");
     if (!quiet) logChild(child, LOG_INFO, refusalText);
@@ -624,7 +655,7 @@ export function offerChild(sa: IkeSa, child: ChildSa, wantDh: bool = false, quie
   }
   // narrowing=no: the peer's proposal must hold our selectors whole (what a template leaves
   // open, the peer's port or virtual subnet, is the peer's to name)
-  if (!c.narrowing && (!whole(local, c.localTs) || (c.remoteVirtual == 0 && !c.remotePortWildcard && !whole(remote, c.remoteTs)))) {
+  if (!c.narrowing && (!whole(local, ourTs) || (c.remoteVirtual == 0 && !c.remotePortWildcard && !whole(remote, c.remoteTs)))) {
     refusalText = tsRefusal(sa, tsi, tsr, "are narrower than", " and narrowing=no");
     if (!quiet) logChild(child, LOG_INFO, refusalText);
     return N_TS_UNACCEPTABLE;
@@ -668,3 +699,20 @@ function failAuth(sa: IkeSa, msgid: u32, type: i32): i32 {
 }
 
 export { u64ToBytes, bytesEqual, Ts, now };
+
+// The CFG_REQUEST of an IKE_AUTH whose answer waits for the kernel, by IKE SA serial.
+const pendingAsks = new Map<i32, CpAsk>();
+
+// What a CFG_REPLY gave us, for the log and status.
+export function cpText(c: Conn): string {
+  const parts = new Array<string>();
+  for (let i = 0; i < c.vips.length; i++) parts.push(addrText(c.vips[i]));
+  let s = "address " + parts.join(", ");
+  if (c.peerDns.length > 0) {
+    const d = new Array<string>();
+    for (let i = 0; i < c.peerDns.length; i++) d.push(addrText(c.peerDns[i]));
+    s += ", DNS " + d.join(", ");
+  }
+  if (c.peerDomains.length > 0) s += ", domains " + c.peerDomains.join(", ");
+  return s;
+}

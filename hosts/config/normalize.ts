@@ -135,6 +135,8 @@ export interface NormalizedConn {
   priority: number;
   negotiationShunt: "passthrough" | "hold";
   failureShunt: "none" | "passthrough" | "drop" | "reject";
+  /** modecfgdns= (addresses), modecfgdomains=, modecfgbanner= as written: what a CFG_REPLY tells a client */
+  modecfg: { dns: string[]; domains: string[]; banner: string | null };
   /** also= sections inserted, in order */
   alsos: string[];
   /** keywords set on this conn that the daemon does not use yet */
@@ -532,6 +534,28 @@ class ConnNormalizer {
     return e;
   }
 
+  // modecfgdns= addresses and modecfgdomains= names (commas or blanks between them)
+  modecfg(): NormalizedConn["modecfg"] {
+    const dns: string[] = [];
+    const dnsS = this.get("modecfgdns");
+    if (dnsS !== undefined) {
+      for (const item of splitList(dnsS.value)) {
+        const a = parseAddress(item);
+        if (a === null) this.error(dnsS, `${dnsS.written}=${dnsS.value}: '${item}' is not an address`);
+        else dns.push(formatAddress(a));
+      }
+    }
+    const domains: string[] = [];
+    const domS = this.get("modecfgdomains");
+    if (domS !== undefined) {
+      for (const item of splitList(domS.value)) {
+        if (!/^[A-Za-z0-9._-]{1,253}$/.test(item)) this.error(domS, `${domS.written}=${domS.value}: '${item}' is not a domain name`);
+        else domains.push(item);
+      }
+    }
+    return { dns, domains, banner: this.str("modecfgbanner") };
+  }
+
   proposals(key: "ike" | "esp" | "ah", ikev2: boolean): { list: Proposal[]; dflt: boolean } {
     const s = this.get(key);
     const r = proposalsFor(s?.value, key, ikev2);
@@ -709,6 +733,7 @@ class ConnNormalizer {
         intervalMs: this.time("retransmit-interval", DEFAULTS.retransmitIntervalMs, "ms"),
       },
       narrowing: this.bool("narrowing", false),
+      modecfg: this.modecfg(),
       fragmentation: this.enumv("fragmentation", "yes") as "yes" | "no" | "force",
       encapsulation: this.enumv("encapsulation", "auto") as "yes" | "no" | "auto",
       mobike: this.bool("mobike", false),

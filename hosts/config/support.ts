@@ -27,9 +27,18 @@ export function unsupported(c: NormalizedConn): Unsupported[] {
     if (e.hostKind === "dns") refuse(side, `${side}=${e.host} is not an address (host names are not resolved yet)`);
     if (e.auth !== null && !["secret", "psk"].includes(e.auth)) refuse(`${side}auth`, `${side}auth=${e.auth} is not supported yet (only pre-shared keys)`);
     if (e.cert !== null) ignore(`${side}cert`, `${side}cert= is not supported yet (certificates)`);
-    if (e.addresspool.length > 0) ignore(`${side}addresspool`, `${side}addresspool= is not supported yet (no Configuration payload is sent or answered)`);
-    if (e.modecfgserver || e.modecfgclient) ignore(`${side}modecfg${e.modecfgserver ? "server" : "client"}`, `${side}modecfg${e.modecfgserver ? "server" : "client"}= is not supported yet (no Configuration payload)`);
+    // (addresspool=, modecfgserver=, modecfgclient= and sourceip=%config: the Configuration payload, core/ikev2/cp.ts)
+    for (const ip of e.sourceip) {
+      if (ip.toLowerCase() !== "%config") ignore(`${side}sourceip`, `${side}sourceip=${ip} is not supported yet (only %config, an address asked for with the Configuration payload)`);
+    }
+    if (e.addresspool.length > 2 || new Set(e.addresspool.map((r) => r.includes(":"))).size < e.addresspool.length) {
+      refuse(`${side}addresspool`, `${side}addresspool= takes one IPv4 and one IPv6 range at most`);
+    }
     if (e.xauthserver || e.xauthclient) ignore(`${side}xauth${e.xauthserver ? "server" : "client"}`, `${side}xauth${e.xauthserver ? "server" : "client"}= is not supported yet (XAUTH is IKEv1)`);
   }
+  const pooled = c.left.addresspool.length > 0 || c.right.addresspool.length > 0;
+  if (c.modecfg.banner !== null) ignore("modecfgbanner", "modecfgbanner= is for IKEv1 ModeCfg: IKEv2's Configuration payload has no banner (Libreswan 4.10 sends none either)");
+  if (!pooled && c.modecfg.dns.length > 0) ignore("modecfgdns", "modecfgdns= is sent only with the addresses of an addresspool= (there is none)");
+  if (!pooled && c.modecfg.domains.length > 0) ignore("modecfgdomains", "modecfgdomains= is sent only with the addresses of an addresspool= (there is none)");
   return out;
 }

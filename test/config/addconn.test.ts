@@ -72,14 +72,18 @@ describe.skipIf(!built)("addconn", () => {
   // (leftupdown= draws no warning: the daemon runs it)
   it("--checkconfig warns, in the daemon's words, about what pluto will refuse or ignore", () => {
     const p = file("later.conf", ["conn a", "\tleft=192.0.2.1", "\tright=vpn.example.com", "\tleftcert=west.pem", "\tauto=add",
-      "conn b", "\tleft=192.0.2.1", "\tright=192.0.2.2", "\tauthby=secret", "\trightaddresspool=10.9.0.10-10.9.0.100", "\tleftupdown=/bin/true", ""].join("\n"));
+      "conn b", "\tleft=192.0.2.1", "\tright=192.0.2.2", "\tauthby=secret", "\tmodecfgbanner=hello", "\tleftupdown=/bin/true",
+      // what the Configuration payload does now draws no warning; other sourceip= values do
+      "\trightaddresspool=10.9.0.10-10.9.0.100", "\tmodecfgdns=10.9.0.1", "\tleftmodecfgserver=yes", "\trightsourceip=10.9.0.7", ""].join("\n"));
     const r = run("--config", p, "--checkconfig");
     expect(r.code).toBe(0);
     expect(r.stderr.split("\n").filter(Boolean)).toEqual([
       `${p}:1:1: warning: conn 'a': authby=rsasig,ecdsa is not supported yet (use authby=secret): pluto will not load this connection`,
       `${p}:3:2: warning: conn 'a': right=vpn.example.com is not an address (host names are not resolved yet): pluto will not load this connection`,
       `${p}:4:2: warning: conn 'a': leftcert= is not supported yet (certificates); ignored`,
-      `${p}:10:2: warning: conn 'b': rightaddresspool= is not supported yet (no Configuration payload is sent or answered); ignored`,
+      `${p}:10:2: warning: conn 'b': modecfgbanner= is for IKEv1 ModeCfg: IKEv2's Configuration payload has no banner (Libreswan 4.10 sends none either); ignored`,
+      `${p}:11:2: warning: conn 'b': leftupdown=/bin/true is not run yet; ignored`,
+      `${p}:15:2: warning: conn 'b': rightsourceip=10.9.0.7 is not supported yet (only %config, an address asked for with the Configuration payload); ignored`,
     ]);
   });
 
