@@ -1049,7 +1049,7 @@ function cfgSpec(c: NormalizedConn): Partial<ConnSpec> {
     return r.ok ? [{ start: Uint8Array.from(r.value.start), end: Uint8Array.from(r.value.end) }] : [];
   });
   const cfg = (e: NormalizedConn["left"]) => ({
-    ...(e.modecfgclient || e.sourceip.some((s) => s.toLowerCase() === "%config") ? { client: true } : {}),
+    ...(e.modecfgclient ? { client: true } : {}),
     ...(e.modecfgserver ? { server: true } : {}),
   });
   const out: Partial<ConnSpec> = {};
@@ -1167,7 +1167,7 @@ export function statusData(cmd: string, st: EngineStatus): unknown {
   if (cmd === "briefstatus") {
     return { ike: st.ike.length, established: st.ike.filter((s) => s.state === "ESTABLISHED_IKE_SA").length, conns: st.conns.length, halfOpen: st.halfOpen };
   }
-  return { conns: st.conns, states: st.ike };
+  return { conns: st.conns, states: st.ike, pools: st.pools };
 }
 
 export { LOG_NAMES, endpointText };

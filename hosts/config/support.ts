@@ -27,10 +27,9 @@ export function unsupported(c: NormalizedConn): Unsupported[] {
     if (e.hostKind === "dns") refuse(side, `${side}=${e.host} is not an address (host names are not resolved yet)`);
     if (e.auth !== null && !["secret", "psk"].includes(e.auth)) refuse(`${side}auth`, `${side}auth=${e.auth} is not supported yet (only pre-shared keys)`);
     if (e.cert !== null) ignore(`${side}cert`, `${side}cert= is not supported yet (certificates)`);
-    // (addresspool=, modecfgserver=, modecfgclient= and sourceip=%config: the Configuration payload, core/ikev2/cp.ts)
-    for (const ip of e.sourceip) {
-      if (ip.toLowerCase() !== "%config") ignore(`${side}sourceip`, `${side}sourceip=${ip} is not supported yet (only %config, an address asked for with the Configuration payload)`);
-    }
+    // (addresspool=, modecfgserver=, modecfgclient=: the Configuration payload, core/ikev2/cp.ts)
+    // (Libreswan 4.10's parser refuses strongSwan's sourceip=%config: ask with modecfgclient=yes)
+    if (e.sourceip.length > 0) ignore(`${side}sourceip`, `${side}sourceip=${e.sourceip.join(",")} is not supported yet (the source address of the tunnel's traffic)`);
     if (e.addresspool.length > 2 || new Set(e.addresspool.map((r) => r.includes(":"))).size < e.addresspool.length) {
       refuse(`${side}addresspool`, `${side}addresspool= takes one IPv4 and one IPv6 range at most`);
     }

@@ -82,8 +82,7 @@ describe.skipIf(!built)("addconn", () => {
       `${p}:3:2: warning: conn 'a': right=vpn.example.com is not an address (host names are not resolved yet): pluto will not load this connection`,
       `${p}:4:2: warning: conn 'a': leftcert= is not supported yet (certificates); ignored`,
       `${p}:10:2: warning: conn 'b': modecfgbanner= is for IKEv1 ModeCfg: IKEv2's Configuration payload has no banner (Libreswan 4.10 sends none either); ignored`,
-      `${p}:11:2: warning: conn 'b': leftupdown=/bin/true is not run yet; ignored`,
-      `${p}:15:2: warning: conn 'b': rightsourceip=10.9.0.7 is not supported yet (only %config, an address asked for with the Configuration payload); ignored`,
+      `${p}:15:2: warning: conn 'b': rightsourceip=10.9.0.7 is not supported yet (the source address of the tunnel's traffic); ignored`,
     ]);
   });
 
