@@ -7,6 +7,7 @@ import { Core, type CoreOptions } from "./core.ts";
 import type { CryptoProvider } from "./crypto/provider.ts";
 import { runJob, type Job, type JobResult } from "./crypto/jobs.ts";
 import { sha1 } from "@noble/hashes/legacy.js";
+import { LogLimiter } from "./log-limit.ts";
 
 const utf8d = new TextDecoder();
 const utf8e = new TextEncoder();
@@ -335,6 +336,7 @@ const GC_EVENTS = 512;
 const GC_SPACING = 20;
 
 export class Engine {
+  private readonly jobRefusals = new LogLimiter((l) => this.cb.log(abi.LOG_INFO, l));
   readonly core: Core;
   private pendingJobs = new Map<number, number>(); // job id -> core generation
 
@@ -506,7 +508,13 @@ export class Engine {
     this.pendingJobs.delete(id);
     if (gen !== this.core.generation) return; // the instance that asked is gone
     // the core knows only that the job failed; its reason (which algorithm, which check) is here
-    if (!result.ok) this.cb.log(abi.LOG_INFO, `helper job ${id} (${result.kind}) failed: ${result.error.message}`);
+    if (!result.ok) {
+      const line = `helper job ${id} (${result.kind}) failed: ${result.error.message}`;
+      // a full queue is what a flood makes many of: said once, then counted
+      if (/^helper queue full/.test(result.error.message)) {
+        this.jobRefusals.note("queue-full", now, line, (n, s) => `helper queue full: ${n.toLocaleString("en-US")} more jobs refused in the last ${s} s`);
+      } else this.cb.log(abi.LOG_INFO, line);
+    }
     const { status, bytes } = resultBlobs(result);
     this.event(() => {
       this.core.setInput(bytes);

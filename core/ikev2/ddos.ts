@@ -39,12 +39,24 @@ export function halfOpenLimit(): i32 {
   return min(maxHalfOpen, memoryCap);
 }
 
+// The helpers refused a half-open IKE SA's job (their queue is full): in auto mode cookies are
+// asked for from then until PRESSURE_MS pass without another refusal. Without this a spoofed
+// flood that fills the helper queue never reaches the threshold (each refused job deletes its
+// half-open IKE SA) while every legitimate IKE_SA_INIT's job is refused too.
+export const PRESSURE_MS: f64 = 10000;
+let pressureUntil: f64 = 0;
+export function helpersOverloaded(): void {
+  if (mode == DDOS_AUTO && now >= pressureUntil) log(LOG_INFO, "the helpers refuse jobs (their queue is full): asking new IKE_SA_INITs for cookies until none is refused for " + (<i32>(PRESSURE_MS / 1000)).toString() + " s");
+  pressureUntil = now + PRESSURE_MS;
+}
+
 // Whether a new IKE_SA_INIT must show a cookie (Libreswan's busy mode). In auto mode the
-// threshold is at most half the limit, so cookies come before refusals.
+// threshold is at most half the limit, so cookies come before refusals; the helpers' refusals
+// count as busy too (helpersOverloaded).
 export function busy(): bool {
   if (mode == DDOS_BUSY) return true;
   if (mode == DDOS_UNLIMITED) return false;
-  return halfOpenCount >= min(threshold, halfOpenLimit() / 2);
+  return halfOpenCount >= min(threshold, halfOpenLimit() / 2) || now < pressureUntil;
 }
 
 export function ddosModeName(): string {

@@ -29,7 +29,7 @@ import {
 import { send } from "../pump";
 import { LOG_INFO, LOG_DEBUG, JOB_DH_GENERATE, JOB_IKE_KEYS, JOB_OK, K_V2_HDR, REG_ENCR, REG_PRF, REG_INTEG, REG_DH } from "../abi";
 import { nameOf } from "../names/index";
-import { dropped, askedCookie, busy, ddosModeName, halfOpenRefusal, perSourceLimit, HALF_OPEN_MS, HALF_OPEN_BUSY_MS } from "./ddos";
+import { dropped, askedCookie, busy, helpersOverloaded, ddosModeName, halfOpenRefusal, perSourceLimit, HALF_OPEN_MS, HALF_OPEN_BUSY_MS } from "./ddos";
 import { newNode, closeNode, setF, setA, setB, tapeReset } from "../wire/tape";
 
 export const N_INVALID_KE_PAYLOAD = 17;
@@ -234,6 +234,14 @@ export function submitKeys(sa: IkeSa): void {
 export function onInitJob(sa: IkeSa, purpose: i32, status: i32, p: usize, len: i32): i32 {
   const blobs = readBlobs(p, len);
   if (status != JOB_OK || blobs === null || blobs.length < 2) {
+    if (!sa.initiator && status != JOB_OK) {
+      // a responder's half-open IKE SA whose job the helpers refused: a flood may be filling
+      // their queue; cookies from now on, and the loss counted, not logged per IKE SA
+      helpersOverloaded();
+      dropped("IKE_SA_INIT from " + sa.remote.addrText(), '"' + sa.conn.name + '": the helpers refused its KE job (their queue is full)');
+      deleteIkeLocal(sa, "KE generation failed for " + nameOf(REG_DH, sa.dh) + " (the helpers refused the job)", LOG_DEBUG);
+      return -1;
+    }
     deleteIkeLocal(sa, "KE generation failed for " + nameOf(REG_DH, sa.dh) + (status == JOB_OK ? "" : " (the helper refused the job; its reason is logged above)"));
     return -1;
   }

@@ -162,7 +162,7 @@ export function deleteChildLocal(c: ChildSa, why: string): void {
   if (i >= 0) c.ike.children.splice(i, 1);
 }
 
-export function deleteIkeLocal(sa: IkeSa, why: string): void {
+export function deleteIkeLocal(sa: IkeSa, why: string, level: i32 = LOG_INFO): void {
   if (sa.state == IKE_SA_DEAD) return;
   // a new IKE SA of a rekey that goes before it is complete: the old one forgets it
   const old = sa.rekeyedOf;
@@ -228,7 +228,7 @@ export function deleteIkeLocal(sa: IkeSa, why: string): void {
   sa.queue.length = 0;
   // helper jobs still running complete into nothing (evHelper checks the state), except the
   // PFS keys of a Child SA that moved on to another IKE SA
-  logSa(sa, LOG_INFO, "deleted IKE SA (" + why + ")");
+  logSa(sa, level, "deleted IKE SA (" + why + ")");
   removeIke(sa);
   ikeGone(sa, wasUp, now, why); // a connection that is supposed to be up comes back (revival.ts)
   releaseInstance(sa.conn);

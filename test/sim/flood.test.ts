@@ -192,13 +192,24 @@ describe("helper jobs the helpers refuse", () => {
       `@west.test @east.test : PSK "a test secret that is long enough"\n`, ["192.0.2.1", "192.0.2.2"]);
     await daemons.west.start();
     await daemons.east.start();
-    const host = daemons.east.host as unknown as { runJob: (j: unknown) => Promise<never> };
+    const host = daemons.east.host as unknown as { runJob: (j: unknown) => Promise<unknown> };
+    const runJob = host.runJob;
     host.runJob = () => Promise.reject(new Error("helper queue full: 1024 jobs already wait for 1 helpers (maxQueue 1024)"));
     await daemons.west.whack({ cmd: "initiate", name: "net" });
     await settle();
     expect(logs.east.some((l) => /^helper job \d+ \(dh-generate\) failed: helper queue full/.test(l))).toBe(true);
-    expect(logs.east.some((l) => /deleted IKE SA \(KE generation failed for MODP_2048/.test(l))).toBe(true);
+    // counted, not a line per IKE SA; and cookies asked for from then on (a flood that fills
+    // the queue never reaches the half-open threshold: each refused job deletes its IKE SA)
+    expect(logs.east.some((l) => /^dropping IKE_SA_INIT from 192\.0\.2\.1: "net": the helpers refused its KE job \(their queue is full\)/.test(l)), logs.east.join("\n")).toBe(true);
+    expect(logs.east.filter((l) => /the helpers refuse jobs \(their queue is full\): asking new IKE_SA_INITs for cookies until none is refused for 10 s/.test(l)), logs.east.join("\n")).toHaveLength(1);
     expect(daemons.east.engine.status(100).ike).toHaveLength(0);
     expect(daemons.east.engine.status(100).halfOpen.count).toBe(0);
+    expect(daemons.east.engine.status(100).halfOpen.busy).toBe(true);
+    // the helpers take jobs again: west's next try is asked for a cookie and gets in
+    host.runJob = runJob;
+    await daemons.west.whack({ cmd: "initiate", name: "net" });
+    await settle();
+    expect(logs.west.some((l) => /wants a cookie/.test(l)), logs.west.join("\n")).toBe(true);
+    expect(daemons.west.engine.status(200).ike.map((s) => s.state)).toContain("ESTABLISHED_IKE_SA");
   });
 });
