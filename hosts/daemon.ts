@@ -13,7 +13,8 @@ import { parseSecrets, findPsk, readableBy, type SecretEntry, type SecretBytes }
 import { formatDiagnostic } from "./config/diagnostics.ts";
 import { parseAddress, parseCidr, parseRange, parseVirtualSpec } from "./config/values.ts";
 import { parseId } from "./config/ids.ts";
-import type { WhackRequest, WhackResponse } from "./whack-protocol.ts";
+import { RC_UNKNOWN_NAME, type WhackProgress, type WhackRequest, type WhackResponse } from "./whack-protocol.ts";
+import { Wait, gone, initiated, parseConnRef, refText, rekeyed, ikeOf, type Check, type ConnRef } from "./whack-wait.ts";
 import { KernelAdapter, addrText, type KernelChildOp, type KernelUnrouteOp } from "./kernel-adapter.ts";
 import type { Kernel } from "../kernel-shims/kernel.ts";
 import { Updown, UPDOWN_TIMEOUT_MS, type UpdownSpawn, type UpdownContext } from "./updown.ts";
@@ -71,10 +72,10 @@ export class Daemon {
 
   constructor(module: WebAssembly.Module, readonly provider: CryptoProvider, readonly host: DaemonHost, readonly opts: DaemonOptions) {
     this.debugOn = (opts.debug ?? []).some((d) => d !== "none");
-    this.kernel = opts.kernelImpl ? new KernelAdapter(opts.kernelImpl, opts.kernel, (l) => this.host.log(l)) : null;
+    this.kernel = opts.kernelImpl ? new KernelAdapter(opts.kernelImpl, opts.kernel, (l) => this.log(l)) : null;
     opts.kernelImpl?.onEvent((e) => this.kernelEvent(e));
     this.updown = host.spawnUpdown && this.kernel
-      ? new Updown(host.spawnUpdown, (l) => this.host.log(l), opts.updownTimeoutMs ?? UPDOWN_TIMEOUT_MS, () => this.kernel!.settled())
+      ? new Updown(host.spawnUpdown, (l) => this.log(l), opts.updownTimeoutMs ?? UPDOWN_TIMEOUT_MS, () => this.kernel!.settled())
       : null;
     if (opts.kernelImpl instanceof UserspaceKernel) {
       // ESP in UDP (RFC 3948) leaves from the NAT-T socket the IKE SA uses
@@ -90,7 +91,7 @@ export class Daemon {
     this.engine = new Engine(module, { provider, core: { onTrap: (r) => this.trapped(r) } }, {
       send: (c) => this.host.send(c.local, c.remote, c.bytes, c.natT),
       log: (level, line) => {
-        if (level <= abi.LOG_INFO || this.debugOn) this.host.log(level === abi.LOG_DEBUG ? `| ${line}` : line);
+        if (level <= abi.LOG_INFO || this.debugOn) this.log(level === abi.LOG_DEBUG ? `| ${line}` : line);
       },
       ...(opts.kernelImpl ? { kernel: (op: unknown) => this.kernelOp(op as KernelChildOp | KernelUnrouteOp) } : {}),
       job: (id, job) => {
@@ -110,6 +111,13 @@ export class Daemon {
       },
     });
     this.engine.setDebug(this.debugOn);
+  }
+
+  // Every log line goes to the host, and to the whack commands waiting on its connection.
+  private readonly waits = new Set<Wait>();
+  private log(line: string): void {
+    this.host.log(line);
+    for (const w of this.waits) w.line(line);
   }
 
   // Reads ipsec.conf and ipsec.secrets; a broken file changes nothing and says why. Both are
@@ -167,7 +175,7 @@ export class Daemon {
   // took them, the warnings.
   private secretsTaken(what: string, warnings: string[]): WhackResponse {
     const a = this.applySecrets();
-    for (const l of a.refused) this.host.log(`secrets not applied: ${l}`);
+    for (const l of a.refused) this.log(`secrets not applied: ${l}`);
     const text = [`${what}; ${a.set} loaded connection${a.set === 1 ? "" : "s"} use them for new negotiations`, ...a.refused, ...warnings.map((w) => `warning: ${w}`)].join("\n");
     return a.refused.length ? { ok: false, error: text } : { ok: true, text };
   }
@@ -183,10 +191,10 @@ export class Daemon {
     const m = (mode! & 0o777).toString(8).padStart(4, "0");
     const err = this.host.chmod ? this.host.chmod(path, 0o600) : "this host cannot change a file's mode";
     if (err === null) {
-      this.host.log(`key log ${path} was mode ${m}, readable by ${who}: changed it to 0600`);
+      this.log(`key log ${path} was mode ${m}, readable by ${who}: changed it to 0600`);
       return true;
     }
-    if (this.keylogRefused !== `${path} ${m}`) this.host.log(`not writing keys to ${path}: it is mode ${m}, readable by ${who}, and cannot be made 0600: ${err}`);
+    if (this.keylogRefused !== `${path} ${m}`) this.log(`not writing keys to ${path}: it is mode ${m}, readable by ${who}, and cannot be made 0600: ${err}`);
     this.keylogRefused = `${path} ${m}`;
     return false;
   }
@@ -241,9 +249,9 @@ export class Daemon {
     const cannot = unsupported(c);
     const refused = cannot.find((u) => u.refused);
     if (refused) return { ok: false, error: `"${c.name}": ${refused.message}` };
-    for (const u of cannot) this.host.log(`"${c.name}": ${u.message}`);
+    for (const u of cannot) this.log(`"${c.name}": ${u.message}`);
     for (const [side, e] of [["left", c.left], ["right", c.right]] as const) {
-      if (e.updown && e.updown !== "%disabled" && !this.updown) this.host.log(`"${c.name}": ${side}updown=${e.updown}: this daemon cannot run updown scripts (${this.kernel ? "not allowed to run /bin/sh: under Deno, add --allow-run=/bin/sh" : "no kernel interface"}); ignored`);
+      if (e.updown && e.updown !== "%disabled" && !this.updown) this.log(`"${c.name}": ${side}updown=${e.updown}: this daemon cannot run updown scripts (${this.kernel ? "not allowed to run /bin/sh: under Deno, add --allow-run=/bin/sh" : "no kernel interface"}); ignored`);
     }
     type End = NormalizedConn["left"];
     const hostOf = (e: End, side: string): { ok: true; a: ReturnType<typeof parseAddress> } | { ok: false; error: string } => {
@@ -425,7 +433,7 @@ export class Daemon {
     const a = this.addSpec(n.conn, s.spec);
     if (!a.ok) return { ok: false, error: [...lines, a.error].join("\n") };
     lines.push(a.text!, ...(await this.act(n.conn, wasUp)));
-    for (const l of lines) this.host.log(l);
+    for (const l of lines) this.log(l);
     this.rearm();
     return { ok: true, text: lines.join("\n") };
   }
@@ -442,7 +450,7 @@ export class Daemon {
     const before = new Map(this.loaded);
     const oldSetup = this.config?.setup;
     const l = this.load(); // changes nothing when it fails
-    for (const w of l.warnings) this.host.log(`warning: ${w}`);
+    for (const w of l.warnings) this.log(`warning: ${w}`);
     if (!l.ok) return { ok: false, error: [`configuration unchanged: ${l.errors.join("; ")}`, ...l.warnings].join("\n") };
     const setup = this.config!.setup;
     const lines: string[] = [];
@@ -486,7 +494,7 @@ export class Daemon {
     for (const e of await this.host.listen(this.ports())) lines.push(e);
     const summary = `reread ${this.opts.config}: ${n.added} added, ${n.replaced} replaced, ${n.removed} removed, ${n.unchanged} unchanged` +
       (n.refused ? `, ${n.refused} refused` : "") + ` connection(s); ${this.secrets.length} secrets entries`;
-    for (const x of [...lines, summary]) this.host.log(x);
+    for (const x of [...lines, summary]) this.log(x);
     const r = this.secretsTaken(summary, l.warnings);
     const text = [r.ok ? r.text! : r.error!, ...lines].join("\n");
     return r.ok ? { ok: true, text } : { ok: false, error: text };
@@ -558,7 +566,7 @@ export class Daemon {
     this.traps.count++;
     this.traps.last = `${r.call}(${r.args.join(", ")}) during ${this.during()}: ${r.message}${where}`;
     this.traps.at = this.host.now();
-    this.host.log(`core trapped in ${this.traps.last} (trap ${this.traps.count}); the core was restarted, its IKE SAs and Child SAs are lost: restoring its connections`);
+    this.log(`core trapped in ${this.traps.last} (trap ${this.traps.count}); the core was restarted, its IKE SAs and Child SAs are lost: restoring its connections`);
     if (this.traps.restoring) {
       // it trapped again while being restored: try again later, not in a loop
       this.traps.retryMs = Math.min(Math.max(this.traps.retryMs * 2, 1000), 60000);
@@ -584,17 +592,17 @@ export class Daemon {
       }
       const added = this.engine.addConns(now, specs);
       refused.push(...added.refused);
-      void this.kernel?.forgetChildren().then((n) => n && this.host.log(`kernel: removed the ${n} Child SA(s) the trap took`));
+      void this.kernel?.forgetChildren().then((n) => n && this.log(`kernel: removed the ${n} Child SA(s) the trap took`));
       this.updown?.lostAll();
       let initiated = 0;
       for (const name of this.wantUp) {
         if (this.loaded.has(name) && !this.stopping && this.engine.initiate(now, name).ok) initiated++;
       }
-      this.host.log(`core restored after trap ${this.traps.count}: ${added.added} connection(s) loaded again, ${initiated} initiated again` +
+      this.log(`core restored after trap ${this.traps.count}: ${added.added} connection(s) loaded again, ${initiated} initiated again` +
         (refused.length ? `; refused: ${refused.join("; ")}` : ""));
       this.traps.retryMs = 0;
     } catch (e) {
-      this.host.log(`restoring the core failed: ${(e as Error).message}`);
+      this.log(`restoring the core failed: ${(e as Error).message}`);
     } finally {
       this.traps.restoring = false;
     }
@@ -632,10 +640,48 @@ export class Daemon {
       f();
       if (this.stopping) this.shutdownStep(); // the next Deletes, as answers to earlier ones come
     } catch (e) {
-      this.host.log(`event failed: ${(e as Error).message}`);
+      this.log(`event failed: ${(e as Error).message}`);
     }
     if (this.opts.keylog) this.logKeys();
     this.rearm();
+    this.settleWaits();
+  }
+
+  // The waiting whack commands look at their connection's states after each event.
+  private settleWaits(): void {
+    if (this.waits.size === 0) return;
+    const now = this.host.now();
+    const byName = new Map<string, EngineStatus>();
+    for (const w of [...this.waits]) {
+      let st = byName.get(w.ref.name);
+      if (!st) byName.set(w.ref.name, (st = this.engine.status(now, false, w.ref.name)));
+      w.settle(st, now);
+    }
+  }
+
+  // A whack command that waits for its outcome: `start` does it (its log lines are streamed
+  // from before it runs); an immediate failure is the answer, else what `check` decides, within
+  // the time the connection's retransmissions take (`exchanges` of them).
+  private async waitFor(ref: ConnRef, emit: (p: WhackProgress) => void, exchanges: number, wait: boolean,
+    start: () => { ok: boolean; reply: string; check?: Check }): Promise<WhackResponse> {
+    if (!wait) {
+      const x = start(); // --asynchronous: answered once started
+      return x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
+    }
+    const c = this.byName.get(ref.name);
+    const waitMs = exchanges * (c?.retransmit.timeoutMs ?? 60000) + 10000;
+    const now = this.host.now();
+    const w = new Wait(ref, emit, now + waitMs, waitMs, (x) => this.waits.delete(x));
+    this.waits.add(w);
+    const x = start();
+    if (!x.ok || !x.check) {
+      w.finish({ ok: true });
+      return x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
+    }
+    w.check = x.check;
+    this.rearm();
+    this.settleWaits();
+    return w.result;
   }
 
   private keysLogged = new Set<string>();
@@ -665,10 +711,30 @@ export class Daemon {
   }
 
   // ---- whack ----------------------------------------------------------------------------------
-  async whack(req: WhackRequest): Promise<WhackResponse> {
+  async whack(req: WhackRequest, emit: (p: WhackProgress) => void = () => {}): Promise<WhackResponse> {
+    const r = await this.whackCommand(req, emit);
+    this.rearm();
+    // a connection or state that is not there: Libreswan's RC_UNKNOWN_NAME
+    if (!r.ok && r.code === undefined && /^no connection named|^no established state|^no state #|is not loaded/.test(r.error ?? "")) r.code = RC_UNKNOWN_NAME;
+    return r;
+  }
+
+  private async whackCommand(req: WhackRequest, emit: (p: WhackProgress) => void): Promise<WhackResponse> {
     const now = this.host.now();
     this.during = () => `whack --${req.cmd}${req.name ? ` ${req.name}` : ""}`;
     const name = req.name ?? "";
+    const ref = parseConnRef(name);
+    const wait = !req.async;
+    // the serials of the connection's states now
+    const serials = () => {
+      const set = new Set<number>();
+      for (const s of ikeOf(this.engine.status(this.host.now(), false, ref.name), ref)) {
+        set.add(s.serial);
+        for (const c of s.children) set.add(c.serial);
+      }
+      return set;
+    };
+    const reply = (x: { ok: boolean; reply: string }): WhackResponse => (x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply });
     let r: WhackResponse;
     switch (req.cmd) {
       case "add": {
@@ -676,30 +742,71 @@ export class Daemon {
         break;
       }
       case "delete": {
-        const x = this.engine.admin(now, abi.ADM_DELETE_CONN, new TextEncoder().encode(name));
-        this.loaded.delete(name);
-        this.wantUp.delete(name);
-        this.updown?.unroute(name);
-        r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
+        if (ref.instance === null && !this.loaded.has(name)) {
+          r = { ok: false, error: `no connection named "${name}" is loaded` };
+          break;
+        }
+        const before = serials();
+        r = await this.waitFor(ref, emit, 1, wait, () => {
+          const x = this.engine.admin(this.host.now(), abi.ADM_DELETE_CONN, new TextEncoder().encode(name));
+          if (x.ok && ref.instance === null) {
+            this.loaded.delete(name);
+            this.wantUp.delete(name);
+            this.updown?.unroute(name);
+          }
+          return { ...x, ...(x.ok && before.size ? { check: gone(before, x.reply) } : {}) };
+        });
         break;
       }
-      case "initiate": case "terminate": {
-        const x = req.cmd === "initiate" ? this.engine.initiate(now, name) : this.engine.terminate(now, name);
-        if (req.cmd === "terminate") this.wantUp.delete(name);
-        else if (x.ok) this.wantUp.add(name);
-        r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
+      case "initiate": {
+        r = await this.waitFor(ref, emit, 2, wait, () => {
+          const x = this.engine.initiate(this.host.now(), name);
+          if (x.ok && ref.instance === null) this.wantUp.add(name);
+          const serial = Number(/#(\d+):/.exec(x.reply)?.[1] ?? 0);
+          return { ...x, ...(x.ok && serial ? { check: initiated(ref, serial) } : {}) };
+        });
+        break;
+      }
+      case "terminate": {
+        const before = serials();
+        r = await this.waitFor(ref, emit, 1, wait, () => {
+          const x = this.engine.terminate(this.host.now(), name);
+          if (ref.instance === null) this.wantUp.delete(name);
+          return { ...x, ...(x.ok && before.size ? { check: gone(before, `${refText(ref)}: terminated`) } : {}) };
+        });
         break;
       }
       case "rekey-ike": case "rekey-child": {
-        const st = this.engine.status(now);
-        const ike = st.ike.find((s) => s.conn === name && s.state === "ESTABLISHED_IKE_SA");
-        const serial = req.cmd === "rekey-ike" ? ike?.serial : ike?.children.find((c) => c.state === "ESTABLISHED_CHILD_SA")?.serial;
-        if (serial === undefined) {
-          r = { ok: false, error: `"${name}": no established ${req.cmd === "rekey-ike" ? "IKE" : "Child"} SA to rekey` };
+        const ike = ikeOf(this.engine.status(now, false, ref.name), ref).find((s) => s.state === "ESTABLISHED_IKE_SA");
+        const child = ike?.children.find((c) => c.state === "ESTABLISHED_CHILD_SA");
+        const serial = req.cmd === "rekey-ike" ? ike?.serial : child?.serial;
+        if (serial === undefined || !ike) {
+          const known = this.loaded.has(ref.name);
+          r = { ok: false, error: known ? `${refText(ref)}: no established ${req.cmd === "rekey-ike" ? "IKE" : "Child"} SA to rekey` : `no connection named "${name}" is loaded` };
           break;
         }
-        const x = this.engine.saOp(now, req.cmd === "rekey-ike" ? abi.SAOP_REKEY_IKE : abi.SAOP_REKEY_CHILD, serial);
-        r = x.ok ? { ok: true, text: x.reply } : { ok: false, error: x.reply };
+        const before = serials();
+        const kind = req.cmd === "rekey-ike" ? "IKE" : "Child";
+        r = await this.waitFor(ref, emit, 1, wait, () => {
+          const x = this.engine.saOp(this.host.now(), kind === "IKE" ? abi.SAOP_REKEY_IKE : abi.SAOP_REKEY_CHILD, serial);
+          return { ...x, ...(x.ok ? { check: rekeyed(ref, kind, serial, ike.serial, before) } : {}) };
+        });
+        break;
+      }
+      case "deletestate": {
+        const n = req.serial ?? 0;
+        const st = this.engine.status(now);
+        const ike = st.ike.find((s) => s.serial === n || s.children.some((c) => c.serial === n));
+        if (!ike) {
+          r = { ok: false, error: `no state #${n}` };
+          break;
+        }
+        const of: ConnRef = { name: ike.conn, instance: ike.instance || null };
+        const isIke = ike.serial === n;
+        r = await this.waitFor(of, emit, 1, wait, () => {
+          const x = this.engine.saOp(this.host.now(), isIke ? abi.SAOP_DELETE_IKE : abi.SAOP_DELETE_CHILD, n);
+          return { ...x, ...(x.ok ? { check: gone(new Set([n]), `#${n}: deleted`) } : {}) };
+        });
         break;
       }
       case "route": case "unroute":
@@ -738,7 +845,7 @@ export class Daemon {
       }
       case "rereadsecrets": {
         const s = this.readSecrets(this.config);
-        for (const w of s.warnings) this.host.log(`warning: ${w}`); // as at start-up
+        for (const w of s.warnings) this.log(`warning: ${w}`); // as at start-up
         if (!s.ok) {
           r = { ok: false, error: [`secrets unchanged: ${s.errors.join("; ")}`, ...s.warnings].join("\n") };
           break;
@@ -766,7 +873,7 @@ export class Daemon {
         this.engine.setDdos(ddosMode(mode), d.ikeThreshold, d.maxHalfOpen);
         const h = this.engine.status(now).halfOpen;
         r = { ok: true, text: `ddos-mode=${h.ddosMode}: ${h.count} half-open IKE SAs, cookies ${h.busy ? "required" : "not required"}` };
-        this.host.log(r.text!);
+        this.log(r.text!);
         break;
       }
       case "shutdown":
@@ -775,7 +882,6 @@ export class Daemon {
       default:
         r = { ok: false, error: `unknown command ${(req as WhackRequest).cmd}` };
     }
-    this.rearm();
     return r;
   }
 
@@ -830,7 +936,7 @@ export class Daemon {
           if (ctx) this.updown!.childUp(ctx);
         }
       } catch (e) {
-        this.host.log(`"${op.conn}": updown: ${(e as Error).message}`);
+        this.log(`"${op.conn}": updown: ${(e as Error).message}`);
       }
     }
   }
@@ -891,15 +997,15 @@ export class Daemon {
       const conn = this.kernel.connOfTrap(reqid);
       if (!conn) return;
       const busy = this.engine.status(this.host.now()).ike.some((s) => s.conn === conn);
-      this.host.log(`"${conn}": acquire for ${e.selector.src} -> ${e.selector.dst}${busy ? ": already negotiating or up" : ": initiating"}`);
+      this.log(`"${conn}": acquire for ${e.selector.src} -> ${e.selector.dst}${busy ? ": already negotiating or up" : ": initiating"}`);
       if (!busy) this.afterEvent(() => this.engine.initiateOnDemand(this.host.now(), conn));
     } else if (e.kind === "expire") {
       const serial = this.kernel.childOfSpi(e.spi);
       if (serial === null) return;
-      this.host.log(`#${serial}: kernel ${e.hard ? "hard" : "soft"} expire of ESP SPI 0x${e.spi.toString(16)}: ${e.hard ? "deleting" : "rekeying"}`);
+      this.log(`#${serial}: kernel ${e.hard ? "hard" : "soft"} expire of ESP SPI 0x${e.spi.toString(16)}: ${e.hard ? "deleting" : "rekeying"}`);
       this.afterEvent(() => this.engine.saOp(this.host.now(), e.hard ? abi.SAOP_DELETE_CHILD : abi.SAOP_REKEY_CHILD, serial));
     } else {
-      this.host.log(`kernel: ${e.reason}`);
+      this.log(`kernel: ${e.reason}`);
     }
   }
 
@@ -925,7 +1031,7 @@ export class Daemon {
     this.stopping = true;
     let c = this.shutdownStep();
     let quietSince = t0;
-    this.host.log(`shutting down: deleting ${c.left} IKE SA(s) with their peers, at most ${SHUTDOWN_WINDOW} Deletes in flight`);
+    this.log(`shutting down: deleting ${c.left} IKE SA(s) with their peers, at most ${SHUTDOWN_WINDOW} Deletes in flight`);
     while (c.left > 0) {
       // Deletes go out as answers come in (afterEvent); this only watches the bound
       await new Promise((res) => setTimeout(res, 20));
@@ -934,7 +1040,7 @@ export class Daemon {
       const t = this.host.now();
       if (c.sent !== before.sent || c.answered !== before.answered || c.left !== before.left) quietSince = t;
       if (c.left > 0 && (t - quietSince >= quietMs || t - t0 >= maxMs)) {
-        this.host.log(`shutting down: ${c.left} IKE SA(s) left after ${secsText(t - t0)}${t - t0 >= maxMs ? "" : ` (no answer for ${secsText(t - quietSince)})`}: deleting them without an answer`);
+        this.log(`shutting down: ${c.left} IKE SA(s) left after ${secsText(t - t0)}${t - t0 >= maxMs ? "" : ` (no answer for ${secsText(t - quietSince)})`}: deleting them without an answer`);
         break;
       }
     }
@@ -942,7 +1048,7 @@ export class Daemon {
     await this.kernel?.close();
     const ms = this.host.now() - t0;
     const report: ShutdownReport = { sent: c.sent, answered: c.answered, peerFirst: c.peerFirst, unanswered: c.unanswered, abandoned: c.abandoned, ms };
-    this.host.log(`shutdown: sent ${c.sent} Deletes, ${c.answered} answered, ${c.peerFirst} crossed by the peer's own Delete, ` +
+    this.log(`shutdown: sent ${c.sent} Deletes, ${c.answered} answered, ${c.peerFirst} crossed by the peer's own Delete, ` +
       `${c.unanswered} IKE SA(s) deleted without an answer, ${c.abandoned} not yet established deleted alone; kernel entries removed; ${secsText(ms)}`);
     return report;
   }

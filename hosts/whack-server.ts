@@ -10,6 +10,10 @@
 // - An answer must be taken within `answerMs`; a client that does not read is cut off, and all
 //   clients' untaken answers together stay under `maxUnread` bytes (past it, the answer that
 //   has waited longest goes, with its client).
+// - A command that waits for its outcome streams progress lines (the connection's log) while
+//   it waits; a client's untaken progress stays under `maxStream` bytes: past it, lines are
+//   not sent but counted, and the client is told how many before its answer. A client that
+//   goes away meanwhile changes nothing: the command completes in the daemon all the same.
 // - At most `maxClients` are served at once. One more takes the place of the client stalled
 //   longest (no complete line, or an answer untaken, for over `graceMs`), so an administrator's
 //   `whack --status` gets in while misbehaving clients hold every place; when none is stalled,
@@ -17,7 +21,7 @@
 //   request is read and dropped before the close (for up to `lingerMs`), so it gets the
 //   refusal, not EPIPE.
 // Log lines about clients refused or cut off are rate-limited with counts (hosts/log-limit.ts).
-import { parseRequest, MAX_REQUEST, type WhackRequest, type WhackResponse } from "./whack-protocol.ts";
+import { parseRequest, MAX_REQUEST, type WhackProgress, type WhackRequest, type WhackResponse } from "./whack-protocol.ts";
 import { LogLimiter } from "./log-limit.ts";
 
 // One accepted connection, as the host's runtime offers it.
@@ -39,6 +43,7 @@ export interface WhackLimits {
   lingerMs: number; // a refused or cut-off client's input is read and dropped this long
   maxRefusing: number; // refused clients lingering at once; past it they are closed at once
   maxUnread: number; // bytes of untaken answers, all clients together
+  maxStream: number; // bytes of untaken progress lines, per client
 }
 
 export const WHACK_LIMITS: WhackLimits = {
@@ -49,10 +54,12 @@ export const WHACK_LIMITS: WhackLimits = {
   lingerMs: 2_000,
   maxRefusing: 1024,
   maxUnread: 32 << 20,
+  maxStream: 64 << 10,
 };
 
 export interface WhackServerOptions {
-  handle(req: WhackRequest): Promise<WhackResponse>;
+  // the answer to req; progress lines for the client may be given to emit meanwhile
+  handle(req: WhackRequest, emit: (p: WhackProgress) => void): Promise<WhackResponse>;
   answered?(req: WhackRequest): void; // after the answer to req was queued (shutdown)
   log(line: string): void;
   now(): number; // milliseconds
@@ -106,8 +113,8 @@ export class WhackServer {
   }
 
   // The daemon's answer; `whack --status` gets a line about the control socket's clients too.
-  async handle(req: WhackRequest): Promise<WhackResponse> {
-    const r = await this.opts.handle(req).catch((e) => ({ ok: false, error: String((e as Error).message) }) as WhackResponse);
+  async handle(req: WhackRequest, emit: (p: WhackProgress) => void = () => {}): Promise<WhackResponse> {
+    const r = await this.opts.handle(req, emit).catch((e) => ({ ok: false, error: String((e as Error).message) }) as WhackResponse);
     if (req.cmd !== "status" || !r.ok || r.text === undefined) return r;
     const t = this.totals;
     return { ...r, text: `${r.text}\n000 whack clients: ${this.served.size} served (at most ${this.limits.maxClients}); since start ${count(t.accepted)} accepted, ${count(t.refused)} refused, ${count(t.evicted)} closed to make room, ${count(t.cutOff)} cut off` };
@@ -195,6 +202,8 @@ export class WhackClient {
   phase: Phase = "reading";
   since: number; // when the current phase began
   queued = 0; // bytes of the answer being taken
+  streamed = 0; // bytes of progress lines written and not yet taken
+  dropped = 0; // progress lines not sent (over maxStream) for the current request
   told = false; // closing: the client has its last line
   private buf = new Uint8Array(0);
   private eof = false;
@@ -226,7 +235,9 @@ export class WhackClient {
   closed(): void {
     if (this.phase === "closed") return;
     if (this.phase === "writing") this.server.unread -= this.queued;
+    this.server.unread -= this.streamed;
     this.queued = 0;
+    this.streamed = 0;
     this.phase = "closed";
     this.server.served.delete(this);
     this.server.leaving.delete(this);
@@ -244,7 +255,9 @@ export class WhackClient {
 
   tell(error: string, linger: boolean): void {
     if (this.phase === "writing") this.server.unread -= this.queued;
+    this.server.unread -= this.streamed;
     this.queued = 0;
+    this.streamed = 0;
     this.server.served.delete(this);
     this.phase = "closing";
     this.since = this.server.opts.now();
@@ -283,13 +296,39 @@ export class WhackClient {
         this.server.note("bad", `whack: bad request: ${p.error}`, (n, s) => `whack: ${count(n)} more bad requests in the last ${s} s`);
         return this.answer({ ok: false, error: p.error });
       }
-      void this.server.handle(p.req).then((r) => this.answer(r, p.req));
+      this.dropped = 0;
+      void this.server.handle(p.req, (x) => this.progress(x)).then((r) => this.answer(r, p.req));
       return;
     }
   }
 
+  // A progress line while the request is being handled; over maxStream untaken, counted instead.
+  private progress(p: WhackProgress): void {
+    if (this.phase !== "busy") return; // cut off or gone meanwhile: the command goes on
+    const bytes = encoder.encode(JSON.stringify(p) + "\n");
+    if (this.streamed + bytes.length > this.server.limits.maxStream) {
+      this.dropped++;
+      return;
+    }
+    this.write(bytes);
+  }
+
+  private write(bytes: Uint8Array): void {
+    this.streamed += bytes.length;
+    this.server.reserve(this, bytes.length);
+    this.sock.write(bytes, () => {
+      if (this.phase === "closed" || this.phase === "closing") return; // accounted for when it closed
+      this.streamed -= bytes.length;
+      this.server.unread -= bytes.length;
+    });
+  }
+
   private answer(r: WhackResponse, req?: WhackRequest): void {
     if (this.phase !== "busy" && this.phase !== "reading") return; // cut off or gone meanwhile
+    if (this.dropped > 0) {
+      this.write(encoder.encode(JSON.stringify({ log: `whack: ${count(this.dropped)} log lines were not sent: this client took them too slowly (pluto's log has them)` } satisfies WhackProgress) + "\n"));
+      this.dropped = 0;
+    }
     const bytes = encoder.encode(JSON.stringify(r) + "\n");
     this.phase = "writing";
     this.since = this.server.opts.now();

@@ -344,6 +344,27 @@ export function findConn(name: string): Conn | null {
   return byName.has(name) ? byName.get(name) : null;
 }
 
+// A connection by the name whack gives: a connection's name, or one instance of a template as
+// name[N] or "name"[N] (pluto's way of printing it).
+export function findConnNamed(text: string): Conn | null {
+  const direct = findConn(text);
+  if (direct !== null || !text.endsWith("]")) return direct;
+  const open = text.lastIndexOf("[");
+  if (open <= 0 || open + 2 > text.length - 1) return null;
+  let n: i32 = 0;
+  for (let i = open + 1; i < text.length - 1; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9 || n > 100000000) return null;
+    n = n * 10 + d;
+  }
+  let base = text.substring(0, open);
+  if (base.length >= 2 && base.startsWith('"') && base.endsWith('"')) base = base.substring(1, base.length - 1);
+  const t = findConn(base);
+  if (t === null || t.kind != KIND_TEMPLATE) return null;
+  for (let i = 0; i < conns.length; i++) if (conns[i].template === t && conns[i].instanceNo == n) return conns[i];
+  return null;
+}
+
 export function addConn(c: Conn): void {
   conns.push(c);
   if (c.kind != KIND_INSTANCE) byName.set(c.name, c);

@@ -16,7 +16,7 @@ import {
 import { copyIn, u64FromBytes, hex } from "../bytes";
 import * as C from "../crypto";
 import { pools, addrText } from "../conn/pool";
-import { Conn, Endpoint, Id, Ts, conns, findConn, addConn, removeConn, readConn, setSecrets, connError, setInterfaces, instancesOf, interfaces, jsonText, KIND_PERMANENT, KIND_INSTANCE } from "../conn/conn";
+import { Conn, Endpoint, Id, Ts, conns, findConn, findConnNamed, addConn, removeConn, readConn, setSecrets, connError, setInterfaces, instancesOf, interfaces, jsonText, KIND_PERMANENT, KIND_INSTANCE } from "../conn/conn";
 import {
   IkeSa, ChildSa, Pending, HeldDatagram, allIke, ikeSas, removeIke, ikeStateName, childStateName,
   ESTABLISHED_IKE_SA, IKE_AUTH_I, IKE_SA_INIT_I, IKE_SA_DELETING, IKE_SA_DEAD, IKE_SA_INIT_R, IKE_SA_REKEY_R0, CHILD_SA_DEAD, CHILD_SA_DELETING, ESTABLISHED_CHILD_SA,
@@ -802,7 +802,7 @@ export function evAdmin(t: f64, op: i32, len: i32): i32 {
     }
     case ADM_INITIATE: case ADM_ONDEMAND: case ADM_TERMINATE: case ADM_DELETE_CONN: {
       const name = String.UTF8.decodeUnsafe(IN, <usize>len, false);
-      const c = findConn(name);
+      const c = findConnNamed(name);
       if (c === null) {
         adminReply = 'no connection named "' + name + '"';
         return ADM_ERROR;

@@ -283,7 +283,7 @@ for (const line of await daemon.start()) log(line);
 started();
 
 const whack = new WhackServer({
-  handle: (req) => daemon.whack(req),
+  handle: (req, emit) => daemon.whack(req, emit),
   answered: (req) => {
     if (req.cmd === "shutdown") setTimeout(() => stop(0), 0);
   },

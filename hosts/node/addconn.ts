@@ -197,7 +197,8 @@ async function autoall(conns: { name: string; auto: string }[], ctl: string): Pr
         continue;
       }
       if (c.auto === "start") {
-        const u = await whackRequest(ctl, { cmd: "initiate", name: c.name });
+        // started, not waited for, as Libreswan's addconn does (whack_async)
+        const u = await whackRequest(ctl, { cmd: "initiate", name: c.name, async: true });
         if (!u.ok) {
           failed++;
           process.stderr.write(`addconn: ${c.name}: ${u.error}\n`);

@@ -334,7 +334,7 @@ function main(): void {
 
   function start(): void {
     const whack = new WhackServer({
-      handle: (req) => daemon.whack(req),
+      handle: (req, emit) => daemon.whack(req, emit),
       answered: (req) => {
         if (req.cmd === "shutdown") setImmediate(() => stop(0));
       },

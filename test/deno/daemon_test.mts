@@ -193,7 +193,7 @@ Deno.test("a running daemon: inline helpers, log file, bad whack input, second i
     await c.write(new TextEncoder().encode('{"cmd":"sta'));
     c.close();
     assertMatch(await ask(s.ctl, '{"cmd":"up"}\n'), /unknown command/);
-    assertMatch(await ask(s.ctl, '{"cmd":"initiate","name":"t"}\n'), /"ok":true.*initiating/);
+    assertMatch(await ask(s.ctl, '{"cmd":"initiate","name":"t","async":true}\n'), /"ok":true.*initiating/);
     assertMatch(logged(), /whack: bad request: request is not JSON/);
 
     const second = await run(granted(s), args);
@@ -249,7 +249,7 @@ Deno.test("a peer outside a scoped --allow-net is named in the log as the flag t
   const d = new Daemon([`--allow-read=${root},${s.dir}`, `--allow-write=${s.dir}/run`, `--allow-net=${A},unix:${s.ctl}`], [...base(s), "--nhelpers", "0"]);
   try {
     await d.until("the control socket", async () => (await ask(s.ctl, '{"cmd":"briefstatus"}\n')).includes('"ok":true'));
-    assertMatch(await ask(s.ctl, '{"cmd":"initiate","name":"t"}\n'), /"ok":true/);
+    assertMatch(await ask(s.ctl, '{"cmd":"initiate","name":"t","async":true}\n'), /"ok":true/);
     await d.until("the message", () => d.log.includes(`pluto: needs --allow-net=${B}:500 to send to the peer ${B}:500`));
   } finally {
     assertEquals((await d.stop()).code, 0);

@@ -215,14 +215,14 @@ export async function transcript(module: WebAssembly.Module, base: CryptoProvide
     for (const line of await d.start()) w.note(n, line);
   }
   const step = async (dt: number) => w.run(w.now + dt);
-  await whack(w, "west", west, `{"cmd":"initiate","name":"cbc"}`);
-  await whack(w, "east", east, `{"cmd":"initiate","name":"gcm"}`);
+  await whack(w, "west", west, `{"cmd":"initiate","name":"cbc","async":true}`);
+  await whack(w, "east", east, `{"cmd":"initiate","name":"gcm","async":true}`);
   await step(2000);
   for (const [n, d] of [["west", west], ["east", east]] as const) {
     for (const cmd of ["status", "briefstatus", "trafficstatus"]) await whack(w, n, d, `{"cmd":"${cmd}"}`);
   }
-  await whack(w, "west", west, `{"cmd":"rekey-child","name":"gcm"}`);
-  await whack(w, "east", east, `{"cmd":"rekey-ike","name":"cbc"}`);
+  await whack(w, "west", west, `{"cmd":"rekey-child","name":"gcm","async":true}`);
+  await whack(w, "east", east, `{"cmd":"rekey-ike","name":"cbc","async":true}`);
   await step(2000);
   // a lossy minute: liveness checks and retransmissions
   w.loss = 0.3;
@@ -236,8 +236,8 @@ export async function transcript(module: WebAssembly.Module, base: CryptoProvide
   await whack(w, "west", west, `{"cmd":"status","evil":1}`);
   await whack(w, "east", east, `{"cmd":"rereadall"}`);
   await whack(w, "east", east, `{"cmd":"rereadsecrets"}`);
-  await whack(w, "west", west, `{"cmd":"terminate","name":"cbc"}`);
-  await whack(w, "east", east, `{"cmd":"terminate","name":"gcm"}`);
+  await whack(w, "west", west, `{"cmd":"terminate","name":"cbc","async":true}`);
+  await whack(w, "east", east, `{"cmd":"terminate","name":"gcm","async":true}`);
   await step(5000);
   for (const [n, d] of [["west", west], ["east", east]] as const) await whack(w, n, d, `{"cmd":"status"}`);
   return w.lines.join("\n") + "\n";

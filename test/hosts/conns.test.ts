@@ -34,7 +34,7 @@ describe("orientation by listen=", () => {
     expect(await daemons.west.start()).toEqual(['added connection "net"']);
     expect(await daemons.east.start()).toEqual(['added connection "net"']);
     expect(await status(daemons.east)).toMatch(/^000 "net": 192\.0\.2\.2:500\.\.\.192\.0\.2\.1:500; kind: PERMANENT; policy: IKEv2\+PSK\+ENCRYPT\+TUNNEL\+PFS\+IKE_FRAG_ALLOW; 10\.2\.0\.0-10\.2\.255\.255 === 10\.1\.0\.0-10\.1\.255\.255/m);
-    await daemons.east.whack({ cmd: "initiate", name: "net" });
+    await daemons.east.whack({ cmd: "initiate", name: "net", async: true });
     await settle();
     expect(await status(daemons.west)).toMatch(/"net":500 ESTABLISHED_CHILD_SA; .* 10\.1\.0\.0-10\.1\.255\.255 === 10\.2\.0\.0-10\.2\.255\.255/);
   });
@@ -79,7 +79,7 @@ conn road
     await daemons.west.start();
     expect(daemons.east.load().warnings.join("\n")).toMatch(/rightsubnet=vnet:%priv: Libreswan allows vnet: and vhost: only for IKEv1/);
     await daemons.east.start();
-    await daemons.west.whack({ cmd: "initiate", name: "road" });
+    await daemons.west.whack({ cmd: "initiate", name: "road", async: true });
     await settle();
     const text = await status(daemons.east);
     expect(text).toMatch(/^000 "road": 192\.0\.2\.2:500\.\.\.%any; kind: TEMPLATE; .*10\.2\.0\.0-10\.2\.255\.255 === 10\.0\.0\.0-10\.255\.255\.255; 0 IKE SA/m);
@@ -95,7 +95,7 @@ conn road
     const { daemons, logs, settle } = pair({ west: west("10.9.1.0/24"), east });
     await daemons.west.start();
     await daemons.east.start();
-    await daemons.west.whack({ cmd: "initiate", name: "road" });
+    await daemons.west.whack({ cmd: "initiate", name: "road", async: true });
     await settle();
     expect(logs.east.join("\n")).toMatch(/"road"\[1\] 192\.0\.2\.1 #\d+: the peer's traffic selectors \S+ === 10\.9\.1\.0-10\.9\.1\.255 do not fit the connection's .*\(local === remote\): TS_UNACCEPTABLE/);
     expect(await status(daemons.east)).toMatch(/"road"\[1\] 192\.0\.2\.1:500 ESTABLISHED_IKE_SA/);
@@ -109,7 +109,7 @@ conn road
     await daemons.west.start();
     await daemons.east.start();
     expect((await daemons.east.whack({ cmd: "route", name: "l2tp" })).error).toMatch(/a template \(right=%any\) cannot be routed/);
-    await daemons.west.whack({ cmd: "initiate", name: "l2tp" });
+    await daemons.west.whack({ cmd: "initiate", name: "l2tp", async: true });
     await settle();
     const text = await status(daemons.east);
     expect(text).toMatch(/^000 "l2tp"\[1\] 192\.0\.2\.1: .*kind: INSTANCE; policy: IKEv2\+PSK\+ENCRYPT\+TRANSPORT\+PFS\+IKE_FRAG_ALLOW; .*192\.0\.2\.2-192\.0\.2\.2:17\/1701-1701 === 192\.0\.2\.1-192\.0\.2\.1:17\/49152-49152; 1 IKE SA/m);

@@ -20,7 +20,7 @@ describe("rightid=%any from ipsec.conf", () => {
       const { daemons, settle } = pair(westConn("@west.test"), east);
       expect(await daemons.west.start()).toEqual(['added connection "c"']);
       expect(await daemons.east.start()).toEqual(['added connection "c"']);
-      await daemons.west.whack({ cmd: "initiate", name: "c" });
+      await daemons.west.whack({ cmd: "initiate", name: "c", async: true });
       await settle();
       const st = await json(daemons.east);
       expect(st.states.map((s) => [s.state, s.peerId])).toEqual([["ESTABLISHED_IKE_SA", "@west.test"]]);
@@ -37,7 +37,7 @@ describe("DN IDs from ipsec.conf", () => {
       const { daemons, logs, settle } = pair(westConn(id), east);
       await daemons.west.start();
       await daemons.east.start();
-      await daemons.west.whack({ cmd: "initiate", name: "c" });
+      await daemons.west.whack({ cmd: "initiate", name: "c", async: true });
       await settle();
       const st = await json(daemons.east);
       if (ok) expect(st.states.map((s) => s.peerId)).toEqual(["CN=alice, O=Example, C=CH"]);
@@ -62,9 +62,9 @@ describe("uniqueids= from config setup", () => {
       const { daemons, settle } = pair(westConn("@west.test"), east);
       await daemons.west.start();
       await daemons.east.start();
-      await daemons.west.whack({ cmd: "initiate", name: "c" });
+      await daemons.west.whack({ cmd: "initiate", name: "c", async: true });
       await settle();
-      await daemons.west.whack({ cmd: "initiate", name: "c" });
+      await daemons.west.whack({ cmd: "initiate", name: "c", async: true });
       await settle();
       expect((await json(daemons.east)).states.filter((s) => s.state === "ESTABLISHED_IKE_SA")).toHaveLength(left);
     });

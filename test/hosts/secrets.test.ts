@@ -21,11 +21,11 @@ function pair(tweak?: Parameters<typeof daemonPair>[3]) {
   // brings up a fresh IKE SA from `from` (the old one, if any, terminated first); true when both
   // ends have one established
   const up = async (from: Side) => {
-    for (const d of [p.daemons.west, p.daemons.east]) await d.whack({ cmd: "terminate", name: "t" });
+    for (const d of [p.daemons.west, p.daemons.east]) await d.whack({ cmd: "terminate", name: "t", async: true });
     await p.settle();
     p.logs.west.length = 0;
     p.logs.east.length = 0;
-    await p.daemons[from].whack({ cmd: "initiate", name: "t" });
+    await p.daemons[from].whack({ cmd: "initiate", name: "t", async: true });
     await p.settle();
     return established(p.daemons.west).length === 1 && established(p.daemons.east).length === 1;
   };
@@ -82,7 +82,7 @@ describe("PSK rotation", () => {
     const p = daemonPair({ west: conf("west"), east: road }, { west: OLD, east: OLD });
     await p.daemons.west.start();
     await p.daemons.east.start();
-    await p.daemons.west.whack({ cmd: "initiate", name: "t" });
+    await p.daemons.west.whack({ cmd: "initiate", name: "t", async: true });
     await p.settle();
     expect(established(p.daemons.east)).toHaveLength(1);
     expect(p.daemons.east.engine.status(1).conns.filter((c) => c.kind === "INSTANCE")).toHaveLength(1);
@@ -90,7 +90,7 @@ describe("PSK rotation", () => {
     expect(await p.daemons.east.whack({ cmd: "rereadsecrets" })).toMatchObject({ ok: true });
     // a second IKE SA from west with the old key meets the instance: refused
     p.logs.east.length = 0;
-    await p.daemons.west.whack({ cmd: "initiate", name: "t" });
+    await p.daemons.west.whack({ cmd: "initiate", name: "t", async: true });
     await p.settle();
     expect(p.logs.east.join("\n")).toMatch(/AUTHENTICATION_FAILED/);
     expect(established(p.daemons.east)).toHaveLength(1);
@@ -120,13 +120,13 @@ describe("a connection without a secret", () => {
     await p.daemons.west.start();
     expect(await p.daemons.east.start()).toEqual(['added connection "t"']);
     expect(p.logs.east.join("\n")).toMatch(/"t": no pre-shared key for @east\.test and @west\.test: its negotiations will fail until ipsec\.secrets has one/);
-    await p.daemons.west.whack({ cmd: "initiate", name: "t" });
+    await p.daemons.west.whack({ cmd: "initiate", name: "t", async: true });
     await p.settle();
     expect(p.logs.east.join("\n")).toMatch(/no pre-shared key in ipsec\.secrets for @east\.test and @west\.test: AUTHENTICATION_FAILED/);
     expect(established(p.daemons.east)).toHaveLength(0);
     p.files.east["/s"] = OLD;
     expect(await p.daemons.east.whack({ cmd: "rereadsecrets" })).toMatchObject({ ok: true });
-    await p.daemons.west.whack({ cmd: "initiate", name: "t" });
+    await p.daemons.west.whack({ cmd: "initiate", name: "t", async: true });
     await p.settle();
     expect(established(p.daemons.east)).toHaveLength(1);
   });

@@ -24,7 +24,7 @@ async function established(n: number) {
   await pair.daemons.west.start();
   // a few hundred at a time: east takes at most 1,024 half-open IKE SAs from one address
   for (let i = 0; i < n; i++) {
-    await pair.daemons.west.whack({ cmd: "initiate", name: `c${i}` });
+    await pair.daemons.west.whack({ cmd: "initiate", name: `c${i}`, async: true });
     if (i % 500 === 499) await pair.settle();
   }
   await pair.settle();
@@ -72,7 +72,7 @@ describe("shutdown", () => {
     expect(logs.west.join("\n")).toMatch(new RegExp(`shutdown: sent ${N} Deletes, ${N} answered, 0 crossed by the peer's own Delete, 0 IKE SA\\(s\\) deleted without an answer`));
     expect(logs.east.filter((l) => /the peer deleted the IKE SA/.test(l))).toHaveLength(N);
     // nothing is started once shutting down
-    expect((await daemons.west.whack({ cmd: "initiate", name: "c0" })).ok).toBe(false);
+    expect((await daemons.west.whack({ cmd: "initiate", name: "c0", async: true })).ok).toBe(false);
   }, 300000);
 
   test("a peer that does not answer: after the quiet bound every IKE SA is deleted here alone, with the kernel's entries", async () => {

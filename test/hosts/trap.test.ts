@@ -37,17 +37,17 @@ describe("trap recovery", () => {
     const { west, east } = daemons;
     await east.start();
     await west.start();
-    expect((await west.whack({ cmd: "initiate", name: "c2" })).ok).toBe(true);
-    expect((await west.whack({ cmd: "initiate", name: "c3" })).ok).toBe(true);
+    expect((await west.whack({ cmd: "initiate", name: "c2", async: true })).ok).toBe(true);
+    expect((await west.whack({ cmd: "initiate", name: "c3", async: true })).ok).toBe(true);
     await settle();
     expect(up(west).map((s) => s.conn).sort()).toEqual(["c0", "c1", "c2", "c3"]);
-    expect((await west.whack({ cmd: "terminate", name: "c3" })).ok).toBe(true);
+    expect((await west.whack({ cmd: "terminate", name: "c3", async: true })).ok).toBe(true);
     await settle();
     const before = new Set(up(west).map((s) => s.spiI));
     expect(before.size).toBe(3);
     // exchanges in flight both ways, then the trap
-    expect((await west.whack({ cmd: "rekey-child", name: "c0" })).ok).toBe(true);
-    expect((await east.whack({ cmd: "rekey-ike", name: "c1" })).ok).toBe(true);
+    expect((await west.whack({ cmd: "rekey-child", name: "c0", async: true })).ok).toBe(true);
+    expect((await east.whack({ cmd: "rekey-ike", name: "c1", async: true })).ok).toBe(true);
     expect(() => west.engine.core.call("selftestTrap", abi.SELFTEST_UNREACHABLE)).toThrow(CoreTrap);
     await settle();
 

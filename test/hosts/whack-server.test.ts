@@ -4,7 +4,7 @@
 import { describe, expect, test } from "vitest";
 import { WhackServer, WHACK_LIMITS, type WhackSocket, type WhackLimits } from "../../hosts/whack-server.ts";
 import { LogLimiter } from "../../hosts/log-limit.ts";
-import type { WhackRequest, WhackResponse } from "../../hosts/whack-protocol.ts";
+import type { WhackProgress, WhackRequest, WhackResponse } from "../../hosts/whack-protocol.ts";
 import { MAX_REQUEST } from "../../hosts/whack-protocol.ts";
 
 class FakeSocket implements WhackSocket {
@@ -40,7 +40,7 @@ class FakeSocket implements WhackSocket {
   }
 }
 
-function setup(limits: Partial<WhackLimits> = {}, handle?: (req: WhackRequest) => Promise<WhackResponse>) {
+function setup(limits: Partial<WhackLimits> = {}, handle?: (req: WhackRequest, emit: (p: WhackProgress) => void) => Promise<WhackResponse>) {
   const clock = { t: 1000 };
   const logs: string[] = [];
   const handled: WhackRequest[] = [];
@@ -254,6 +254,69 @@ describe("unread answers, all clients together", () => {
     expect(logs).toContainEqual(expect.stringMatching(/^whack: cut off a client that left 1,0\d\d bytes unread, to keep all unread answers under 2,500 bytes$/));
     b.s.take();
     c.s.take();
+    expect(server.unread).toBe(0);
+  });
+});
+
+describe("commands that wait and stream progress", () => {
+  // a handler that streams `lines` progress lines, one per turn, then answers
+  const streaming = (lines: number, finished: { n: number }) => async (_req: WhackRequest, emit: (p: WhackProgress) => void) => {
+    for (let i = 0; i < lines; i++) {
+      emit({ log: `"t" #1: line ${i} ${"x".repeat(80)}` });
+      await settle();
+    }
+    finished.n++;
+    return { ok: true, text: "done" } as WhackResponse;
+  };
+
+  test("progress lines come before the answer, in order", async () => {
+    const finished = { n: 0 };
+    const { connect } = setup({}, streaming(3, finished));
+    const { s, c } = connect();
+    c.received(enc('{"cmd":"initiate","name":"t"}\n'));
+    for (let i = 0; i < 10; i++) await settle();
+    const lines = s.out.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l) as WhackProgress & WhackResponse);
+    expect(lines.map((l) => l.log ?? l.text)).toEqual([0, 1, 2].map((i) => `"t" #1: line ${i} ${"x".repeat(80)}`).concat(["done"]));
+    expect(finished.n).toBe(1);
+  });
+
+  test("a client that goes away while its command waits changes nothing: the command completes, nothing is written to it", async () => {
+    const finished = { n: 0 };
+    const { connect, server } = setup({}, streaming(20, finished));
+    const { s, c } = connect();
+    c.received(enc('{"cmd":"initiate","name":"t"}\n'));
+    await settle();
+    await settle();
+    const before = s.out.length;
+    s.destroyed = true; // writing to it now would fail the FakeSocket's check
+    c.closed();
+    for (let i = 0; i < 40; i++) await settle();
+    expect(finished.n).toBe(1);
+    expect(s.out.length).toBe(before);
+    expect(server.served.size).toBe(0);
+    expect(server.unread).toBe(0);
+  });
+
+  test("a client that does not read holds at most maxStream bytes of progress; the rest is counted and it is told", async () => {
+    const finished = { n: 0 };
+    const { connect, server } = setup({ maxStream: 4096 }, streaming(1000, finished));
+    const { s, c } = connect();
+    s.reads = false;
+    c.received(enc('{"cmd":"initiate","name":"t"}\n'));
+    let most = 0;
+    for (let i = 0; i < 1010; i++) {
+      await settle();
+      most = Math.max(most, server.unread);
+    }
+    expect(finished.n).toBe(1);
+    expect(most).toBeLessThanOrEqual(4096 + 300); // the progress bound, then the note and the answer
+    const lines = s.out.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l) as WhackProgress & WhackResponse);
+    const sent = lines.filter((l) => l.log?.startsWith('"t"')).length;
+    expect(sent).toBeGreaterThan(10);
+    expect(sent).toBeLessThan(60);
+    expect(lines.at(-2)!.log).toBe(`whack: ${(1000 - sent).toLocaleString("en-US")} log lines were not sent: this client took them too slowly (pluto's log has them)`);
+    expect(lines.at(-1)).toEqual({ ok: true, text: "done" });
+    s.take();
     expect(server.unread).toBe(0);
   });
 });

@@ -174,7 +174,7 @@ describe("ddos-mode, ddos-ike-threshold and max-halfopen-ike from ipsec.conf and
     expect(h).toEqual({ count: 0, limit: 200, perSource: 50, ddosMode: "busy", busy: true });
     expect((await daemons.east.whack({ cmd: "status" })).text).toMatch(/^000 half-open IKE SAs: 0 \(at most 200, 50 from one address\); ddos-mode=busy, cookies required$/m);
     // busy: west must come back with a cookie, and still gets in
-    await daemons.west.whack({ cmd: "initiate", name: "net" });
+    await daemons.west.whack({ cmd: "initiate", name: "net", async: true });
     await settle();
     expect(daemons.west.engine.status(2).ike.map((s) => s.state)).toEqual(["ESTABLISHED_IKE_SA"]);
     expect(logs.west.filter((l) => /wants a cookie/.test(l))).toHaveLength(1);
@@ -195,7 +195,7 @@ describe("helper jobs the helpers refuse", () => {
     const host = daemons.east.host as unknown as { runJob: (j: unknown) => Promise<unknown> };
     const runJob = host.runJob;
     host.runJob = () => Promise.reject(new Error("helper queue full: 1024 jobs already wait for 1 helpers (maxQueue 1024)"));
-    await daemons.west.whack({ cmd: "initiate", name: "net" });
+    await daemons.west.whack({ cmd: "initiate", name: "net", async: true });
     await settle();
     expect(logs.east.some((l) => /^helper job \d+ \(dh-generate\) failed: helper queue full/.test(l))).toBe(true);
     // counted, not a line per IKE SA; and cookies asked for from then on (a flood that fills
