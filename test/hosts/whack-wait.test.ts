@@ -7,6 +7,7 @@ import { describe, expect, test } from "vitest";
 import { daemonPair, pairConf } from "./daemon-pair.ts";
 import { RC_FATAL, RC_NORETRANSMISSION, RC_UNKNOWN_NAME, type WhackProgress, type WhackRequest } from "../../hosts/whack-protocol.ts";
 import { parseConnRef, lineOf } from "../../hosts/whack-wait.ts";
+import { parseAutoArgs, parseWhackArgs } from "../../hosts/whack-protocol.ts";
 import type { Daemon } from "../../hosts/daemon.ts";
 
 const S = `@west.test @east.test : PSK "a test secret that is long enough"\n`;
@@ -160,5 +161,35 @@ describe("names of connections and instances", () => {
     expect(lineOf({ name: "rw", instance: 3 }, '"rw"[31] 192.0.2.9 #4: sent')).toBe(false);
     expect(lineOf({ name: "rw", instance: null }, '"rw2" #4: sent')).toBe(false);
     expect(lineOf({ name: "rw", instance: null }, '"rw": added')).toBe(true);
+  });
+});
+
+describe("command lines", () => {
+  test("ipsec auto runs what Libreswan 4.10's ipsec auto script runs", () => {
+    const reqs = (...a: string[]) => {
+      const p = parseAutoArgs(a);
+      return p.ok ? { reqs: p.reqs, socket: p.socket } : p.error;
+    };
+    expect(reqs("--up", "t")).toEqual({ reqs: [{ cmd: "initiate", name: "t" }], socket: undefined });
+    expect(reqs("--asynchronous", "--up", "t")).toEqual({ reqs: [{ cmd: "initiate", name: "t", async: true }], socket: undefined });
+    expect(reqs("--start", "t", "--rundir", "/r/")).toEqual({ reqs: [{ cmd: "add", name: "t" }, { cmd: "initiate", name: "t" }], socket: "/r/pluto.ctl" });
+    expect(reqs("--ondemand", "t", "--ctlsocket", "/s")).toEqual({ reqs: [{ cmd: "add", name: "t" }, { cmd: "route", name: "t" }], socket: "/s" });
+    expect(reqs("--replace", "t")).toEqual({ reqs: [{ cmd: "replace", name: "t" }], socket: undefined });
+    expect(reqs("--down", "rw[1]")).toEqual({ reqs: [{ cmd: "terminate", name: "rw[1]" }], socket: undefined });
+    expect(reqs("--ready")).toEqual({ reqs: [{ cmd: "listen" }], socket: undefined });
+    expect(reqs("--up")).toMatch(/^ipsec auto --up needs one connection name/);
+    expect(reqs("--up", "a", "b")).toMatch(/needs one connection name/);
+    expect(reqs("--up", "t", "--down", "t")).toMatch(/--down cannot be combined with --up/);
+    expect(reqs("--status", "t")).toMatch(/takes no connection name/);
+    expect(reqs("--config", "/etc/ipsec.conf", "--add", "t")).toMatch(/--config is not supported yet/);
+    expect(reqs("--frob", "t")).toMatch(/unknown option "--frob"/);
+  });
+
+  test("whack --deletestate N and --asynchronous", () => {
+    expect(parseWhackArgs(["--deletestate", "7"])).toEqual({ ok: true, req: { cmd: "deletestate", serial: 7 }, socket: undefined });
+    expect(parseWhackArgs(["--deletestate", "#7"])).toMatchObject({ ok: true, req: { serial: 7 } });
+    expect(parseWhackArgs(["--deletestate", "seven"])).toEqual({ ok: false, error: '--deletestate needs a state number, not "seven"' });
+    expect(parseWhackArgs(["--deletestate"])).toEqual({ ok: false, error: "--deletestate needs a state number, not nothing" });
+    expect(parseWhackArgs(["--up", "--name", "t", "--asynchronous"])).toMatchObject({ ok: true, req: { cmd: "initiate", name: "t", async: true } });
   });
 });
