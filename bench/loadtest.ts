@@ -369,7 +369,7 @@ async function drive(dm: Daemon, n: number, window: number): Promise<void> {
         continue;
       }
       const lines: string[] = [];
-      for (let i = sent + 1; i <= sent + k; i++) lines.push(JSON.stringify({ cmd: "initiate", name: `lt${i}` }) + "\n");
+      for (let i = sent + 1; i <= sent + k; i++) lines.push(JSON.stringify({ cmd: "initiate", name: `lt${i}`, async: true }) + "\n"); // started, not waited for
       sock.write(lines.join(""));
       for (let i = sent + 1; i <= sent + k; i++) {
         const a = JSON.parse(await answer()) as { ok: boolean; error?: string };
