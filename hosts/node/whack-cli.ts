@@ -9,7 +9,7 @@ import { finish, versionLine } from "./version.ts";
 export const WHACK_HELP = `usage: whack [--rundir DIR | --ctlsocket PATH] COMMAND [--name NAME] [--json] [--asynchronous]
 commands:
   --status | --briefstatus | --showstates | --trafficstatus | --connectionstatus
-  --add | --delete | --up (--initiate) | --down (--terminate) | --route | --unroute  --name NAME
+  --add | --replace | --delete | --up (--initiate) | --down (--terminate) | --route | --unroute  --name NAME
   --rekey-ike | --rekey-child  --name NAME
   --deletestate N
   --rereadsecrets | --rereadall | --listen | --shutdown | --debug [WHAT|none]

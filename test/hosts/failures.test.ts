@@ -10,7 +10,7 @@ const up = async (confs: { west: string; east: string }, secrets: string | { wes
   const p = daemonPair(confs, secrets);
   await p.daemons.west.start();
   await p.daemons.east.start();
-  await p.daemons.west.whack({ cmd: "initiate", name: "t" });
+  await p.daemons.west.whack({ cmd: "initiate", name: "t", async: true });
   await p.settle();
   return { ...p, w: p.logs.west.join("\n"), e: p.logs.east.join("\n") };
 };
@@ -67,7 +67,7 @@ describe("failures name their cause on both sides", () => {
     const p = daemonPair(both(), SECRET);
     await p.daemons.west.start();
     p.cut.add("east");
-    await p.daemons.west.whack({ cmd: "initiate", name: "t" });
+    await p.daemons.west.whack({ cmd: "initiate", name: "t", async: true });
     await p.advance(70_000);
     const w = p.logs.west.join("\n");
     expect(w).toMatch(/"t" #1: IKE_SA_INIT_I: retransmitting request 0 \(1 of \d+\); will wait 1\.0 s for the response/);

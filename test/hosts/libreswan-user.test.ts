@@ -85,7 +85,7 @@ async function script(w: ReturnType<typeof world>, startWest: () => Promise<void
   const up = await ipsec("auto", ...west, "--up", "t");
   expect(up.code, up.err + why()).toBe(0);
   expect(up.out).toMatch(/^"t" #1: initiating IKEv2 connection to .*\n"t" #1: sent IKE_SA_INIT request\n/);
-  expect(up.out).toMatch(/^"t" #1: established IKE SA; authenticated peer using authby=secret/m);
+  expect(up.out).toMatch(/^"t" #1: (initiator )?established IKE SA; authenticated peer using authby=secret/m);
   expect(up.out).toMatch(/^"t" #2: established Child SA tunnel mode 10\.1\.0\.0-10\.1\.255\.255 === 10\.2\.0\.0-10\.2\.255\.255/m);
   expect(up.out.trimEnd().split("\n").at(-1)).toBe('"t" #1: IKE SA established, Child SA #2 established');
 
@@ -102,13 +102,12 @@ async function script(w: ReturnType<typeof world>, startWest: () => Promise<void
   expect(down.out.trimEnd().split("\n").at(-1)).toBe('"t": terminated');
   expect((await ipsec("status", ...west)).out).not.toMatch(/ESTABLISHED/);
 
-  // a conn appended to ipsec.conf, then ipsec auto --add, --up; a conn's text changed, then
-  // ipsec auto --replace: the next --up uses it (east refuses its ESP proposal)
+  // a conn appended to ipsec.conf, then ipsec auto --add (which reads the file as it is now),
+  // --up; a conn's text changed, then ipsec auto --replace: the next --up uses it (east
+  // refuses its ESP proposal)
   appendFileSync(join(w.rd.west, "ipsec.conf"), w.conn("newone", "10.11.0.0/16", "10.12.0.0/16"));
   const conf = readFileSync(join(w.rd.west, "ipsec.conf"), "utf8");
   writeFileSync(join(w.rd.west, "ipsec.conf"), conf.replace("esp=aes256-sha2_256", "esp=aes128-sha1"));
-  const reread = await ipsec("auto", ...west, "--rereadall");
-  expect(reread.code, reread.err).toBe(0);
   const add = await ipsec("auto", ...west, "--add", "newone");
   expect(add.code, add.err).toBe(0);
   expect(add.out).toMatch(/added connection "newone"/);
@@ -120,8 +119,8 @@ async function script(w: ReturnType<typeof world>, startWest: () => Promise<void
   expect(rep.out).toMatch(/added connection "t"/);
   const refused = await ipsec("auto", ...west, "--up", "t");
   expect(refused.code, refused.out).toBe(36); // Libreswan's RC_FATAL
-  expect(refused.err).toMatch(/^whack: "t" #\d+: no Child SA: the responder answered with NO_PROPOSAL_CHOSEN$/m);
-  expect(refused.out).toMatch(/"t" #\d+: established IKE SA/);
+  expect(refused.err).toMatch(/^whack: "t" #\d+: no Child SA: the responder answered with NO_PROPOSAL_CHOSEN/m);
+  expect(refused.out).toMatch(/"t" #\d+: (initiator )?established IKE SA/);
   expect((await ipsec("auto", ...west, "--down", "t")).code).toBe(0);
 
   // a name that is not there: RC_UNKNOWN_NAME; a usage error: 2
