@@ -61,7 +61,8 @@ export function initiated(r: ConnRef, serial: number): Check {
     if (sa.state !== "ESTABLISHED_IKE_SA") return null;
     const child = sa.children.find((c) => c.state === "ESTABLISHED_CHILD_SA");
     if (child) return { ok: true, text: `${refText(r)} #${serial}: IKE SA established, Child SA #${child.serial} established` };
-    if (sa.outstanding || sa.queued > 0) return null;
+    // a Child SA the kernel is still taking, or an exchange still in flight: not yet
+    if (sa.outstanding || sa.queued > 0 || sa.children.some((c) => c.state === "CHILD_SA_LARVAL")) return null;
     return failure(problem, `${refText(r)} #${serial}: IKE SA established, but no Child SA`);
   };
 }
