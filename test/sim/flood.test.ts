@@ -207,7 +207,7 @@ describe("helper jobs the helpers refuse", () => {
     expect(daemons.east.engine.status(100).halfOpen.busy).toBe(true);
     // the helpers take jobs again: west's next try is asked for a cookie and gets in
     host.runJob = runJob;
-    await daemons.west.whack({ cmd: "initiate", name: "net" });
+    await daemons.west.whack({ cmd: "initiate", name: "net", async: true });
     await settle();
     expect(logs.west.some((l) => /wants a cookie/.test(l)), logs.west.join("\n")).toBe(true);
     expect(daemons.west.engine.status(200).ike.map((s) => s.state)).toContain("ESTABLISHED_IKE_SA");
