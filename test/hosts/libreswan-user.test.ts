@@ -6,7 +6,7 @@
 // pid file). The peer is a Node daemon started with ipsec start. Runs the compiled tools.
 import { afterAll, describe, expect, test } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +20,21 @@ if (!built) console.log("Libreswan user script skipped: dist/ is not built (npm 
 if (built && !denoOk) console.log("Libreswan user script under Deno skipped: node_modules/.bin/deno cannot start");
 
 const top = mkdtempSync(join(tmpdir(), "pluto-user-"));
-afterAll(() => rmSync(top, { recursive: true, force: true }));
+// a daemon that a failed test left running (ipsec start runs it in the background) is stopped
+// by the PID in its pid file, then the files go
+afterAll(() => {
+  const pids = (dir: string): number[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? pids(join(dir, e.name)) : e.name === "pluto.pid" ? [Number(readFileSync(join(dir, e.name), "utf8").trim())] : []);
+  for (const pid of existsSync(top) ? pids(top) : []) {
+    try {
+      if (pid > 1) process.kill(pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+  rmSync(top, { recursive: true, force: true });
+});
 
 // ipsec with these arguments; its output and exit status
 function ipsec(...args: string[]): Promise<{ code: number; out: string; err: string }> {
