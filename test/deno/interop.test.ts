@@ -169,7 +169,7 @@ describe.skipIf(!!skip)("Node pluto with Deno pluto", () => {
   test("SIGHUP rereads the Deno daemon's configuration", async () => {
     writeFileSync(join(dir, "east", "ipsec.conf"), conf("east", "\nconn extra\n\tleft=%defaultroute\n\tright=192.0.2.9\n\tauto=ignore\n"));
     procs.east.kill("SIGHUP");
-    await until("reread", () => /reread .*ipsec\.conf: 2 connections/.test(logs.east));
+    await until("reread", () => /reread .*ipsec\.conf: 0 added, 0 replaced, 0 removed, \d+ unchanged connection/.test(logs.east));
   });
 
   test("SIGTERM stops the Deno daemon gracefully: it deletes its SAs with the peer and its files", async () => {

@@ -57,7 +57,7 @@ describe.skipIf(why !== null)("the Deno pluto in network namespaces", () => {
     await lab.deno("w", conf(lab.wAddr, lab, "aes256-sha2_256;modp2048", "aes256-sha2_256"), secrets, "xfrm");
     expect(lab.logs.w).toMatch(/pluto \d+ starting \(kernel: xfrm, helpers: pool\)/);
     expect(lab.logs.w).not.toMatch(/needs --allow/);
-    expect(lab.whackAt("w", "--up", "--name", "lab").code).toBe(0);
+    expect(lab.whackAt("w", "--up", "--name", "lab", "--asynchronous").code).toBe(0);
     await lab.wait("the kernel's refusal logged", () => /kernel refused the inbound SA 0x[0-9a-f]+: .*EPROTONOSUPPORT/.test(lab!.logs.w));
     await lab.wait("the Child SA deleted with the peer", () => /the kernel refused the Child SA \(inbound SA 0x[0-9a-f]+: EPROTONOSUPPORT\): not established; deleting it with the peer/.test(lab!.logs.w) && /deleted Child SA \(deleted by the peer\)/.test(lab!.logs.e));
     await lab.wait("both sides agree on the IKE SA", () => ikeAgree(lab!));
@@ -79,7 +79,7 @@ describe.skipIf(why !== null)("the Deno pluto in network namespaces", () => {
     lab.up();
     await lab.deno("e", conf(lab.eAddr, lab, "aes_gcm256-sha2_256;dh31", "aes_gcm256"), secrets, "xfrm");
     await lab.node("w", conf(lab.wAddr, lab, "aes_gcm256-sha2_256;dh31", "aes_gcm256"), secrets);
-    expect(lab.whackAt("w", "--up", "--name", "lab").code).toBe(0);
+    expect(lab.whackAt("w", "--up", "--name", "lab", "--asynchronous").code).toBe(0);
     await lab.wait("the initiator told", () => /no Child SA: the responder answered with TS_UNACCEPTABLE/.test(lab!.logs.w));
     expect(lab.logs.e).toMatch(/the kernel refused the Child SA \(inbound SA 0x[0-9a-f]+: ENOSYS\): answering IKE_AUTH with TS_UNACCEPTABLE/);
     await lab.wait("both sides agree on the IKE SA", () => ikeAgree(lab!));
@@ -122,7 +122,7 @@ describe.skipIf(why !== null || whySs !== null)("the Deno pluto with strongSwan 
     lab.up();
     await lab.charon(ssConf({ local: lab.eAddr, remote: lab.wAddr, ike: "aes256gcm16-prfsha256-x25519", esp: "aes256gcm16-x25519", lts: "198.51.100.128/25", rts: "198.51.100.0/25", psk: PSK }));
     await lab.deno("w", conf(lab.wAddr, lab, "aes_gcm256-sha2_256;dh31", "aes_gcm256"), secrets, "xfrm");
-    expect(lab.whackAt("w", "--up", "--name", "lab").code).toBe(0);
+    expect(lab.whackAt("w", "--up", "--name", "lab", "--asynchronous").code).toBe(0);
     await lab.wait("the kernel's refusal logged", () => /kernel refused the inbound SA 0x[0-9a-f]+: .*ENOSYS/.test(lab!.logs.w));
     await lab.wait("charon told", () => /received DELETE for ESP CHILD_SA with SPI/.test(lab!.charonLog()));
     const same = () => {

@@ -53,7 +53,7 @@ describe.skipIf(why !== null)("--kernel xfrm on a kernel without ESP: no Child S
     lab.up();
     await lab.node("e", conf(lab, lab.eAddr), secrets);
     await lab.node("w", conf(lab, lab.wAddr), secrets, "xfrm");
-    expect(lab.whackAt("w", "--up", "--name", "lab").code).toBe(0);
+    expect(lab.whackAt("w", "--up", "--name", "lab", "--asynchronous").code).toBe(0);
     await lab.wait("the refusal", () => /the kernel refused the Child SA \(inbound SA 0x[0-9a-f]+: EPROTONOSUPPORT\): not established; deleting it with the peer/.test(lab!.logs.w));
     expect(lab.logs.w).toMatch(/kernel refused the inbound SA 0x[0-9a-f]+: XFRM_MSG_NEWSA: EPROTONOSUPPORT/);
     const spi = /deleting it with the peer \(ESP SPI 0x([0-9a-f]+)\)/.exec(lab.logs.w)![1];
@@ -75,7 +75,7 @@ describe.skipIf(why !== null)("--kernel xfrm on a kernel without ESP: no Child S
     lab.up();
     await lab.node("e", conf(lab, lab.eAddr), secrets, "xfrm");
     await lab.node("w", conf(lab, lab.wAddr), secrets);
-    expect(lab.whackAt("w", "--up", "--name", "lab").code).toBe(0);
+    expect(lab.whackAt("w", "--up", "--name", "lab", "--asynchronous").code).toBe(0);
     await lab.wait("the initiator told", () => /no Child SA: the responder answered with TS_UNACCEPTABLE/.test(lab!.logs.w));
     expect(lab.logs.e).toMatch(/the kernel refused the Child SA \(inbound SA 0x[0-9a-f]+: EPROTONOSUPPORT\): answering IKE_AUTH with TS_UNACCEPTABLE/);
     // the refusal came before the answer: the IKE SA was established after it

@@ -38,7 +38,7 @@ describe.skipIf(why !== null)("interop with Libreswan 4.10", () => {
     lab.up();
     await lab.libreswan(lsConn({ me: lab.eAddr, peer: lab.wAddr, ike: "aes_gcm256-sha2_256;dh31", esp: "aes_gcm256" }), `@east.lab.example @west.lab.example : PSK "${PSK}"\n`);
     await lab.pluto(ourConf({ me: lab.wAddr, peer: lab.eAddr, ike: "aes_gcm256-sha2_256;dh31", esp: "aes_gcm256" }), secrets);
-    expect(lab.whack("--up", "--name", "lab").code).toBe(0);
+    expect(lab.whack("--up", "--name", "lab", "--asynchronous").code).toBe(0);
     await lab.until("our IKE SA", () => lab!.states().some((s) => s.state === "ESTABLISHED_IKE_SA"));
     await lab.until("Libreswan's IKE SA", () => /ESTABLISHED_IKE_SA/.test(lab!.lswhack("--showstates")));
     expect(lab.libreswanLog()).toMatch(/"lab" #1: sent IKE_SA_INIT reply \{cipher=AES_GCM_16_256 integ=n\/a prf=HMAC_SHA2_256 group=DH31\}/);
