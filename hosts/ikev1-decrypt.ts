@@ -23,7 +23,7 @@ import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import * as abi from "../core/abi.ts";
 import type { CryptoProvider } from "./crypto/provider.ts";
 import { portableProvider } from "./crypto/portable.ts";
-import { concatBytes as concat } from "./crypto/algorithms.ts";
+import { concatBytes as concat, hex } from "./crypto/algorithms.ts";
 import type { WireNode } from "./wire.ts";
 
 /** One ikev1_decryption_table line: the encryption key of one ISAKMP SA. */
@@ -71,12 +71,6 @@ interface V1Sa {
   phase1Iv?: Uint8Array; // the IV of the next phase-1 message; after phase 1 its last block
   p2Iv: Map<number, Uint8Array>; // per message ID: the IV of its next message
   seen: Map<string, Uint8Array>; // ciphertext (hex) -> plaintext, for retransmissions
-}
-
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
 }
 
 

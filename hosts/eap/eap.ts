@@ -9,7 +9,7 @@
 // `ignore` with its reason so that the caller can log it. A conversation is bounded in rounds.
 // Runtime-neutral; MS-CHAPv2 needs initMschapv2() awaited once.
 import { md5 } from "@noble/hashes/legacy.js";
-import { concatBytes as cat } from "../crypto/algorithms.ts";
+import { concatBytes as cat, hex } from "../crypto/algorithms.ts";
 import { generateAuthenticatorResponse, generateNtResponse, mschapv2Msk, MAX_PASSWORD, stripDomain } from "./mschapv2.ts";
 
 export const EAP_REQUEST = 1;
@@ -84,7 +84,6 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
   return d === 0;
 }
-const hexUpper = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("").toUpperCase();
 
 // MS-CHAPv2 OpCodes (draft-kamath-pppext-eap-mschapv2 2)
 const MS_CHALLENGE = 1;
@@ -225,7 +224,7 @@ export class EapServer {
         // RFC 2759 6: E=691 (authentication failure), R=0 (no retry), C= a new challenge, V=3
         this.state = "ms-failure";
         this.failWhy = `EAP-MSCHAPv2 NT-Response of '${this.identity}' does not match its secret`;
-        const msg = utf8.encode(`E=691 R=0 C=${hexUpper(this.o.random(16))} V=3 M=Authentication failed`);
+        const msg = utf8.encode(`E=691 R=0 C=${hex(this.o.random(16)).toUpperCase()} V=3 M=Authentication failed`);
         return { send: this.request(EAP_MSCHAPV2, msPacket(MS_FAILURE, this.msId, msg)) };
       }
       const s = generateAuthenticatorResponse(secret, nt, peerChallenge, this.challenge, user);

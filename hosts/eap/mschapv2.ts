@@ -11,7 +11,7 @@
 import { createMD4, type IHasher } from "hash-wasm";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { tdesCbcEncrypt } from "../crypto/des.ts";
-import { concatBytes as cat } from "../crypto/algorithms.ts";
+import { concatBytes as cat, hex } from "../crypto/algorithms.ts";
 
 let md4hasher: IHasher | null = null;
 
@@ -91,7 +91,7 @@ export function generateAuthenticatorResponse(password: string, ntResponse: Uint
   const hh = hashNtPasswordHash(ntPasswordHash(password));
   const d1 = sha1(cat(hh, ntResponse, MAGIC_SIGN));
   const d2 = sha1(cat(d1, challengeHash(peerChallenge, authChallenge, userName), MAGIC_PAD));
-  return "S=" + Array.from(d2, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+  return "S=" + hex(d2).toUpperCase();
 }
 
 // RFC 3079 3.4
